@@ -1,0 +1,102 @@
+"""The `attrib` command: manage the local Neo4j, generate worlds, run the pipeline."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable
+
+from pipelines import neo4j_local
+from pipelines.errors import AttribError
+
+
+def _neo4j_command(args: argparse.Namespace) -> int:
+    action = args.action
+    if action == "start":
+        neo4j_local.start()
+    elif action == "stop":
+        neo4j_local.stop()
+    elif action == "status":
+        return 0 if neo4j_local.status() else 1
+    elif action == "logs":
+        print(neo4j_local.log_tail(neo4j_local.LocalNeo4j.from_env(), args.lines))
+    elif action == "install":
+        server = neo4j_local.LocalNeo4j.from_env()
+        neo4j_local.install(server)
+        neo4j_local.configure(server)
+        neo4j_local.log(f"installed in {server.home}")
+    elif action == "reset":
+        neo4j_local.reset()
+    elif action == "exec":
+        command = [c for c in args.command if c != "--"]
+        if not command:
+            raise AttribError("`attrib neo4j exec` needs a command after `--`.")
+        return neo4j_local.run_with_server(command)
+    return 0
+
+
+def _add_neo4j_parser(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "neo4j", help="manage the project's local Neo4j (skipped when NEO4J_URI is elsewhere)"
+    )
+    parser.add_argument(
+        "action",
+        choices=["install", "start", "stop", "status", "logs", "reset", "exec"],
+        help="start/stop are idempotent; exec runs a command with Neo4j up and stops it "
+        "afterwards if exec started it; reset deletes the local data",
+    )
+    parser.add_argument("-n", "--lines", type=int, default=40, help="lines of log for `logs`")
+    parser.add_argument("command", nargs=argparse.REMAINDER, help="for exec: -- COMMAND ...")
+    parser.set_defaults(handler=_neo4j_command)
+
+
+def _demo_command(args: argparse.Namespace) -> int:
+    from pipelines.runner import run_main_job
+
+    neo4j_local.start()
+    result, seconds = run_main_job()
+    materialised = sorted(
+        {e.asset_key.to_user_string() for e in result.get_asset_materialization_events()}
+    )
+    print(f"\nrun {result.run_id}: {'succeeded' if result.success else 'FAILED'} in "
+          f"{seconds:.0f}s; {len(materialised)} assets materialised")
+    for step in result.get_failed_step_keys() if not result.success else []:
+        print(f"  failed step: {step}")
+    return 0 if result.success else 1
+
+
+def _add_demo_parser(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "demo", help="start Neo4j if needed and run the main job on the built-in demo data"
+    )
+    parser.set_defaults(handler=_demo_command)
+
+
+SUBCOMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [_add_neo4j_parser, _add_demo_parser]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="attrib",
+        description="Entity resolution and attribution of distillation-attack account clusters.",
+    )
+    subparsers = parser.add_subparsers(dest="subcommand", required=True)
+    for add in SUBCOMMANDS:
+        add(subparsers)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.handler(args) or 0)
+    except AttribError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
