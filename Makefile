@@ -40,7 +40,7 @@ neo4j-logs: $(STAMP)
 
 ui: setup
 	$(BIN)/attrib neo4j start
-	mkdir -p .dagster
+	mkdir -p .dagster && touch .dagster/dagster.yaml
 	DAGSTER_HOME=$(CURDIR)/.dagster $(BIN)/dagster dev -w workspace.yaml
 
 bench: setup

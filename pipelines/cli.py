@@ -72,7 +72,10 @@ def _add_demo_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(handler=_demo_command)
 
 
-SUBCOMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [_add_neo4j_parser, _add_demo_parser]
+SUBCOMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [
+    _add_neo4j_parser,
+    _add_demo_parser,
+]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -135,7 +135,7 @@ def pom_digest() -> str:
 
 
 def install(server: LocalNeo4j) -> None:
-    """Resolve the server, Browser and APOC jars from Maven Central unless already current."""
+    """Resolve the server, Browser, APOC and GDS jars from Maven Central unless already current."""
     if server.stamp.exists() and server.stamp.read_text() == pom_digest():
         return
     mvn = shutil.which("mvn")
@@ -144,7 +144,7 @@ def install(server: LocalNeo4j) -> None:
             "Maven (`mvn`) is missing: it fetches Neo4j from Maven Central. Install it "
             "(`apt-get install maven`) and run the command again."
         )
-    log("resolving Neo4j, Neo4j Browser and APOC from Maven Central (first run: a few minutes)")
+    log("resolving Neo4j, Browser, APOC and GDS from Maven Central (first run: a few minutes)")
     for sub in ("lib", "plugins"):
         shutil.rmtree(server.home / sub, ignore_errors=True)
     result = subprocess.run(

@@ -16,6 +16,7 @@ def dagster_instance() -> dg.DagsterInstance:
     """The persistent instance in DAGSTER_HOME (default: the project's .dagster folder)."""
     home = Path(os.environ.setdefault("DAGSTER_HOME", str(PROJECT_ROOT / ".dagster")))
     home.mkdir(parents=True, exist_ok=True)
+    (home / "dagster.yaml").touch()  # an empty config: local storage, and no warning about it
     return dg.DagsterInstance.get()
 
 

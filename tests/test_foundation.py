@@ -100,3 +100,20 @@ def _base_env() -> dict[str, str]:
     import os
 
     return {k: v for k, v in os.environ.items() if not k.startswith("NEO4J_PASSWORD")}
+
+
+def test_gds_answers_and_clusters(driver: Driver) -> None:
+    records, _, _ = driver.execute_query("CALL gds.version() YIELD gdsVersion RETURN gdsVersion")
+    assert records[0]["gdsVersion"].startswith("2.13")
+    # A tiny projection from literal id pairs (no stored data), then weakly connected components.
+    driver.execute_query("CALL gds.graph.drop('probe', false) YIELD graphName RETURN graphName")
+    driver.execute_query(
+        "UNWIND $edges AS e WITH gds.graph.project('probe', e[0], e[1]) AS g RETURN g.graphName",
+        edges=[[1, 2], [2, 3], [4, 5]],
+    )
+    records, _, _ = driver.execute_query(
+        "CALL gds.wcc.stream('probe') YIELD componentId "
+        "RETURN count(DISTINCT componentId) AS components"
+    )
+    driver.execute_query("CALL gds.graph.drop('probe') YIELD graphName RETURN graphName")
+    assert records[0]["components"] == 2
