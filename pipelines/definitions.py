@@ -1,21 +1,31 @@
 """The Dagster code location: wires the steps' assets, checks, jobs and resources together."""
 
+import os
+
 import dagster as dg
 
 from pipelines import schema
 from pipelines.graph import Neo4jResource
+from pipelines.ingest.assets import ingest_assets
+from pipelines.normalise.assets import normalise_assets
+from pipelines.paths import DEFAULT_LANDING, DEFAULT_WORK, PipelinePaths
 from pipelines.settings import load_env
 
 load_env()  # .env and non-secret defaults; the password itself is read via EnvVar at run time
+os.environ.setdefault("ATTRIB_LANDING_DIR", DEFAULT_LANDING)
+os.environ.setdefault("ATTRIB_WORK_DIR", DEFAULT_WORK)
 
 main_job = dg.define_asset_job("main", selection=dg.AssetSelection.all(), description=(
     "Everything: ingest, normalise, resolve, load and evaluate the landing folder."
 ))
 
 defs = dg.Definitions(
-    assets=dg.load_assets_from_modules([schema]),
+    assets=[*dg.load_assets_from_modules([schema]), *ingest_assets, *normalise_assets],
     jobs=[main_job],
     resources={
+        "paths": PipelinePaths(
+            landing_dir=dg.EnvVar("ATTRIB_LANDING_DIR"), work_dir=dg.EnvVar("ATTRIB_WORK_DIR")
+        ),
         "neo4j": Neo4jResource(
             uri=dg.EnvVar("NEO4J_URI"),
             username=dg.EnvVar("NEO4J_USERNAME"),

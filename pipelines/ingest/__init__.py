@@ -1,0 +1,1 @@
+"""Ingestion: read each landing file, validate it against its contract, quarantine bad rows."""

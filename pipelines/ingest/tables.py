@@ -1,0 +1,133 @@
+"""Ingest one source file into loaded rows and quarantine records, with a reconciling report."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from pipelines.contract import SourceContract
+from pipelines.ingest.reader import RawRow, parquet_batches, parquet_columns, read_csv
+from pipelines.ingest.rows import RowOutcome, redacted, validate_row
+
+QUARANTINE_COLUMNS = ["source", "file", "line", "reason", "field", "row"]
+META_COLUMNS = ["_file", "_line", "_issues"]
+
+
+@dataclass
+class IngestReport:
+    """What happened to every row of one source: loaded + quarantined = read."""
+
+    source: str
+    file: str | None
+    read: int = 0
+    loaded: int = 0
+    quarantined: int = 0
+    reasons: Counter = field(default_factory=Counter)
+    field_issues: Counter = field(default_factory=Counter)
+    unknown_columns: list[str] = field(default_factory=list)
+    missing_columns: list[str] = field(default_factory=list)
+    note: str = ""
+
+    @property
+    def reconciles(self) -> bool:
+        return self.read == self.loaded + self.quarantined
+
+
+def _reason_tag(reason: str) -> str:
+    """Group reasons by their kind (without the offending value) for metadata counts."""
+    return reason.split(":", 1)[0]
+
+
+def _raw_rows(path: Path) -> tuple[list[str], Iterator[RawRow]]:
+    if path.suffix == ".parquet":
+        header = parquet_columns(path)
+
+        def rows() -> Iterator[RawRow]:
+            line = 0
+            for batch in parquet_batches(path):
+                for record in batch.to_pylist():
+                    line += 1
+                    yield RawRow(line, ["" if v is None else str(v) for v in record.values()])
+
+        return header, rows()
+    return read_csv(path)
+
+
+class TableIngest:
+    """Accumulates loaded rows, quarantine records and the report for one source file."""
+
+    def __init__(self, contract: SourceContract, path: Path) -> None:
+        self.contract, self.path = contract, path
+        self.report = IngestReport(contract.source, str(path))
+        self.loaded: list[dict] = []
+        self.quarantine: list[dict] = []
+        self._seen: dict[tuple, tuple[int, dict]] = {}
+
+    def run(self) -> IngestReport:
+        header, rows = _raw_rows(self.path)
+        columns = set(self.contract.columns)
+        self.report.unknown_columns = [h for h in header if h not in columns]
+        self.report.missing_columns = [c for c in self.contract.columns if c not in header]
+        missing_required = [
+            c for c in self.report.missing_columns if self.contract.field(c).required
+        ]
+        if not header:
+            self.report.note = "empty file: no header and no rows"
+        for raw in rows:
+            self.report.read += 1
+            self._take(raw, header, missing_required)
+        return self.report
+
+    def _take(self, raw: RawRow, header: list[str], missing_required: list[str]) -> None:
+        if len(raw.cells) != len(header):
+            values = dict(zip(header, raw.cells, strict=False))
+            return self._reject(raw.line, values, "row has "
+                                f"{len(raw.cells)} fields but the header has {len(header)}", None)
+        values = dict(zip(header, raw.cells, strict=True))
+        if missing_required:
+            return self._reject(raw.line, values,
+                                f"missing required column {missing_required[0]}", None)
+        row = {c: values.get(c) for c in self.contract.columns}
+        outcome = validate_row(row, self.contract)
+        if outcome.reason:
+            return self._reject(raw.line, row, outcome.reason, outcome.reason_field)
+        self._accept(raw.line, outcome)
+
+    def _accept(self, line: int, outcome: RowOutcome) -> None:
+        key = tuple(outcome.values[k] for k in self.contract.primary_key)
+        if key in self._seen:
+            first_line, first_values = self._seen[key]
+            differing = sorted(k for k, v in outcome.values.items() if first_values.get(k) != v)
+            reason = (f"duplicate {'/'.join(self.contract.primary_key)} conflicting with line "
+                      f"{first_line} on {', '.join(differing)}") if differing else (
+                      f"exact duplicate of line {first_line}")
+            return self._reject(line, outcome.values, reason, self.contract.primary_key[0])
+        self._seen[key] = (line, outcome.values)
+        for issue in outcome.issues:
+            self.report.field_issues[issue.split(":", 1)[0]] += 1
+        self.loaded.append(
+            {**outcome.values, "_file": self.path.name, "_line": line,
+             "_issues": "; ".join(outcome.issues) or None}
+        )
+        self.report.loaded += 1
+        return None
+
+    def _reject(self, line: int, values: dict, reason: str, field_name: str | None) -> None:
+        self.quarantine.append({
+            "source": self.contract.source, "file": self.path.name, "line": line,
+            "reason": reason, "field": field_name, "row": redacted(values),
+        })
+        self.report.quarantined += 1
+        self.report.reasons[_reason_tag(reason)] += 1
+
+    def frame(self) -> pd.DataFrame:
+        columns = self.contract.columns + META_COLUMNS
+        return pd.DataFrame(self.loaded, columns=columns).astype({"_line": "int64"})
+
+
+def quarantine_frame(records: Iterable[dict]) -> pd.DataFrame:
+    return pd.DataFrame(list(records), columns=QUARANTINE_COLUMNS)

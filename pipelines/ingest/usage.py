@@ -1,0 +1,158 @@
+"""Streaming ingestion of the large API usage source, validated batch by batch with pandas."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from pipelines.contract import SourceContract
+from pipelines.ingest.reader import parquet_batches
+from pipelines.ingest.rows import redacted
+from pipelines.ingest.tables import IngestReport, TableIngest, _reason_tag
+from pipelines.normalise.network import normalise_ip
+from pipelines.normalise.payment import find_card_numbers
+
+DIGIT_RUN = r"\d[\d -]{11,}\d"
+OUTPUT_SCHEMA = pa.schema([
+    ("ts", pa.timestamp("us", tz="UTC")), ("account_id", pa.string()),
+    ("api_key_id", pa.string()), ("source_ip", pa.string()), ("model", pa.string()),
+    ("input_tokens", pa.int64()), ("output_tokens", pa.int64()),
+    ("prompt_category", pa.string()), ("request_id", pa.string()), ("_row", pa.int64()),
+])
+
+
+class UsageBatchValidator:
+    """Validates batches; remembers request ids (as 64-bit hashes) to catch duplicates."""
+
+    def __init__(self, contract: SourceContract) -> None:
+        self.contract = contract
+        self.seen_requests: set[int] = set()
+        self.ip_cache: dict[str, str | None] = {}
+
+    def split(self, frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """Return (good rows in output types, bad rows with a ``_reason`` column)."""
+        reason = pd.Series(None, index=frame.index, dtype="object")
+
+        def flag(mask: pd.Series, text: str) -> None:
+            reason.loc[mask & reason.isna()] = text
+
+        for spec in self.contract.fields:
+            if spec.name not in frame:
+                flag(pd.Series(True, index=frame.index), f"missing required column {spec.name}")
+                continue
+            column = frame[spec.name]
+            flag(column.isna() | (column.astype("string").str.strip() == ""),
+                 f"missing required field {spec.name}")
+            if spec.type == "string":
+                text = column.astype("string")
+                flag(text.str.len() > spec.max_length, f"field {spec.name} is over the limit")
+                flag(text.str.contains(DIGIT_RUN, regex=True, na=False)
+                     & text.map(lambda v: bool(v and find_card_numbers(str(v)))).astype(bool),
+                     "full card number in field (redacted)")
+        if reason.notna().all():
+            return frame.iloc[0:0], frame.assign(_reason=reason)
+        ts = frame["ts"]
+        ts = ts if pd.api.types.is_datetime64_any_dtype(ts) else pd.to_datetime(
+            ts, errors="coerce", utc=True, format="ISO8601")
+        if getattr(ts.dt, "tz", None) is None:
+            ts = ts.dt.tz_localize("UTC")
+        flag(ts.isna(), "invalid ts: not a timestamp")
+        ips = frame["source_ip"].astype("string").map(self._ip)
+        flag(ips.isna(), "invalid source_ip: not a valid IP address")
+        category = frame["prompt_category"].astype("string").str.strip().str.casefold()
+        flag(~category.isin(self.contract.field("prompt_category").values),
+             "invalid prompt_category: not in the contract's list")
+        tokens = {c: pd.to_numeric(frame[c], errors="coerce") for c in
+                  ("input_tokens", "output_tokens")}
+        for name, values in tokens.items():
+            flag(values.isna() | (values < 0) | (values % 1 != 0), f"invalid {name}")
+        self._flag_duplicates(frame["request_id"].astype("string"), reason)
+        good = reason.isna()
+        out = pd.DataFrame({
+            "ts": ts[good].dt.as_unit("us"), "account_id": frame["account_id"][good].astype(str),
+            "api_key_id": frame["api_key_id"][good].astype(str), "source_ip": ips[good],
+            "model": frame["model"][good].astype(str),
+            "input_tokens": tokens["input_tokens"][good].astype("int64"),
+            "output_tokens": tokens["output_tokens"][good].astype("int64"),
+            "prompt_category": category[good], "request_id": frame["request_id"][good].astype(str),
+            "_row": frame["_row"][good],
+        })
+        return out, frame[~good].assign(_reason=reason[~good])
+
+    def _ip(self, raw: object) -> str | None:
+        if raw is None or raw is pd.NA:
+            return None
+        text = str(raw)
+        if text not in self.ip_cache:
+            self.ip_cache[text] = normalise_ip(text)
+        return self.ip_cache[text]
+
+    def _flag_duplicates(self, request_ids: pd.Series, reason: pd.Series) -> None:
+        hashes = pd.util.hash_array(request_ids.fillna("").to_numpy(dtype=object))
+        within = pd.Series(hashes).duplicated().to_numpy()
+        for position, value in enumerate(hashes.tolist()):
+            if within[position] or value in self.seen_requests:
+                if pd.isna(reason.iat[position]):
+                    reason.iat[position] = "duplicate request_id"
+            else:
+                self.seen_requests.add(value)
+
+
+def ingest_usage_parquet(
+    contract: SourceContract, path: Path, out_path: Path,
+    progress: Callable[[str], None] = lambda _: None,
+) -> tuple[IngestReport, list[dict]]:
+    """Stream ``path`` into ``out_path``; return the report and the quarantine records."""
+    report = IngestReport(contract.source, str(path))
+    validator, quarantine, row_offset = UsageBatchValidator(contract), [], 0
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    with pq.ParquetWriter(out_path, OUTPUT_SCHEMA) as writer:
+        for batch in parquet_batches(path):
+            frame = batch.to_pandas()
+            frame.columns = [c.casefold() for c in frame.columns]
+            report.unknown_columns = [c for c in frame.columns if c not in contract.columns]
+            frame["_row"] = np.arange(row_offset + 1, row_offset + len(frame) + 1)
+            row_offset += len(frame)
+            good, bad = validator.split(frame)
+            writer.write_table(pa.Table.from_pandas(good, schema=OUTPUT_SCHEMA,
+                                                    preserve_index=False))
+            quarantine.extend(_quarantine_records(contract, path, bad, report))
+            report.read += len(frame)
+            report.loaded += len(good)
+            progress(f"api_usage: {report.read:,} rows read, {report.quarantined:,} quarantined")
+    return report, quarantine
+
+
+def _quarantine_records(contract, path, bad: pd.DataFrame, report: IngestReport) -> list[dict]:
+    records = []
+    for row in bad.to_dict("records"):
+        reason = row.pop("_reason")
+        line = int(row.pop("_row"))
+        values = {k: (None if pd.isna(v) else str(v)) for k, v in row.items()}
+        records.append({"source": contract.source, "file": path.name, "line": line,
+                        "reason": reason, "field": None, "row": redacted(values)})
+        report.quarantined += 1
+        report.reasons[_reason_tag(reason)] += 1
+    return records
+
+
+def ingest_usage(contract, path: Path, out_path: Path, progress=lambda _: None):
+    """Parquet is streamed; a CSV export goes through the row-by-row table path."""
+    if path.suffix == ".parquet":
+        return ingest_usage_parquet(contract, path, out_path, progress)
+    table = TableIngest(contract, path)
+    report = table.run()
+    frame = table.frame().rename(columns={"_line": "_row"})
+    frame["ts"] = pd.to_datetime(frame["ts"], utc=True, format="ISO8601").dt.as_unit("us")
+    frame["source_ip"] = frame["source_ip"].map(normalise_ip)
+    for column in ("input_tokens", "output_tokens"):
+        frame[column] = pd.to_numeric(frame[column]).astype("int64")
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    pq.write_table(pa.Table.from_pandas(frame[OUTPUT_SCHEMA.names], schema=OUTPUT_SCHEMA,
+                                        preserve_index=False), out_path)
+    return report, table.quarantine

@@ -1,0 +1,86 @@
+"""Normalisation assets: read the ingested Parquet, add keys, write normalised Parquet."""
+
+
+import dagster as dg
+import pandas as pd
+
+from pipelines.normalise import tables
+from pipelines.normalise.usage import aggregate_usage
+from pipelines.paths import PipelinePaths
+
+# normalised table name -> (ingested source, table function)
+TABLES = {
+    "accounts": ("accounts", tables.normalise_accounts),
+    "payment_instruments": ("payment_instruments", tables.normalise_payments),
+    "ip_intel": ("ip_intel", tables.normalise_ip_intel),
+    "domain_registrations": ("domain_registrations", tables.normalise_domains),
+    "organisations": ("organisations", tables.normalise_organisations),
+    "organisation_names": ("organisations", tables.organisation_names),
+    "ownership": ("ownership", tables.normalise_ownership),
+    "partner_indicators": ("partner_indicators", lambda f: f.copy()),
+    "analyst_judgements": ("analyst_judgements", lambda f: f.copy()),
+}
+# Columns whose invalid share is reported: normalised column -> raw column it came from.
+KEY_COLUMNS = {
+    "accounts": {"email_key": "email", "phone_e164": "phone", "signup_ip": "signup_ip"},
+    "payment_instruments": {"fingerprint": "processor_fingerprint", "bin": "bin",
+                            "billing_key": "billing_name"},
+    "domain_registrations": {"domain": "domain", "registrant_email_key": "registrant_email"},
+}
+
+
+def invalid_shares(frame: pd.DataFrame, table: str) -> dict[str, float]:
+    """Share of rows whose raw value was present but produced no key."""
+    shares = {}
+    for key, raw in KEY_COLUMNS.get(table, {}).items():
+        present = frame[raw].notna()
+        shares[key] = round(float((present & frame[key].isna()).sum() / max(present.sum(), 1)), 5)
+    return shares
+
+
+def normalise_table(table: str, paths: PipelinePaths) -> pd.DataFrame:
+    source, func = TABLES[table]
+    frame = func(pd.read_parquet(paths.ingested(source)))
+    out = paths.normalised(table)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    frame.to_parquet(out, index=False)
+    return frame
+
+
+def build_normalise_asset(table: str) -> dg.AssetsDefinition:
+    source = TABLES[table][0]
+
+    @dg.asset(name=f"normalised_{table}", group_name="normalise",
+              deps=[f"ingested_{source}"],
+              description=f"{table} with normalised keys (Parquet in the work folder).")
+    def _normalise(paths: PipelinePaths) -> dg.MaterializeResult:
+        frame = normalise_table(table, paths)
+        return dg.MaterializeResult(metadata={
+            "rows": len(frame),
+            "invalid_share": dg.MetadataValue.json(invalid_shares(frame, table)),
+            "path": str(paths.normalised(table)),
+        })
+
+    return _normalise
+
+
+@dg.asset(group_name="normalise", deps=["ingested_api_usage"],
+          description="API usage folded per account, account×IP, account×day and 10-minute "
+          "activity buckets.")
+def normalised_usage(
+    context: dg.AssetExecutionContext, paths: PipelinePaths
+) -> dg.MaterializeResult:
+    aggregates = aggregate_usage(paths.ingested("api_usage"), context.log.info)
+    for name in ("accounts", "account_ips", "account_days", "account_buckets"):
+        out = paths.normalised(f"usage_{name}")
+        out.parent.mkdir(parents=True, exist_ok=True)
+        getattr(aggregates, name).to_parquet(out, index=False)
+    return dg.MaterializeResult(metadata={
+        "accounts_with_usage": len(aggregates.accounts),
+        "requests": int(aggregates.accounts["requests"].sum()) if len(aggregates.accounts) else 0,
+        "account_ip_pairs": len(aggregates.account_ips),
+        "activity_buckets": len(aggregates.account_buckets),
+    })
+
+
+normalise_assets = [build_normalise_asset(t) for t in TABLES] + [normalised_usage]

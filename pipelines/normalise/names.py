@@ -1,0 +1,153 @@
+"""Organisation names and billing addresses: keys robust to case, punctuation, legal suffixes,
+abbreviations and word order."""
+
+from __future__ import annotations
+
+import re
+
+from pipelines.normalise.text import clean, words
+
+# Legal forms in several jurisdictions, as words after punctuation is removed.
+LEGAL_SUFFIX_WORDS = frozenset(
+    [
+        "co",
+        "ltd",
+        "limited",
+        "inc",
+        "incorporated",
+        "corp",
+        "corporation",
+        "llc",
+        "llp",
+        "plc",
+        "gmbh",
+        "ag",
+        "sa",
+        "sas",
+        "sarl",
+        "srl",
+        "spa",
+        "bv",
+        "nv",
+        "pte",
+        "pty",
+        "oy",
+        "ab",
+        "as",
+        "kk",
+        "kft",
+        "sp",
+        "zoo",
+        "company",
+        "companies",
+        "holding",
+        "holdings",
+        "group",
+        "jsc",
+        "pjsc",
+        "ooo",
+        "oao",
+        "zao",
+        "ao",
+        "tov",
+    ]
+)
+# Legal forms written in CJK scripts (removed as substrings, longest first).
+CJK_LEGAL_SUFFIXES = (
+    "股份有限公司",
+    "有限责任公司",
+    "有限公司",
+    "集团",
+    "株式会社",
+    "合同会社",
+    "公司",
+)
+ABBREVIATIONS = {
+    "tech": "technology",
+    "techs": "technology",
+    "technologies": "technology",
+    "intl": "international",
+    "int'l": "international",
+    "grp": "group",
+    "svcs": "services",
+    "svc": "services",
+    "sys": "systems",
+    "mgmt": "management",
+    "dev": "development",
+    "sci": "science",
+    "info": "information",
+    "ai": "ai",
+    "&": "and",
+}
+ADDRESS_ABBREVIATIONS = {
+    "rm": "room",
+    "rm.": "room",
+    "twr": "tower",
+    "bldg": "building",
+    "blk": "block",
+    "fl": "floor",
+    "flr": "floor",
+    "st": "street",
+    "rd": "road",
+    "ave": "avenue",
+    "av": "avenue",
+    "blvd": "boulevard",
+    "dist": "district",
+    "ste": "suite",
+    "apt": "apartment",
+    "no": "number",
+    "num": "number",
+    "nr": "number",
+    "hwy": "highway",
+    "ln": "lane",
+    "sq": "square",
+    "ctr": "centre",
+    "center": "centre",
+    "pk": "park",
+    "ind": "industrial",
+    "f": "floor",
+}
+ADDRESS_FILLER = frozenset({"the", "of", "unit", "number"})
+ORDINAL = re.compile(r"^(\d+)(st|nd|rd|th|f)$")  # "12th" is 12; "12f" is 12 floor
+
+
+def _strip_cjk_suffixes(text: str) -> str:
+    for suffix in CJK_LEGAL_SUFFIXES:
+        text = text.replace(suffix, " ")
+    return text
+
+
+def org_name_key(raw: object) -> str | None:
+    """A key for an organisation name: legal forms dropped, abbreviations expanded, words
+    sorted, so that 'Example Tech (Hangzhou)' and 'Hangzhou Example Technology Co., Ltd.' agree."""
+    text = clean(raw)
+    if not text:
+        return None
+    tokens = [ABBREVIATIONS.get(w, w) for w in words(_strip_cjk_suffixes(text))]
+    kept = [t for t in tokens if t not in LEGAL_SUFFIX_WORDS]
+    if not kept:
+        kept = tokens
+    return " ".join(sorted(kept)) or None
+
+
+def address_key(raw: object) -> str | None:
+    """A key for a one-line address robust to abbreviations, punctuation and order, so that
+    'Rm 1203, Tower B' and 'Room 1203 Twr. B' agree."""
+    tokens = []
+    for word in words(raw):
+        match = ORDINAL.match(word)
+        if match:
+            tokens.extend([match.group(1), "floor"] if match.group(2) == "f" else [match.group(1)])
+            continue
+        word = ADDRESS_ABBREVIATIONS.get(word, word)
+        if word not in ADDRESS_FILLER:
+            tokens.append(word)
+    return " ".join(sorted(tokens)) or None
+
+
+def billing_key(name: object, address: object) -> str | None:
+    """Billing identity: the name key and the address key together (either may be missing)."""
+    name_part, address_part = org_name_key(name), address_key(address)
+    if not name_part and not address_part:
+        return None
+    return f"{name_part or ''} | {address_part or ''}"

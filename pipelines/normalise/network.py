@@ -1,0 +1,80 @@
+"""IP addresses and prefixes: canonical text, grouping prefix, longest-prefix match."""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Iterable, Sequence
+
+from pipelines.normalise.text import clean
+
+IPV4_GROUP_PREFIX = 24
+IPV6_GROUP_PREFIX = 48
+
+
+def normalise_ip(raw: object) -> str | None:
+    """Canonical text of an IPv4/IPv6 address (IPv4-mapped IPv6 becomes IPv4), or None."""
+    text = clean(raw).strip("[]")
+    if not text or len(text) > 64:
+        return None
+    try:
+        address = ipaddress.ip_address(text.split("%", 1)[0])
+    except ValueError:
+        return None
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
+        address = address.ipv4_mapped
+    return address.compressed
+
+
+def normalise_cidr(raw: object) -> str | None:
+    """Canonical network text (host bits cleared), or None."""
+    text = clean(raw)
+    if not text or "/" not in text or len(text) > 64:
+        return None
+    try:
+        return ipaddress.ip_network(text, strict=False).compressed
+    except ValueError:
+        return None
+
+
+def group_prefix(ip: str | None) -> str | None:
+    """The /24 (IPv4) or /48 (IPv6) an address belongs to."""
+    if not ip:
+        return None
+    address = ipaddress.ip_address(ip)
+    length = IPV4_GROUP_PREFIX if address.version == 4 else IPV6_GROUP_PREFIX
+    return ipaddress.ip_network(f"{ip}/{length}", strict=False).compressed
+
+
+class PrefixIndex:
+    """Longest-prefix match of addresses against a set of networks (one dict per length)."""
+
+    def __init__(self, cidrs: Iterable[str]) -> None:
+        self._by_length: dict[tuple[int, int], dict[int, str]] = {}
+        for cidr in cidrs:
+            network = ipaddress.ip_network(cidr, strict=False)
+            key = (network.version, network.prefixlen)
+            self._by_length.setdefault(key, {})[int(network.network_address)] = network.compressed
+        self._lengths = sorted(self._by_length, key=lambda k: -k[1])
+
+    def lookup(self, ip: str | None) -> str | None:
+        if not ip:
+            return None
+        address = ipaddress.ip_address(ip)
+        value, bits = int(address), (32 if address.version == 4 else 128)
+        for version, length in self._lengths:
+            if version != address.version:
+                continue
+            network = value >> (bits - length) << (bits - length)
+            hit = self._by_length[(version, length)].get(network)
+            if hit:
+                return hit
+        return None
+
+    def lookup_many(self, ips: Sequence[str | None]) -> list[str | None]:
+        cache: dict[str | None, str | None] = {}
+        out = []
+        for ip in ips:
+            if ip not in cache:
+                cache[ip] = self.lookup(ip)
+            out.append(cache[ip])
+        return out

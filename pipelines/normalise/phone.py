@@ -1,0 +1,59 @@
+"""Phone numbers: E.164 with the account's country as default region, validity and type."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import phonenumbers
+from phonenumbers import NumberParseException, PhoneNumberFormat, PhoneNumberType
+
+from pipelines.normalise.text import clean
+
+TYPE_NAMES = {
+    value: name.lower()
+    for name, value in vars(PhoneNumberType).items()
+    if name.isupper() and isinstance(value, int)
+}
+
+
+@dataclass(frozen=True)
+class PhoneKey:
+    e164: str
+    region: str | None
+    number_type: str
+    is_valid: bool
+
+    @property
+    def is_voip(self) -> bool:
+        return self.number_type == "voip"
+
+
+def _parse(text: str, region: str | None) -> phonenumbers.PhoneNumber | None:
+    candidates = [text]
+    digits = "".join(ch for ch in text if ch.isdigit())
+    if text.startswith("00") or (not text.startswith("+") and digits.startswith("00")):
+        candidates.append("+" + digits[2:])  # "00" is the international prefix in most regions
+    for candidate in candidates:
+        try:
+            return phonenumbers.parse(candidate, region)
+        except NumberParseException:
+            continue
+    return None
+
+
+def normalise_phone(raw: object, default_region: str | None = None) -> PhoneKey | None:
+    """E.164 key of a phone number written in any common format, or None if unparsable."""
+    text = clean(raw)
+    if not text or len(text) > 40:
+        return None
+    region = (default_region or "").upper() or None
+    number = _parse(text, region)
+    if number is None or not phonenumbers.is_possible_number(number):
+        return None
+    e164 = phonenumbers.format_number(number, PhoneNumberFormat.E164)
+    return PhoneKey(
+        e164=e164,
+        region=phonenumbers.region_code_for_number(number),
+        number_type=TYPE_NAMES.get(phonenumbers.number_type(number), "unknown"),
+        is_valid=phonenumbers.is_valid_number(number),
+    )

@@ -1,0 +1,44 @@
+"""Where the pipeline reads landing files and writes its intermediate and output files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import dagster as dg
+
+from pipelines.settings import PROJECT_ROOT
+
+DEFAULT_LANDING = "data/demo/landing"
+DEFAULT_WORK = "out/demo"
+
+
+def _absolute(path: str) -> Path:
+    candidate = Path(path)
+    return candidate if candidate.is_absolute() else PROJECT_ROOT / candidate
+
+
+class PipelinePaths(dg.ConfigurableResource):
+    """Landing folder (the exports dropped by the data engineer) and work folder (outputs)."""
+
+    landing_dir: str = DEFAULT_LANDING
+    work_dir: str = DEFAULT_WORK
+
+    @property
+    def landing(self) -> Path:
+        return _absolute(self.landing_dir)
+
+    @property
+    def work(self) -> Path:
+        return _absolute(self.work_dir)
+
+    def ingested(self, source: str) -> Path:
+        return self.work / "ingested" / f"{source}.parquet"
+
+    def quarantine(self, source: str) -> Path:
+        return self.work / "quarantine" / f"{source}.csv"
+
+    def normalised(self, name: str) -> Path:
+        return self.work / "normalised" / f"{name}.parquet"
+
+    def output(self, name: str) -> Path:
+        return self.work / name

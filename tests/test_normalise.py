@@ -1,0 +1,116 @@
+"""Golden cases for every normaliser, and properties: idempotent, never raising."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from pipelines.normalise.email import normalise_domain, normalise_email
+from pipelines.normalise.names import address_key, billing_key, org_name_key
+from pipelines.normalise.network import PrefixIndex, group_prefix, normalise_cidr, normalise_ip
+from pipelines.normalise.payment import find_card_numbers, luhn_valid, normalise_bin
+from pipelines.normalise.phone import normalise_phone
+
+
+@pytest.mark.parametrize("raw", ["+86 138-0013-8000", "008613800138000", "13800138000"])
+def test_the_briefs_phone_in_three_formats_is_one_key(raw: str) -> None:
+    assert normalise_phone(raw, "CN").e164 == "+8613800138000"
+
+
+def test_phone_type_and_garbage() -> None:
+    assert normalise_phone("+44 56 1234 5678").number_type == "voip"
+    assert normalise_phone("not a phone", "US") is None
+    assert normalise_phone("", "US") is None
+
+
+def test_the_briefs_address_variants_are_one_key() -> None:
+    assert address_key("Rm 1203, Tower B") == address_key("Room 1203 Twr. B")
+    assert address_key("12/F, 8 Harbour Rd") == address_key("8 harbour road, 12th floor")
+
+
+def test_the_briefs_company_variants_are_one_key() -> None:
+    key = org_name_key("Hangzhou Example Technology Co., Ltd.")
+    assert key == org_name_key("Example Tech (Hangzhou)") == "example hangzhou technology"
+    assert org_name_key("杭州示例科技有限公司") == "杭州示例科技"
+    assert org_name_key("QINGLAN DATA GmbH") == org_name_key("Qinglan Data")
+
+
+def test_billing_key_joins_name_and_address() -> None:
+    assert billing_key("Qinglan Data Ltd", "Rm 1203, Tower B") == billing_key(
+        "qinglan data", "Room 1203 Twr. B")
+    assert billing_key(None, None) is None
+
+
+@pytest.mark.parametrize(
+    ("raw", "address", "registrable", "public"),
+    [
+        ("Li.Wei+api@Inboxly-Mail.net", "liwei@inboxly-mail.net", "inboxly-mail.net", True),
+        ("ops+x@mail.qinglan-data.com", "ops+x@mail.qinglan-data.com", "qinglan-data.com", False),
+        ("a@shop.example.co.uk", "a@shop.example.co.uk", "example.co.uk", False),
+        ("z@bücher.example.de", "z@xn--bcher-kva.example.de", "example.de", False),
+    ],
+)
+def test_email_golden(raw: str, address: str, registrable: str, public: bool) -> None:
+    key = normalise_email(raw)
+    assert (key.address, key.registrable_domain, key.is_public_provider) == (
+        address, registrable, public)
+
+
+@pytest.mark.parametrize("raw", ["", "no-at-sign", "a@b", "a@@b.com", "a..b@c.com", "@c.com"])
+def test_email_rejects(raw: str) -> None:
+    assert normalise_email(raw) is None
+
+
+def test_disposable_domain_is_flagged() -> None:
+    assert normalise_email("x@tempinbox-now.com").is_disposable
+
+
+def test_ips_and_prefixes() -> None:
+    assert normalise_ip(" 198.18.000.7 ".replace("000", "0")) == "198.18.0.7"
+    assert normalise_ip("::ffff:198.18.0.7") == "198.18.0.7"
+    assert normalise_ip("2001:DB8:0:0::1") == "2001:db8::1"
+    assert normalise_ip("300.1.1.1") is None
+    assert normalise_cidr("198.18.0.77/24") == "198.18.0.0/24"
+    assert group_prefix("2001:db8:1:2::9") == "2001:db8:1::/48"
+
+
+def test_longest_prefix_match() -> None:
+    index = PrefixIndex(["198.18.0.0/16", "198.18.4.0/24", "2001:db8::/32"])
+    assert index.lookup("198.18.4.9") == "198.18.4.0/24"
+    assert index.lookup("198.18.5.9") == "198.18.0.0/16"
+    assert index.lookup("2001:db8:9::1") == "2001:db8::/32"
+    assert index.lookup("203.0.113.1") is None
+
+
+def test_card_numbers() -> None:
+    assert luhn_valid("4111111111111111")
+    assert find_card_numbers("pay with 4111-1111-1111-1111 now") == ["4111-1111-1111-1111"]
+    assert find_card_numbers("+8613800138000 req_000000000001") == []
+    assert normalise_bin("5399 9912") == "53999912"
+
+
+TEXT = st.text(max_size=80)
+
+
+@settings(max_examples=300, deadline=None)
+@given(TEXT)
+def test_text_normalisers_are_idempotent_and_total(raw: str) -> None:
+    for func in (org_name_key, address_key):
+        once = func(raw)
+        assert once is None or func(once) == once
+    email = normalise_email(raw)
+    assert email is None or normalise_email(email.address).address == email.address
+    domain = normalise_domain(raw)
+    assert domain is None or normalise_domain(domain) == domain
+    ip = normalise_ip(raw)
+    assert ip is None or normalise_ip(ip) == ip
+    normalise_cidr(raw)
+    find_card_numbers(raw)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet="+0123456789 -()", max_size=25), st.sampled_from(["CN", "US", "GB", None]))
+def test_phone_normaliser_is_idempotent_and_total(raw: str, region: str | None) -> None:
+    key = normalise_phone(raw, region)
+    assert key is None or normalise_phone(key.e164).e164 == key.e164
