@@ -7,8 +7,10 @@ import dagster as dg
 from pipelines import schema
 from pipelines.graph import Neo4jResource
 from pipelines.ingest.assets import ingest_assets
+from pipelines.load.assets import load_assets
 from pipelines.normalise.assets import normalise_assets
 from pipelines.paths import DEFAULT_LANDING, DEFAULT_WORK, PipelinePaths
+from pipelines.resolve.assets import resolve_assets
 from pipelines.settings import load_env
 
 load_env()  # .env and non-secret defaults; the password itself is read via EnvVar at run time
@@ -20,7 +22,8 @@ main_job = dg.define_asset_job("main", selection=dg.AssetSelection.all(), descri
 ))
 
 defs = dg.Definitions(
-    assets=[*dg.load_assets_from_modules([schema]), *ingest_assets, *normalise_assets],
+    assets=[*dg.load_assets_from_modules([schema]), *ingest_assets, *normalise_assets,
+            *resolve_assets, *load_assets],
     jobs=[main_job],
     resources={
         "paths": PipelinePaths(

@@ -38,9 +38,17 @@ def invalid_shares(frame: pd.DataFrame, table: str) -> dict[str, float]:
     return shares
 
 
+def read_ingested(path) -> pd.DataFrame:
+    """Ingested text columns as Python objects (an all-empty column must not turn float)."""
+    frame = pd.read_parquet(path)
+    for column in frame.columns.drop("_line", errors="ignore"):
+        frame[column] = frame[column].astype(object).where(frame[column].notna(), None)
+    return frame
+
+
 def normalise_table(table: str, paths: PipelinePaths) -> pd.DataFrame:
     source, func = TABLES[table]
-    frame = func(pd.read_parquet(paths.ingested(source)))
+    frame = func(read_ingested(paths.ingested(source)))
     out = paths.normalised(table)
     out.parent.mkdir(parents=True, exist_ok=True)
     frame.to_parquet(out, index=False)

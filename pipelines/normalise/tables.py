@@ -21,7 +21,7 @@ from pipelines.normalise.text import clean
 def _map_unique(series: pd.Series, func) -> pd.Series:
     """Apply ``func`` once per distinct value (identifiers repeat a lot)."""
     uniques = {value: func(value) for value in series.dropna().unique()}
-    return series.map(uniques)
+    return series.astype(object).map(uniques).astype(object)
 
 
 def user_agent_key(raw: object) -> str | None:

@@ -1,0 +1,1 @@
+"""Loading the identity graph into Neo4j: batched, parameterised, idempotent."""

@@ -1,0 +1,1 @@
+"""Entity resolution: which accounts are run by the same operator, and why."""

@@ -1,0 +1,128 @@
+"""Resolution and evaluation assets (thin: the logic is in pipeline.py and evaluate.py)."""
+
+import json
+from pathlib import Path
+
+import dagster as dg
+import pandas as pd
+
+from pipelines.paths import PipelinePaths
+from pipelines.resolve.evaluate import evaluate
+from pipelines.resolve.pipeline import Resolution, ResolutionInputs, resolve
+from pipelines.snapshot import snapshot
+
+RESOLVED_TABLES = ("identifiers", "links", "clusters", "history", "ip_networks", "org_matches")
+
+
+def load_inputs(paths: PipelinePaths) -> ResolutionInputs:
+    read = lambda name: pd.read_parquet(paths.normalised(name))  # noqa: E731
+    return ResolutionInputs(
+        accounts=read("accounts"), payments=read("payment_instruments"),
+        domains=read("domain_registrations"), ip_intel=read("ip_intel"),
+        organisation_names=read("organisation_names"), judgements=read("analyst_judgements"),
+        usage_buckets=read("usage_account_buckets"),
+    )
+
+
+def previous_assignments(paths: PipelinePaths) -> pd.DataFrame:
+    state = paths.output("state/cluster_assignments.parquet")
+    if state.exists():
+        return pd.read_parquet(state)
+    return pd.DataFrame(columns=["account_id", "cluster_id"])
+
+
+def save_resolution(resolution: Resolution, paths: PipelinePaths) -> None:
+    for name in RESOLVED_TABLES:
+        out = paths.output(f"resolved/{name}.parquet")
+        out.parent.mkdir(parents=True, exist_ok=True)
+        getattr(resolution, name).to_parquet(out, index=False)
+    state = paths.output("state/cluster_assignments.parquet")
+    state.parent.mkdir(parents=True, exist_ok=True)
+    resolution.clusters[["account_id", "cluster_id"]].to_parquet(state, index=False)
+    history = paths.output("state/cluster_history.parquet")
+    past = pd.read_parquet(history) if history.exists() else resolution.history.iloc[0:0]
+    past = past[past["run_id"] != resolution.history["run_id"].iloc[0]] if len(
+        resolution.history) else past
+    pd.concat([past, resolution.history]).to_parquet(history, index=False)
+
+
+def read_resolution(paths: PipelinePaths) -> Resolution:
+    return Resolution(**{n: pd.read_parquet(paths.output(f"resolved/{n}.parquet"))
+                         for n in RESOLVED_TABLES})
+
+
+@dg.asset(group_name="resolve", description="Hashes of every landing file; its digest is the "
+          "run id stamped on everything this input produces.")
+def input_snapshot(paths: PipelinePaths) -> dg.MaterializeResult:
+    snap = snapshot(paths.landing)
+    out = paths.output("snapshot.json")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(snap, indent=2))
+    return dg.MaterializeResult(metadata={"run_id": snap["run_id"],
+                                          "files": dg.MetadataValue.json(snap["files"])})
+
+
+def run_id(paths: PipelinePaths) -> str:
+    return json.loads(paths.output("snapshot.json").read_text())["run_id"]
+
+
+@dg.asset(
+    group_name="resolve",
+    deps=["input_snapshot", "normalised_accounts", "normalised_payment_instruments",
+          "normalised_domain_registrations", "normalised_ip_intel",
+          "normalised_organisation_names", "normalised_analyst_judgements", "normalised_usage"],
+    description="Scored account links, stable clusters and organisation matches.",
+    check_specs=[dg.AssetCheckSpec("no_giant_cluster", asset="resolved_clusters",
+                                   blocking=True, description="no cluster holds more than 5 % "
+                                   "of all accounts (hubs would do that)")],
+)
+def resolved_clusters(context: dg.AssetExecutionContext, paths: PipelinePaths):
+    inputs = load_inputs(paths)
+    resolution = resolve(inputs, previous_assignments(paths), run_id(paths))
+    save_resolution(resolution, paths)
+    sizes = resolution.clusters.groupby("cluster_id").size()
+    largest = int(sizes.max()) if len(sizes) else 0
+    limit = max(50, int(0.05 * len(inputs.accounts)))
+    context.log.info(f"{len(sizes):,} clusters; largest {largest:,} accounts")
+    return dg.MaterializeResult(
+        metadata={
+            "clusters": len(sizes), "clustered_accounts": int(sizes.sum()) if len(sizes) else 0,
+            "largest_cluster": largest, "candidate_pairs": len(resolution.links),
+            "history": dg.MetadataValue.json(
+                resolution.history["event"].value_counts().to_dict()),
+            "org_matches": dg.MetadataValue.json(
+                resolution.org_matches.groupby(["subject_kind", "method"]).size()
+                .rename("n").reset_index().to_dict("records")),
+        },
+        check_results=[dg.AssetCheckResult(check_name="no_giant_cluster", passed=largest <= limit,
+                                           metadata={"largest": largest, "limit": limit})],
+    )
+
+
+def ground_truth_dir(paths: PipelinePaths) -> Path:
+    return paths.landing.parent / "ground_truth"
+
+
+@dg.asset(group_name="resolve", deps=["resolved_clusters"],
+          description="Precision/recall of the clustering against ground truth, when present.")
+def clustering_evaluation(context: dg.AssetExecutionContext, paths: PipelinePaths):
+    truth_file = ground_truth_dir(paths) / "accounts.parquet"
+    if not truth_file.exists():
+        context.log.info(f"no ground truth at {truth_file}: nothing to evaluate")
+        return dg.MaterializeResult(metadata={"evaluated": False})
+    clusters = pd.read_parquet(paths.output("resolved/clusters.parquet"))
+    report = evaluate(clusters, pd.read_parquet(truth_file))
+    out = paths.output("evaluation/clustering.json")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(report, indent=2))
+    overall = report["overall"]
+    return dg.MaterializeResult(metadata={
+        "pairwise_precision": overall["pairwise"]["precision"],
+        "pairwise_recall": overall["pairwise"]["recall"],
+        "bcubed_f1": overall["bcubed"]["f1"],
+        "legit_in_campaign_share": report["legit_in_campaign_share"],
+        "report": dg.MetadataValue.json(report), "path": str(out),
+    })
+
+
+resolve_assets = [input_snapshot, resolved_clusters, clustering_evaluation]

@@ -1,0 +1,84 @@
+"""Organisation resolution: names from accounts, billing profiles and domain registrations
+matched to registry organisations (legal names and aliases in any script), with blocking and
+rapidfuzz scoring; the score and method stay on every match."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+import pandas as pd
+from rapidfuzz import fuzz, process
+
+MATCH_COLUMNS = ["name_key", "org_id", "score", "method"]
+FUZZY_CUTOFF = 90.0
+MAX_BLOCK = 200  # a token shared by more registry names than this is too common to block on
+
+
+def _block_tokens(key: str) -> set[str]:
+    """Words, and character bigrams of words without spaces (CJK names have no spaces)."""
+    tokens = set()
+    for word in key.split():
+        tokens.add(word)
+        if not word.isascii() and len(word) > 2:
+            tokens.update(word[i:i + 2] for i in range(len(word) - 1))
+    return tokens
+
+
+class OrganisationMatcher:
+    """Exact key lookup first, then fuzzy token-sort matching within blocks of shared tokens."""
+
+    def __init__(self, names: pd.DataFrame) -> None:
+        self.exact = names.groupby("name_key")["org_id"].agg(lambda s: sorted(set(s)))
+        self.keys = list(self.exact.index)
+        index: dict[str, list[int]] = defaultdict(list)
+        for position, key in enumerate(self.keys):
+            for token in _block_tokens(key):
+                index[token].append(position)
+        self.blocks = {t: p for t, p in index.items() if len(p) <= MAX_BLOCK}
+
+    def match(self, key: str) -> tuple[str, float, str] | None:
+        found = self.exact.get(key)
+        if found is not None:
+            return (found[0], 100.0, "exact_key") if len(found) == 1 else None
+        candidates = sorted({p for t in _block_tokens(key) for p in self.blocks.get(t, ())})
+        if not candidates:
+            return None
+        choices = [self.keys[p] for p in candidates]
+        best = process.extractOne(key, choices, scorer=fuzz.token_sort_ratio,
+                                  score_cutoff=FUZZY_CUTOFF)
+        if best is None:
+            return None
+        orgs = self.exact[best[0]]
+        return (orgs[0], round(float(best[1]), 1), "fuzzy_token_sort") if len(orgs) == 1 else None
+
+
+def match_names(keys: pd.Series, names: pd.DataFrame) -> pd.DataFrame:
+    """Registry organisation for each distinct name key that matches one unambiguously."""
+    matcher = OrganisationMatcher(names)
+    rows = []
+    for key in sorted(set(keys.dropna())):
+        hit = matcher.match(key)
+        if hit:
+            rows.append((key, *hit))
+    return pd.DataFrame(rows, columns=MATCH_COLUMNS)
+
+
+def apply_org_judgements(
+    links: pd.DataFrame, judgements: pd.DataFrame, subject: str = "account_id"
+) -> pd.DataFrame:
+    """Analysts' account↔org verdicts override the matcher: "different" removes a link,
+    "same" adds one with method ``analyst``."""
+    if judgements.empty:
+        return links
+    refs = judgements[judgements["left_ref"].str.startswith("account:")
+                      & judgements["right_ref"].str.startswith("org:")]
+    latest = refs.sort_values("decided_at").drop_duplicates(["left_ref", "right_ref"], keep="last")
+    for left, right, verdict in zip(latest["left_ref"], latest["right_ref"], latest["verdict"],
+                                    strict=True):
+        account, org = left.removeprefix("account:"), right.removeprefix("org:")
+        match = (links[subject] == account) & (links["org_id"] == org)
+        links = links[~match]
+        if verdict == "same":
+            links = pd.concat([links, pd.DataFrame(
+                [{subject: account, "org_id": org, "score": 100.0, "method": "analyst"}])])
+    return links.reset_index(drop=True)

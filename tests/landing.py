@@ -1,0 +1,69 @@
+"""Build small landing folders by hand for tests (every source of the contract), and run the
+plain-function pipeline over them up to resolution."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from pipelines.contract import load_contracts
+from pipelines.ingest.assets import ingest_source
+from pipelines.normalise.assets import TABLES, normalise_table
+from pipelines.normalise.usage import aggregate_usage
+from pipelines.paths import PipelinePaths
+from pipelines.resolve.assets import load_inputs, previous_assignments, save_resolution
+from pipelines.resolve.pipeline import Resolution, resolve
+
+CONTRACTS = load_contracts()
+
+
+def account(account_id: str, **fields: str) -> dict:
+    base = {
+        "account_id": account_id, "created_at": "2026-05-01T00:00:00Z",
+        "email": f"{account_id}@inboxly-mail.net", "tier": "free", "status": "active",
+        "declared_country": "US",
+    }
+    return {**base, **fields}
+
+
+def payment(account_id: str, fingerprint: str, **fields: str) -> dict:
+    return {"account_id": account_id, "processor_fingerprint": fingerprint,
+            "funding_type": "credit", "added_at": "2026-05-01T00:00:00Z", **fields}
+
+
+def write_landing(landing: Path, **sources: list[dict]) -> None:
+    """Write every source (missing ones empty); api_usage as Parquet."""
+    landing.mkdir(parents=True, exist_ok=True)
+    for name, contract in CONTRACTS.items():
+        rows = sources.get(name, [])
+        frame = pd.DataFrame(rows, columns=contract.columns)
+        if name == "api_usage":
+            frame["ts"] = pd.to_datetime(frame["ts"], utc=True)
+            for column in ("input_tokens", "output_tokens"):
+                frame[column] = frame[column].astype("int64")
+            pq.write_table(pa.Table.from_pandas(frame, preserve_index=False),
+                           landing / "api_usage.parquet")
+        else:
+            frame.to_csv(landing / f"{name}.csv", index=False)
+
+
+def run_pipeline(paths: PipelinePaths, run_id: str = "test-run") -> Resolution:
+    """Ingest, normalise and resolve with plain functions; saves state like the assets do."""
+    for contract in CONTRACTS.values():
+        ingest_source(contract, paths)
+    for table in TABLES:
+        normalise_table(table, paths)
+    aggregates = aggregate_usage(paths.ingested("api_usage"))
+    for name in ("accounts", "account_ips", "account_days", "account_buckets"):
+        getattr(aggregates, name).to_parquet(paths.normalised(f"usage_{name}"), index=False)
+    resolution = resolve(load_inputs(paths), previous_assignments(paths), run_id)
+    save_resolution(resolution, paths)
+    return resolution
+
+
+def cluster_of(resolution: Resolution, account_id: str) -> str | None:
+    hit = resolution.clusters[resolution.clusters["account_id"] == account_id]
+    return None if hit.empty else hit["cluster_id"].iloc[0]

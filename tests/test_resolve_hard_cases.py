@@ -1,0 +1,89 @@
+"""The brief's hard cases, each on a hand-built landing folder, through the real functions."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from pipelines.paths import PipelinePaths
+from tests.landing import account, cluster_of, payment, run_pipeline, write_landing
+
+UNIVERSITY_NET = {"cidr": "198.18.200.0/24", "asn": "64600", "usage_type": "education",
+                  "is_hosting": "false", "is_proxy": "false", "is_vpn": "false"}
+PROXY_NET = {"cidr": "198.19.50.0/24", "asn": "64700", "usage_type": "proxy",
+             "is_hosting": "true", "is_proxy": "true", "is_vpn": "false",
+             "proxy_service": "Kestrelink Relay"}
+
+
+@pytest.fixture
+def paths(tmp_path: Path) -> PipelinePaths:
+    return PipelinePaths(landing_dir=str(tmp_path / "landing"), work_dir=str(tmp_path / "work"))
+
+
+def test_a_nat_of_2000_legitimate_accounts_is_not_one_cluster(paths: PipelinePaths) -> None:
+    students = [account(f"stu_{i:04d}", email=f"s{i}@northvale-uni.edu",
+                        signup_ip=f"198.18.200.{i % 4 + 1}", user_agent="Mozilla/5.0 common")
+                for i in range(2000)]
+    write_landing(paths.landing, accounts=students, ip_intel=[UNIVERSITY_NET])
+    resolution = run_pipeline(paths)
+    assert resolution.clusters.empty, resolution.clusters["size"].max()
+
+
+def test_a_phone_in_three_formats_links(paths: PipelinePaths) -> None:
+    accounts = [
+        account("acc_a", phone="+86 138-0013-8000", declared_country="CN"),
+        account("acc_b", phone="008613800138000", declared_country="CN"),
+        account("acc_c", phone="13800138000", declared_country="CN"),
+        account("acc_other", phone="13900139000", declared_country="CN"),
+    ]
+    write_landing(paths.landing, accounts=accounts)
+    resolution = run_pipeline(paths)
+    ids = {cluster_of(resolution, a) for a in ("acc_a", "acc_b", "acc_c")}
+    assert len(ids) == 1 and None not in ids
+    assert cluster_of(resolution, "acc_other") is None
+
+
+def test_a_reseller_does_not_glue_its_customers_together(paths: PipelinePaths) -> None:
+    customers = [account(f"cust_{i:03d}", email=f"ops@firm{i}.com",
+                         signup_ip=f"198.19.50.{i % 10 + 1}", user_agent="python-requests/2.31")
+                 for i in range(60)]
+    write_landing(paths.landing, accounts=customers, ip_intel=[PROXY_NET])
+    resolution = run_pipeline(paths)
+    assert resolution.clusters.empty
+
+
+def test_a_judgement_different_splits_a_pair(paths: PipelinePaths) -> None:
+    accounts = [account("acc_x"), account("acc_y"), account("acc_z")]
+    payments = [payment("acc_x", "fp_shared"), payment("acc_y", "fp_shared"),
+                payment("acc_z", "fp_shared")]
+    write_landing(paths.landing, accounts=accounts, payment_instruments=payments)
+    before = run_pipeline(paths)
+    assert cluster_of(before, "acc_x") == cluster_of(before, "acc_y") is not None
+    judgement = {"left_ref": "account:acc_y", "right_ref": "account:acc_x",
+                 "verdict": "different", "analyst": "analyst.k",
+                 "decided_at": "2026-06-10T12:00:00Z"}
+    write_landing(paths.landing, accounts=accounts, payment_instruments=payments,
+                  analyst_judgements=[judgement])
+    after = run_pipeline(paths)
+    assert cluster_of(after, "acc_x") != cluster_of(after, "acc_y")
+
+
+def test_weak_evidence_alone_does_not_link_but_together_it_does(paths: PipelinePaths) -> None:
+    accounts = [
+        # same custom domain + same declared organisation: 1 - 0.5 * 0.65 = 0.675 < 0.75
+        account("w1", email="a@qinglan-data.com", declared_org="Qinglan Data"),
+        account("w2", email="b@qinglan-data.com", declared_org="Qinglan Data Ltd"),
+        # same custom domain + same billing identity spelled differently: strong
+        account("s1", email="a@hexaloop-ai.com"), account("s2", email="b@hexaloop-ai.com"),
+    ]
+    payments = [
+        payment("s1", "fp_1", billing_name="Hexaloop AI Co., Ltd.",
+                billing_address="Rm 1203, Tower B, 88 Binjiang Rd"),
+        payment("s2", "fp_2", billing_name="HEXALOOP AI",
+                billing_address="Room 1203 Twr. B 88 Binjiang Road"),
+    ]
+    write_landing(paths.landing, accounts=accounts, payment_instruments=payments)
+    resolution = run_pipeline(paths)
+    assert cluster_of(resolution, "w1") is None
+    assert cluster_of(resolution, "s1") == cluster_of(resolution, "s2") is not None
