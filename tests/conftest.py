@@ -7,8 +7,8 @@ import os
 from collections.abc import Iterator
 
 import pytest
-
 from neo4j import Driver
+
 from pipelines.graph import Neo4jResource, open_driver
 from pipelines.settings import Neo4jSettings
 

@@ -8,8 +8,8 @@ import urllib.request
 
 import dagster as dg
 import pytest
-
 from neo4j import Driver
+
 from pipelines.errors import GraphAuthError, GraphUnavailableError
 from pipelines.graph import open_driver
 from pipelines.schema import apply_schema, graph_schema, read_schema, schema_statements

@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-
 from neo4j import Driver
+
 from pipelines.load.statements import NODE_STATEMENTS, RELATIONSHIP_STATEMENTS
 
 BATCH_SIZE = 10_000
@@ -42,15 +42,16 @@ def node_rows(frame: pd.DataFrame, key: str, props: list[str], **constant) -> li
 
 
 def relationship_rows(
-    frame: pd.DataFrame, source: str, target: str, props: list[str] | None = None, **constant
+    frame: pd.DataFrame, start: str, end: str, props: list[str] | None = None, **constant
 ) -> list[dict]:
+    """Rows {source, target, props} from the ``start`` and ``end`` key columns of ``frame``."""
     props = props or []
-    frame = frame.dropna(subset=[source, target]).drop_duplicates(subset=[source, target])
+    frame = frame.dropna(subset=[start, end]).drop_duplicates(subset=[start, end])
     return [
         {"source": plain(s), "target": plain(t),
          "props": {**{p: plain(v) for p, v in zip(props, values, strict=True)
                       if plain(v) is not None}, **constant}}
-        for s, t, *values in frame[[source, target, *props]].itertuples(index=False, name=None)
+        for s, t, *values in frame[[start, end, *props]].itertuples(index=False, name=None)
     ]
 
 
