@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Callable
+from pathlib import Path
 
 from pipelines import neo4j_local
 from pipelines.errors import AttribError
+from pipelines.paths import DEFAULT_LANDING, DEFAULT_WORK
+from pipelines.settings import PROJECT_ROOT
+
+DEMO_DIR = PROJECT_ROOT / "data" / "demo"
 
 
 def _neo4j_command(args: argparse.Namespace) -> int:
@@ -50,9 +56,55 @@ def _add_neo4j_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(handler=_neo4j_command)
 
 
+def _generate_command(args: argparse.Namespace) -> int:
+    from pipelines.generate.world import generate_world
+
+    summary = generate_world(args.preset, args.seed, Path(args.out))
+    print(f"world written to {args.out}: {summary}")
+    return 0
+
+
+def _add_generate_parser(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "generate", help="write a synthetic world (landing files + separate ground truth)")
+    parser.add_argument("--preset", default="demo", choices=["tiny", "demo", "seed"],
+                        help="tiny ≈2k accounts (tests), demo ≈20k, seed = 1M accounts")
+    parser.add_argument("--seed", type=int, default=7, help="random seed (same seed, same world)")
+    parser.add_argument("--out", default=str(DEMO_DIR), help="output folder")
+    parser.set_defaults(handler=_generate_command)
+
+
+def _explain_command(args: argparse.Namespace) -> int:
+    from pipelines.explain import explain, render
+    from pipelines.graph import Neo4jResource
+    from pipelines.paths import PipelinePaths
+    from pipelines.settings import Neo4jSettings
+
+    settings = Neo4jSettings.from_env()
+    neo4j = Neo4jResource(uri=settings.uri, username=settings.username,
+                          password=settings.password, database=settings.database)
+    paths = PipelinePaths(landing_dir=os.environ.get("ATTRIB_LANDING_DIR", DEFAULT_LANDING),
+                          work_dir=os.environ.get("ATTRIB_WORK_DIR", DEFAULT_WORK))
+    print(render(explain(neo4j, paths, args.account_a, args.account_b)))
+    return 0
+
+
+def _add_explain_parser(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "explain", help="why two accounts are, or are not, in one cluster (reads Neo4j)")
+    parser.add_argument("account_a")
+    parser.add_argument("account_b")
+    parser.set_defaults(handler=_explain_command)
+
+
 def _demo_command(args: argparse.Namespace) -> int:
     from pipelines.runner import run_main_job
 
+    if not (DEMO_DIR / "landing").exists():
+        from pipelines.generate.world import generate_world
+
+        print(f"generating the demo world (seed 7) into {DEMO_DIR} ...", flush=True)
+        generate_world("demo", 7, DEMO_DIR)
     neo4j_local.start()
     result, seconds = run_main_job()
     materialised = sorted(
@@ -75,6 +127,8 @@ def _add_demo_parser(subparsers: argparse._SubParsersAction) -> None:
 SUBCOMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [
     _add_neo4j_parser,
     _add_demo_parser,
+    _add_generate_parser,
+    _add_explain_parser,
 ]
 
 

@@ -3,6 +3,7 @@ plain-function pipeline over them up to resolution."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pandas as pd
@@ -16,6 +17,7 @@ from pipelines.normalise.usage import aggregate_usage
 from pipelines.paths import PipelinePaths
 from pipelines.resolve.assets import load_inputs, previous_assignments, save_resolution
 from pipelines.resolve.pipeline import Resolution, resolve
+from pipelines.snapshot import snapshot
 
 CONTRACTS = load_contracts()
 
@@ -67,3 +69,11 @@ def run_pipeline(paths: PipelinePaths, run_id: str = "test-run") -> Resolution:
 def cluster_of(resolution: Resolution, account_id: str) -> str | None:
     hit = resolution.clusters[resolution.clusters["account_id"] == account_id]
     return None if hit.empty else hit["cluster_id"].iloc[0]
+
+
+def prepare(paths: PipelinePaths, world: dict) -> None:
+    """Landing files, resolution and snapshot, as the assets before the load leave them."""
+    write_landing(paths.landing, **world)
+    snap = snapshot(paths.landing)
+    run_pipeline(paths, run_id=snap["run_id"])
+    (paths.work / "snapshot.json").write_text(json.dumps(snap))

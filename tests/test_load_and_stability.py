@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
@@ -11,11 +10,8 @@ from neo4j import Driver
 from pipelines.graph import Neo4jResource
 from pipelines.load.assets import load_graph
 from pipelines.paths import PipelinePaths
-from pipelines.schema import apply_schema
-from pipelines.snapshot import snapshot
-from tests.landing import account, cluster_of, payment, run_pipeline, write_landing
+from tests.landing import account, cluster_of, payment, prepare, run_pipeline, write_landing
 
-WIPE = "MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS"
 GRAPH_STATE = """
 MATCH (n) OPTIONAL MATCH (n)-[r]->(m)
 WITH n, r, m ORDER BY elementId(n)
@@ -26,18 +22,13 @@ RETURN count(DISTINCT n) AS nodes, count(r) AS relationships,
 
 
 def small_world(extra: int = 0) -> dict:
+    """Two groups of three: a shared phone, and a team sharing one card and billing identity."""
     accounts = [account(f"acc_{i}", phone="+44 56 1234 5678" if i < 3 else None)
                 for i in range(6 + extra)]
     payments = [payment(f"acc_{i}", "fp_team", billing_name="Corvid Analytics Ltd",
                         billing_address="4 Mill Lane") for i in range(3, 6 + extra)]
     payments += [payment(f"acc_{i}", f"fp_{i}") for i in range(3)]
     return {"accounts": accounts, "payment_instruments": payments}
-
-
-def _prepare(paths: PipelinePaths, world: dict) -> None:
-    write_landing(paths.landing, **world)
-    run_pipeline(paths, run_id=snapshot(paths.landing)["run_id"])
-    (paths.work / "snapshot.json").write_text(json.dumps(snapshot(paths.landing)))
 
 
 def _state(driver: Driver) -> dict:
@@ -48,20 +39,12 @@ def _state(driver: Driver) -> dict:
     return row
 
 
-@pytest.fixture
-def empty_graph(driver: Driver, neo4j_settings) -> Driver:
-    with driver.session(database=neo4j_settings.database) as session:
-        session.run(WIPE).consume()
-    apply_schema(driver, neo4j_settings.database)
-    return driver
-
-
 @pytest.mark.neo4j
 def test_loading_the_same_input_twice_leaves_the_graph_identical(
     tmp_path: Path, empty_graph: Driver, neo4j_resource: Neo4jResource
 ) -> None:
     paths = PipelinePaths(landing_dir=str(tmp_path / "landing"), work_dir=str(tmp_path / "w"))
-    _prepare(paths, small_world())
+    prepare(paths, small_world())
     first = load_graph(neo4j_resource, paths)
     state = _state(empty_graph)
     second = load_graph(neo4j_resource, paths)
@@ -84,9 +67,9 @@ def test_grown_input_converges_and_stale_links_are_swept(
     tmp_path: Path, empty_graph: Driver, neo4j_resource: Neo4jResource
 ) -> None:
     paths = PipelinePaths(landing_dir=str(tmp_path / "landing"), work_dir=str(tmp_path / "w"))
-    _prepare(paths, small_world())
+    prepare(paths, small_world())
     load_graph(neo4j_resource, paths)
-    _prepare(paths, small_world(extra=2))
+    prepare(paths, small_world(extra=2))
     grown = load_graph(neo4j_resource, paths)
     records, _, _ = empty_graph.execute_query(
         "MATCH ()-[r]->() WHERE r.run_id <> $run RETURN count(r) AS stale", run=grown["run_id"])
