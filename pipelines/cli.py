@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
 
 from pipelines import neo4j_local
 from pipelines.errors import AttribError
-from pipelines.paths import DEFAULT_LANDING, DEFAULT_WORK
 from pipelines.settings import PROJECT_ROOT
 
 DEMO_DIR = PROJECT_ROOT / "data" / "demo"
@@ -83,9 +81,7 @@ def _explain_command(args: argparse.Namespace) -> int:
     settings = Neo4jSettings.from_env()
     neo4j = Neo4jResource(uri=settings.uri, username=settings.username,
                           password=settings.password, database=settings.database)
-    paths = PipelinePaths(landing_dir=os.environ.get("ATTRIB_LANDING_DIR", DEFAULT_LANDING),
-                          work_dir=os.environ.get("ATTRIB_WORK_DIR", DEFAULT_WORK))
-    print(render(explain(neo4j, paths, args.account_a, args.account_b)))
+    print(render(explain(neo4j, PipelinePaths.from_env(), args.account_a, args.account_b)))
     return 0
 
 
@@ -98,7 +94,9 @@ def _add_explain_parser(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _demo_command(args: argparse.Namespace) -> int:
+    from pipelines.paths import PipelinePaths
     from pipelines.runner import run_main_job
+    from pipelines.summary import run_summary
 
     if not (DEMO_DIR / "landing").exists():
         from pipelines.generate.world import generate_world
@@ -114,6 +112,9 @@ def _demo_command(args: argparse.Namespace) -> int:
           f"{seconds:.0f}s; {len(materialised)} assets materialised")
     for step in result.get_failed_step_keys() if not result.success else []:
         print(f"  failed step: {step}")
+    for line in run_summary(PipelinePaths.from_env()):
+        print(f"  {line}")
+    print("  Neo4j Browser: http://127.0.0.1:7474/browser/ (user neo4j, password in .env)")
     return 0 if result.success else 1
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import dagster as dg
@@ -22,6 +23,12 @@ class PipelinePaths(dg.ConfigurableResource):
 
     landing_dir: str = DEFAULT_LANDING
     work_dir: str = DEFAULT_WORK
+
+    @classmethod
+    def from_env(cls) -> PipelinePaths:
+        """The same folders the Dagster definitions use (ATTRIB_LANDING_DIR / ATTRIB_WORK_DIR)."""
+        return cls(landing_dir=os.environ.get("ATTRIB_LANDING_DIR", DEFAULT_LANDING),
+                   work_dir=os.environ.get("ATTRIB_WORK_DIR", DEFAULT_WORK))
 
     @property
     def landing(self) -> Path:

@@ -26,7 +26,8 @@ def run_main_job(run_config: dict | None = None) -> tuple[dg.ExecuteInProcessRes
 
     job = defs.resolve_job_def("main")
     started = time.monotonic()
+    config = {"loggers": {"console": {"config": {"log_level": "INFO"}}}, **(run_config or {})}
     result = job.execute_in_process(
-        run_config=run_config or {}, instance=dagster_instance(), raise_on_error=False
+        run_config=config, instance=dagster_instance(), raise_on_error=False
     )
     return result, time.monotonic() - started
