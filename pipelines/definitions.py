@@ -5,6 +5,7 @@ import os
 import dagster as dg
 
 from pipelines import schema
+from pipelines.attribute.assets import attribute_assets
 from pipelines.graph import Neo4jResource
 from pipelines.ingest.assets import ingest_assets
 from pipelines.load.assets import load_assets
@@ -23,7 +24,7 @@ main_job = dg.define_asset_job("main", selection=dg.AssetSelection.all(), descri
 
 defs = dg.Definitions(
     assets=[*dg.load_assets_from_modules([schema]), *ingest_assets, *normalise_assets,
-            *resolve_assets, *load_assets],
+            *resolve_assets, *load_assets, *attribute_assets],
     jobs=[main_job],
     resources={
         "paths": PipelinePaths(

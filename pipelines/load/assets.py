@@ -11,10 +11,11 @@ from pipelines.load.identity_graph import (
     sweep_and_count,
     write_clusters,
     write_entities,
+    write_run,
 )
 from pipelines.load.writer import GraphWriter
 from pipelines.paths import PipelinePaths
-from pipelines.resolve.assets import read_resolution, run_id
+from pipelines.resolve.assets import read_resolution, run_id, snapshot_files
 from pipelines.resolve.weights import DEFAULT_WEIGHTS
 
 
@@ -37,7 +38,7 @@ def load_graph(neo4j: Neo4jResource, paths: PipelinePaths, log=lambda _: None) -
         resolution = read_resolution(paths)
         write_entities(writer, graph_inputs(paths), resolution, current)
         write_clusters(writer, resolution, DEFAULT_WEIGHTS.link_threshold, current)
-        writer.nodes("Run", [{"key": current, "props": {"source": "snapshot"}}])
+        write_run(writer, resolution, current, snapshot_files(paths))
         counts = sweep_and_count(writer, current)
     seconds = time.monotonic() - started
     return {**counts, "writes": writer.stats.writes, "seconds": round(seconds, 1),

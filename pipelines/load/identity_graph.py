@@ -3,6 +3,7 @@ resolution, each carrying its provenance (source, first/last seen, run id)."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 import pandas as pd
@@ -10,6 +11,7 @@ import pandas as pd
 from pipelines.load.statements import (
     COUNT_NODES,
     COUNT_RELATIONSHIPS,
+    RECORD_RUN,
     SWEEP_CLUSTERS,
     SWEEP_RELATIONSHIPS,
 )
@@ -157,6 +159,18 @@ def write_clusters(writer: GraphWriter, resolution: Resolution, threshold: float
                                       source="resolution", **p))
     writer.relationships("IN_CLUSTER", relationship_rows(
         resolution.clusters, "account_id", "cluster_id", source="resolution", **p))
+
+
+def write_run(writer: GraphWriter, resolution: Resolution, run_id: str, files: dict) -> None:
+    """The snapshot's Run node and the cluster events this snapshot caused."""
+    writer.run(RECORD_RUN, run_id=run_id, files=json.dumps(files, sort_keys=True))
+    events = resolution.history.fillna({"other_cluster_id": ""})
+    events = events.assign(event_id=events["run_id"] + "|" + events["cluster_id"] + "|"
+                           + events["event"] + "|" + events["other_cluster_id"])
+    writer.nodes("ClusterEvent", node_rows(events, "event_id", [
+        "cluster_id", "event", "other_cluster_id", "accounts"], run_id=run_id))
+    writer.relationships("RECORDED", relationship_rows(
+        events.assign(run=run_id), "run", "event_id", source="resolution", run_id=run_id))
 
 
 def sweep_and_count(writer: GraphWriter, run_id: str) -> dict[str, int]:

@@ -19,8 +19,16 @@ NODE_STATEMENTS = {
     "SET n += row.props",
     "UserAgent": "UNWIND $rows AS row MERGE (n:UserAgent {key: row.key}) SET n += row.props",
     "Cluster": "UNWIND $rows AS row MERGE (n:Cluster {cluster_id: row.key}) SET n += row.props",
-    "Run": "UNWIND $rows AS row MERGE (n:Run {run_id: row.key}) SET n += row.props",
+    "ClusterEvent": "UNWIND $rows AS row MERGE (n:ClusterEvent {event_id: row.key}) "
+    "SET n += row.props",
 }
+
+# A snapshot's Run node; loaded_order numbers snapshots in the order they were first loaded.
+RECORD_RUN = (
+    "OPTIONAL MATCH (previous:Run) WITH count(previous) AS n "
+    "MERGE (r:Run {run_id: $run_id}) ON CREATE SET r.loaded_order = n + 1 "
+    "SET r.files = $files"
+)
 
 # Relationships: each row is {source, target, props}; both ends are matched on their keys.
 _A = "MATCH (s:Account {account_id: row.source}) "
@@ -62,6 +70,11 @@ RELATIONSHIP_STATEMENTS = {
     "MERGE (s)-[r:LINKED_TO]->(t) SET r += row.props",
     "IN_CLUSTER": "UNWIND $rows AS row " + _A + "MATCH (t:Cluster {cluster_id: row.target}) "
     "MERGE (s)-[r:IN_CLUSTER]->(t) SET r += row.props",
+    "RECORDED": "UNWIND $rows AS row MATCH (s:Run {run_id: row.source}) "
+    "MATCH (t:ClusterEvent {event_id: row.target}) MERGE (s)-[r:RECORDED]->(t) SET r += row.props",
+    "ATTRIBUTED_TO": "UNWIND $rows AS row MATCH (s:Cluster {cluster_id: row.source}) "
+    "MATCH (t:Organisation {org_id: row.target}) MERGE (s)-[r:ATTRIBUTED_TO]->(t) "
+    "SET r += row.props",
 }
 
 # Whatever an earlier input snapshot wrote and this one no longer supports goes away, so that a

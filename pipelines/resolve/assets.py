@@ -66,6 +66,10 @@ def run_id(paths: PipelinePaths) -> str:
     return json.loads(paths.output("snapshot.json").read_text())["run_id"]
 
 
+def snapshot_files(paths: PipelinePaths) -> dict[str, str]:
+    return json.loads(paths.output("snapshot.json").read_text())["files"]
+
+
 @dg.asset(
     group_name="resolve",
     deps=["input_snapshot", "normalised_accounts", "normalised_payment_instruments",

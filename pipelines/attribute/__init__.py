@@ -1,0 +1,1 @@
+"""Campaign detection and attribution of campaign clusters to their ultimate parents."""

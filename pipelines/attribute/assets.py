@@ -1,0 +1,106 @@
+"""Campaign scoring, attribution, enforcement export and their evaluation, as assets."""
+
+import json
+
+import dagster as dg
+import pandas as pd
+
+from pipelines.attribute.config import AttributionConfig, ScoringConfig
+from pipelines.attribute.evaluate import evaluate_attribution
+from pipelines.attribute.pipeline import AttributionInputs, attribute_campaigns, score_campaigns
+from pipelines.graph import Neo4jResource
+from pipelines.load.writer import GraphWriter, node_rows, relationship_rows
+from pipelines.paths import PipelinePaths
+from pipelines.resolve.assets import ground_truth_dir, run_id
+
+
+def enforcement_list(inputs: AttributionInputs, scores: pd.DataFrame,
+                     attributions: pd.DataFrame) -> pd.DataFrame:
+    """Account ids of every campaign cluster with the reason and confidence."""
+    campaigns = scores[scores["is_campaign"]]
+    top = attributions[attributions["rank"] == 1].set_index("cluster_id")
+    rows = []
+    members = inputs.clusters[inputs.clusters["cluster_id"].isin(campaigns.index)]
+    for cluster_id, group in members.groupby("cluster_id"):
+        features = json.loads(campaigns.at[cluster_id, "features"])
+        strongest = sorted(features.items(), key=lambda kv: -kv[1]["contribution"])[:3]
+        reason = "; ".join(f"{name}={f['value']:.2f}" for name, f in strongest)
+        parent = top["org_id"].get(cluster_id)
+        for account_id in sorted(group["account_id"]):
+            rows.append({
+                "account_id": account_id, "cluster_id": cluster_id,
+                "risk_score": float(campaigns.at[cluster_id, "risk_score"]),
+                "attributed_parent": parent,
+                "attribution_confidence": float(top["confidence"].get(cluster_id, 0.0)),
+                "reason": f"campaign cluster of {len(group)} accounts: {reason}",
+            })
+    return pd.DataFrame(rows)
+
+
+def write_attribution_graph(neo4j: Neo4jResource, scores: pd.DataFrame,
+                            attributions: pd.DataFrame, current: str) -> None:
+    with neo4j.driver() as driver:
+        writer = GraphWriter(driver, neo4j.database)
+        frame = scores.reset_index(names="cluster_id")
+        writer.nodes("Cluster", node_rows(frame, "cluster_id", [
+            "risk_score", "features", "is_campaign", "requests"], run_id=current))
+        writer.relationships("ATTRIBUTED_TO", relationship_rows(
+            attributions, "cluster_id", "org_id", ["rank", "confidence", "support", "coverage",
+                                                   "evidence_paths", "conflicting"],
+            source="attribution", run_id=current))
+
+
+@dg.asset(group_name="attribute", deps=["identity_graph"],
+          description="Campaign risk score of every cluster, ranked parents of each campaign, "
+          "written to Neo4j; enforcement list as CSV and JSON.")
+def campaign_attribution(context: dg.AssetExecutionContext, neo4j: Neo4jResource,
+                         paths: PipelinePaths) -> dg.MaterializeResult:
+    inputs = AttributionInputs.from_paths(paths)
+    scores = score_campaigns(inputs, ScoringConfig())
+    attributions = attribute_campaigns(inputs, scores, AttributionConfig())
+    out = paths.output("attribution")
+    out.mkdir(parents=True, exist_ok=True)
+    scores.reset_index(names="cluster_id").to_parquet(out / "scores.parquet", index=False)
+    attributions.to_parquet(out / "attributions.parquet", index=False)
+    enforcement = enforcement_list(inputs, scores, attributions)
+    enforcement.to_csv(out / "enforcement.csv", index=False)
+    enforcement.to_json(out / "enforcement.json", orient="records", indent=1)
+    write_attribution_graph(neo4j, scores, attributions, run_id(paths))
+    top = attributions[attributions["rank"] == 1]
+    context.log.info(f"{int(scores['is_campaign'].sum())} campaign clusters")
+    return dg.MaterializeResult(metadata={
+        "campaign_clusters": int(scores["is_campaign"].sum()),
+        "clusters_scored": len(scores),
+        "attributions": dg.MetadataValue.json(top[["cluster_id", "org_id", "confidence"]]
+                                              .to_dict("records")),
+        "enforcement_accounts": len(enforcement),
+        "enforcement_csv": str(out / "enforcement.csv"),
+    })
+
+
+@dg.asset(group_name="attribute", deps=["campaign_attribution"],
+          description="Attribution accuracy against ground truth, when present.")
+def attribution_evaluation(context: dg.AssetExecutionContext,
+                           paths: PipelinePaths) -> dg.MaterializeResult:
+    truth = ground_truth_dir(paths)
+    if not (truth / "campaigns.json").exists():
+        context.log.info(f"no ground truth in {truth}: nothing to evaluate")
+        return dg.MaterializeResult(metadata={"evaluated": False})
+    report = evaluate_attribution(
+        pd.read_parquet(paths.output("resolved/clusters.parquet")),
+        pd.read_parquet(paths.output("attribution/attributions.parquet")),
+        pd.read_parquet(truth / "accounts.parquet"),
+        json.loads((truth / "campaigns.json").read_text()),
+        set(json.loads((truth / "legit_org_ids.json").read_text())),
+    )
+    out = paths.output("evaluation/attribution.json")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(report, indent=2))
+    return dg.MaterializeResult(metadata={
+        "attribution_accuracy": report["attribution_accuracy"],
+        "legitimate_orgs_named": dg.MetadataValue.json(report["legitimate_orgs_named"]),
+        "report": dg.MetadataValue.json(report),
+    })
+
+
+attribute_assets = [campaign_attribution, attribution_evaluation]

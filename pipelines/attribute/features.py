@@ -1,0 +1,134 @@
+"""Campaign scoring of clusters: each feature's value in [0, 1] and its contribution, summed
+through a logistic into a risk score. Volume alone is no guilt: a legitimate heavy user has high
+volume but neither rate-limit-hugging accounts nor extraction prompts."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+
+from pipelines.attribute.config import ScoringConfig
+
+ANONYMISED_TYPES = ("proxy", "hosting")
+
+
+def _share(mask: pd.Series, groups: pd.Series) -> pd.Series:
+    return mask.astype(float).groupby(groups).mean()
+
+
+def many_small_accounts(members: pd.DataFrame, config: ScoringConfig) -> pd.Series:
+    """Many accounts, each kept just under the daily rate limit."""
+    peak = members["max_day"].fillna(0)
+    near_limit = (peak >= 0.3 * config.rate_limit_per_day) & (peak <= config.rate_limit_per_day)
+    share = _share(near_limit, members["cluster_id"])
+    size = members.groupby("cluster_id").size()
+    return share * np.minimum(1.0, np.log10(size.clip(lower=1)) / 2)
+
+
+def extraction_share(members: pd.DataFrame) -> pd.Series:
+    sums = members.groupby("cluster_id")[["extraction_requests", "requests"]].sum()
+    return (sums["extraction_requests"] / sums["requests"].replace(0, np.nan)).fillna(0)
+
+
+def synchronised_activity(members: pd.DataFrame, links: pd.DataFrame) -> pd.Series:
+    """Share of the cluster's accounts with a synchronised-activity link inside the cluster."""
+    co = links[links["kinds"].str.contains("coactivity", na=False)]
+    cluster_of = members.set_index("account_id")["cluster_id"]
+    co = co.assign(ca=co["a"].map(cluster_of), cb=co["b"].map(cluster_of))
+    co = co[co["ca"].notna() & (co["ca"] == co["cb"])]
+    synced = set(co["a"]) | set(co["b"])
+    return _share(members["account_id"].isin(synced), members["cluster_id"])
+
+
+def creation_burst(members: pd.DataFrame) -> pd.Series:
+    """Largest share of a cluster's accounts created within one 24-hour window."""
+    def densest(created: pd.Series) -> float:
+        times = np.sort(created.dropna().astype("int64").to_numpy())
+        if len(times) < 3:
+            return 0.0
+        window = 24 * 3600 * 10**9
+        ends = np.searchsorted(times, times + window, side="right")
+        return float((ends - np.arange(len(times))).max() / len(times))
+    return members.groupby("cluster_id")["created_at"].apply(densest)
+
+
+def anonymised_network_share(members: pd.DataFrame, account_ips: pd.DataFrame,
+                             networks: pd.DataFrame) -> pd.Series:
+    """Share of the cluster's requests sent through proxy, VPN or hosting exits."""
+    flags = networks.set_index("ip")["anonymised"]
+    ips = account_ips.merge(members[["account_id", "cluster_id"]], on="account_id")
+    ips = ips.assign(anon=ips["source_ip"].map(flags).fillna(False).astype(bool))
+    total = ips.groupby("cluster_id")["requests"].sum()
+    anon = ips[ips["anon"]].groupby("cluster_id")["requests"].sum()
+    return (anon / total).reindex(total.index).fillna(0)
+
+
+def unsupported_region_share(members: pd.DataFrame, config: ScoringConfig) -> pd.Series:
+    unsupported = members["declared_country"].isin(config.unsupported_countries) | members[
+        "card_country"].isin(config.unsupported_countries)
+    return _share(unsupported, members["cluster_id"])
+
+
+def release_burst(members: pd.DataFrame, days: pd.DataFrame, config: ScoringConfig) -> pd.Series:
+    """Requests right after model releases, relative to what an even spread would put there."""
+    releases = pd.to_datetime(list(config.release_dates), utc=True)
+    day = pd.to_datetime(days["day"], utc=True)
+    window = pd.Timedelta(hours=config.release_window_hours)
+    in_window = np.zeros(len(days), dtype=bool)
+    for release in releases:
+        in_window |= ((day >= release) & (day < release + window)).to_numpy()
+    frame = days.assign(in_window=in_window).merge(members[["account_id", "cluster_id"]],
+                                                   on="account_id")
+    observed = frame[frame["in_window"]].groupby("cluster_id")["requests"].sum() / frame.groupby(
+        "cluster_id")["requests"].sum()
+    span = frame.groupby("cluster_id")["day"].agg(lambda d: max(d.nunique(), 1))
+    expected = (len(releases) * config.release_window_hours / 24) / span
+    ratio = (observed.fillna(0) / expected.clip(lower=1e-9)).reindex(span.index).fillna(0)
+    return ((ratio - 1) / 2).clip(0, 1)
+
+
+def disposable_or_voip_share(members: pd.DataFrame) -> pd.Series:
+    flag = members["email_disposable"].fillna(False).astype(bool) | members["phone_type"].eq("voip")
+    return _share(flag, members["cluster_id"])
+
+
+def score_clusters(features: pd.DataFrame, config: ScoringConfig) -> pd.DataFrame:
+    """Risk score per cluster with each feature's value and contribution as JSON."""
+    names = list(config.weights)
+    contributions = features[names].mul(pd.Series(config.weights))
+    logit = config.bias + contributions.sum(axis=1)
+    out = pd.DataFrame(index=features.index)
+    out["risk_score"] = (1 / (1 + np.exp(-logit))).round(4)
+    out["features"] = [
+        json.dumps({n: {"value": round(float(features.at[c, n]), 4),
+                        "contribution": round(float(contributions.at[c, n]), 4)}
+                    for n in names})
+        for c in features.index
+    ]
+    out["accounts"] = features["accounts"]
+    out["is_campaign"] = (out["risk_score"] >= config.campaign_threshold) & (
+        features["accounts"] >= config.min_campaign_accounts)
+    return out
+
+
+def cluster_features(members: pd.DataFrame, links: pd.DataFrame, account_ips: pd.DataFrame,
+                     networks: pd.DataFrame, days: pd.DataFrame,
+                     config: ScoringConfig) -> pd.DataFrame:
+    """All features per cluster. ``members``: one row per clustered account with its usage and
+    normalised account fields."""
+    features = pd.DataFrame({
+        "many_small_accounts": many_small_accounts(members, config),
+        "extraction_share": extraction_share(members),
+        "synchronised_activity": synchronised_activity(members, links),
+        "creation_burst": creation_burst(members),
+        "anonymised_network_share": anonymised_network_share(members, account_ips, networks),
+        "unsupported_region_share": unsupported_region_share(members, config),
+        "release_burst": release_burst(members, days, config),
+        "disposable_or_voip_share": disposable_or_voip_share(members),
+    }).fillna(0)
+    features["accounts"] = members.groupby("cluster_id").size()
+    sums = members.groupby("cluster_id")[["requests"]].sum()
+    features["requests"] = sums["requests"].fillna(0).astype("int64")
+    return features
