@@ -93,6 +93,45 @@ def _add_explain_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(handler=_explain_command)
 
 
+def _query_command(args: argparse.Namespace) -> int:
+    from pipelines.graph import open_driver
+    from pipelines.queries import (
+        QUERY_DIR,
+        format_rows,
+        load_query,
+        parse_parameters,
+        parse_query,
+        run_read_only,
+    )
+    from pipelines.settings import Neo4jSettings
+
+    if args.list or not args.name:
+        for path in sorted(QUERY_DIR.glob("*.cypher")):
+            query = parse_query(path)
+            print(f"{query.name}\n    {query.answers}\n    parameters: {query.parameters}")
+        return 0
+    query = load_query(args.name)
+    settings = Neo4jSettings.from_env()
+    driver = open_driver(settings)
+    try:
+        rows = run_read_only(driver, settings.database, query, parse_parameters(args.param))
+    finally:
+        driver.close()
+    print(format_rows(rows, args.format))
+    return 0
+
+
+def _add_query_parser(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "query", help="run a library query from queries/ by name, read-only")
+    parser.add_argument("name", nargs="?", help="query name (file name without .cypher)")
+    parser.add_argument("-p", "--param", action="append", default=[],
+                        help="parameter as key=value (repeat); JSON values are parsed")
+    parser.add_argument("--format", choices=["table", "csv", "json"], default="table")
+    parser.add_argument("--list", action="store_true", help="list the library's queries")
+    parser.set_defaults(handler=_query_command)
+
+
 def _demo_command(args: argparse.Namespace) -> int:
     from pipelines.paths import PipelinePaths
     from pipelines.runner import run_main_job
@@ -130,6 +169,7 @@ SUBCOMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [
     _add_demo_parser,
     _add_generate_parser,
     _add_explain_parser,
+    _add_query_parser,
 ]
 
 
@@ -151,6 +191,8 @@ def main(argv: list[str] | None = None) -> int:
     except AttribError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # output piped into `head` and the like
+        return 0
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
