@@ -11,6 +11,7 @@ from pipelines.ingest.assets import ingest_assets
 from pipelines.load.assets import load_assets
 from pipelines.normalise.assets import normalise_assets
 from pipelines.paths import DEFAULT_LANDING, DEFAULT_WORK, PipelinePaths
+from pipelines.report.assets import report_assets
 from pipelines.resolve.assets import resolve_assets
 from pipelines.settings import load_env
 
@@ -24,7 +25,8 @@ main_job = dg.define_asset_job("main", selection=dg.AssetSelection.all(), descri
 
 defs = dg.Definitions(
     assets=[*dg.load_assets_from_modules([schema]), *ingest_assets, *normalise_assets,
-            *resolve_assets, *load_assets, *attribute_assets],
+            *resolve_assets, *load_assets, *attribute_assets,
+            *report_assets],
     jobs=[main_job],
     resources={
         "paths": PipelinePaths(

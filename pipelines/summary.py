@@ -38,5 +38,34 @@ def run_summary(paths: PipelinePaths) -> list[str]:
         lines.append(f"against ground truth: pairwise P {pw['precision']:.4f} R {pw['recall']:.4f}"
                      f"; B-cubed F1 {b3['f1']:.4f}; legitimate accounts in campaign clusters "
                      f"{report['legit_in_campaign_clusters']} ({share:.4%})")
+    lines.extend(_attribution_lines(paths))
     lines.append(f"outputs: {paths.work}")
+    return lines
+
+
+def _attribution_lines(paths: PipelinePaths) -> list[str]:
+    attributions_file = paths.output("attribution/attributions.parquet")
+    if not attributions_file.exists():
+        return []
+    scores = pd.read_parquet(paths.output("attribution/scores.parquet")).set_index("cluster_id")
+    attributions = pd.read_parquet(attributions_file)
+    names = pd.read_parquet(paths.normalised("organisations")).set_index("org_id")["legal_name"]
+    campaigns = scores[scores["is_campaign"]]
+    lines = [f"campaigns found: {len(campaigns)}"]
+    top = attributions[attributions["rank"] == 1].set_index("cluster_id")
+    for cluster_id, row in campaigns.iterrows():
+        parent = top["org_id"].get(cluster_id)
+        who = (f"{names.get(parent, parent)} ({parent}), confidence "
+               f"{top['confidence'][cluster_id]:.2f}") if parent else "no parent identified"
+        lines.append(f"  {cluster_id}: {int(row['accounts'])} accounts, "
+                     f"{int(row['requests']):,} exchanges, risk {row['risk_score']:.2f} → {who}")
+    evaluation = paths.output("evaluation/attribution.json")
+    if evaluation.exists():
+        report = json.loads(evaluation.read_text())
+        lines.append(f"attribution against ground truth: {report['true_parent_ranked_first']}/"
+                     f"{report['campaigns']} true parents ranked first; legitimate "
+                     f"organisations named: {len(report['legitimate_orgs_named'])}")
+    reports = sorted(paths.output("reports").glob("case-*.html"))
+    lines.extend(f"case report: {r}" for r in reports)
+    lines.append(f"enforcement list: {paths.output('attribution/enforcement.csv')}")
     return lines

@@ -1,0 +1,1 @@
+"""Case reports: one HTML dossier per attributed parent organisation."""
