@@ -1,0 +1,10 @@
+"""Run every benchmark on the demo preset (what `make bench` does)."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+
+for script in ("bench_ingest.py", "bench_load.py"):
+    subprocess.run([sys.executable, str(HERE / script), "--preset", "demo"], check=True)
