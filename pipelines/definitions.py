@@ -10,6 +10,7 @@ from pipelines.graph import Neo4jResource
 from pipelines.ingest.assets import ingest_assets
 from pipelines.load.assets import load_assets
 from pipelines.normalise.assets import normalise_assets
+from pipelines.operate import build_operations
 from pipelines.paths import DEFAULT_LANDING, DEFAULT_WORK, PipelinePaths
 from pipelines.report.assets import report_assets
 from pipelines.resolve.assets import resolve_assets
@@ -23,7 +24,11 @@ main_job = dg.define_asset_job("main", selection=dg.AssetSelection.all(), descri
     "Everything: ingest, normalise, resolve, load and evaluate the landing folder."
 ))
 
+schedules, sensors = build_operations(main_job)
+
 defs = dg.Definitions(
+    schedules=schedules,
+    sensors=sensors,
     assets=[*dg.load_assets_from_modules([schema]), *ingest_assets, *normalise_assets,
             *resolve_assets, *load_assets, *attribute_assets,
             *report_assets],

@@ -47,6 +47,11 @@ def open_driver(settings: Neo4jSettings) -> Driver:
     return driver
 
 
+# Transient Bolt failures (a restart, a dropped connection) are retried; loads are idempotent,
+# so a retried step converges to the same graph.
+NEO4J_RETRY = dg.RetryPolicy(max_retries=3, delay=2, backoff=dg.Backoff.EXPONENTIAL)
+
+
 class Neo4jResource(dg.ConfigurableResource):
     """The Neo4j that the pipeline reads and writes; configured from NEO4J_* variables."""
 

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import dagster as dg
-
 from neo4j import Driver
+
 from pipelines.graph import Neo4jResource
 from pipelines.settings import PROJECT_ROOT
 

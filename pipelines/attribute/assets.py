@@ -8,7 +8,7 @@ import pandas as pd
 from pipelines.attribute.config import AttributionConfig, ScoringConfig
 from pipelines.attribute.evaluate import evaluate_attribution
 from pipelines.attribute.pipeline import AttributionInputs, attribute_campaigns, score_campaigns
-from pipelines.graph import Neo4jResource
+from pipelines.graph import NEO4J_RETRY, Neo4jResource
 from pipelines.load.writer import GraphWriter, node_rows, relationship_rows
 from pipelines.paths import PipelinePaths
 from pipelines.resolve.assets import ground_truth_dir, run_id
@@ -37,6 +37,21 @@ def enforcement_list(inputs: AttributionInputs, scores: pd.DataFrame,
     return pd.DataFrame(rows)
 
 
+def attribution_problems(scores: pd.DataFrame, attributions: pd.DataFrame) -> list[str]:
+    """What would make the attribution unfit to publish."""
+    problems = []
+    if not attributions["confidence"].between(0, 1).all():
+        problems.append("a confidence outside [0, 1]")
+    for cluster_id, ranks in attributions.groupby("cluster_id")["rank"]:
+        if sorted(ranks) != list(range(1, len(ranks) + 1)):
+            problems.append(f"ranks of {cluster_id} are not 1..n")
+    campaigns = set(scores.index[scores["is_campaign"]])
+    stray = sorted(set(attributions["cluster_id"]) - campaigns)
+    if stray:
+        problems.append(f"attributions on non-campaign clusters: {stray[:5]}")
+    return problems
+
+
 def write_attribution_graph(neo4j: Neo4jResource, scores: pd.DataFrame,
                             attributions: pd.DataFrame, current: str) -> None:
     with neo4j.driver() as driver:
@@ -50,9 +65,13 @@ def write_attribution_graph(neo4j: Neo4jResource, scores: pd.DataFrame,
             source="attribution", run_id=current))
 
 
-@dg.asset(group_name="attribute", deps=["identity_graph"],
+@dg.asset(retry_policy=NEO4J_RETRY, group_name="attribute", deps=["identity_graph"],
           description="Campaign risk score of every cluster, ranked parents of each campaign, "
-          "written to Neo4j; enforcement list as CSV and JSON.")
+          "written to Neo4j; enforcement list as CSV and JSON.",
+          check_specs=[dg.AssetCheckSpec(
+              "attribution_sane", asset="campaign_attribution", blocking=True,
+              description="confidences in [0, 1], ranks 1..n per cluster, every attribution "
+              "on a campaign cluster")])
 def campaign_attribution(context: dg.AssetExecutionContext, neo4j: Neo4jResource,
                          paths: PipelinePaths) -> dg.MaterializeResult:
     inputs = AttributionInputs.from_paths(paths)
@@ -68,6 +87,7 @@ def campaign_attribution(context: dg.AssetExecutionContext, neo4j: Neo4jResource
     write_attribution_graph(neo4j, scores, attributions, run_id(paths))
     top = attributions[attributions["rank"] == 1]
     context.log.info(f"{int(scores['is_campaign'].sum())} campaign clusters")
+    problems = attribution_problems(scores, attributions)
     return dg.MaterializeResult(metadata={
         "campaign_clusters": int(scores["is_campaign"].sum()),
         "clusters_scored": len(scores),
@@ -75,7 +95,8 @@ def campaign_attribution(context: dg.AssetExecutionContext, neo4j: Neo4jResource
                                               .to_dict("records")),
         "enforcement_accounts": len(enforcement),
         "enforcement_csv": str(out / "enforcement.csv"),
-    })
+    }, check_results=[dg.AssetCheckResult(check_name="attribution_sane", passed=not problems,
+                                          metadata={"problems": dg.MetadataValue.json(problems)})])
 
 
 @dg.asset(group_name="attribute", deps=["campaign_attribution"],

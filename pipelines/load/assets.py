@@ -5,7 +5,7 @@ import time
 import dagster as dg
 import pandas as pd
 
-from pipelines.graph import Neo4jResource
+from pipelines.graph import NEO4J_RETRY, Neo4jResource
 from pipelines.load.identity_graph import (
     GraphInputs,
     sweep_and_count,
@@ -46,7 +46,7 @@ def load_graph(neo4j: Neo4jResource, paths: PipelinePaths, log=lambda _: None) -
             "run_id": current}
 
 
-@dg.asset(group_name="load", deps=["graph_schema", "resolved_clusters"],
+@dg.asset(retry_policy=NEO4J_RETRY, group_name="load", deps=["graph_schema", "resolved_clusters"],
           description="The identity graph in Neo4j: identifiers, organisations, ownership, "
           "strong links with their evidence, clusters.")
 def identity_graph(context: dg.AssetExecutionContext, neo4j: Neo4jResource,

@@ -55,19 +55,33 @@ def normalise_table(table: str, paths: PipelinePaths) -> pd.DataFrame:
     return frame
 
 
+MAX_INVALID_SHARE = 0.05  # above this, an export is probably broken: stop before publishing
+
+
 def build_normalise_asset(table: str) -> dg.AssetsDefinition:
     source = TABLES[table][0]
+    name = f"normalised_{table}"
+    checks = [dg.AssetCheckSpec(
+        "identifiers_parse", asset=name, blocking=True,
+        description=f"at most {MAX_INVALID_SHARE:.0%} of present identifiers fail to parse",
+    )] if table in KEY_COLUMNS else []
 
-    @dg.asset(name=f"normalised_{table}", group_name="normalise",
-              deps=[f"ingested_{source}"],
+    @dg.asset(name=name, group_name="normalise", deps=[f"ingested_{source}"],
+              check_specs=checks,
               description=f"{table} with normalised keys (Parquet in the work folder).")
     def _normalise(paths: PipelinePaths) -> dg.MaterializeResult:
         frame = normalise_table(table, paths)
+        shares = invalid_shares(frame, table)
+        results = [dg.AssetCheckResult(
+            check_name="identifiers_parse", passed=all(v <= MAX_INVALID_SHARE
+                                                       for v in shares.values()),
+            metadata={"invalid_share": dg.MetadataValue.json(shares)},
+        )] if checks else []
         return dg.MaterializeResult(metadata={
             "rows": len(frame),
-            "invalid_share": dg.MetadataValue.json(invalid_shares(frame, table)),
+            "invalid_share": dg.MetadataValue.json(shares),
             "path": str(paths.normalised(table)),
-        })
+        }, check_results=results)
 
     return _normalise
 
