@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup demo test lint neo4j-start neo4j-stop neo4j-status neo4j-logs ui bench clean
+.PHONY: setup browser-deps demo test lint neo4j-start neo4j-stop neo4j-status neo4j-logs ui bench clean
 
 setup: $(STAMP)
 	$(BIN)/attrib neo4j install
@@ -16,10 +16,13 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/pip install -q -c constraints.txt -e '.[dev]'
 	touch $(STAMP)
 
+browser-deps:
+	scripts/install-browser-deps.sh
+
 demo: setup
 	$(BIN)/attrib demo
 
-test: setup
+test: setup browser-deps
 	$(BIN)/ruff check .
 	$(BIN)/attrib neo4j exec -- $(BIN)/pytest -q
 
