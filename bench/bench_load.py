@@ -26,6 +26,7 @@ from pipelines.graph import Neo4jResource, open_driver
 from pipelines.ingest.assets import ingest_source
 from pipelines.load.assets import load_graph
 from pipelines.load.statements import NAIVE_ACCOUNT_MERGE, NODE_STATEMENTS
+from pipelines.load.writer import wipe
 from pipelines.normalise.assets import TABLES, normalise_table
 from pipelines.normalise.usage import aggregate_usage
 from pipelines.paths import PipelinePaths
@@ -96,8 +97,7 @@ def main() -> None:
         save_resolution(resolution, paths)
         resolve_stage.rows = len(resolution.links)
     driver = open_driver(settings)
-    with driver.session(database=settings.database) as session:
-        session.run("MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS")
+    wipe(driver, settings.database)
     apply_schema(driver, settings.database)
     driver.close()
     with measured("load identity graph (batched)") as load_stage:

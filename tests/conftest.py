@@ -10,6 +10,7 @@ import pytest
 from neo4j import Driver
 
 from pipelines.graph import Neo4jResource, open_driver
+from pipelines.load.writer import wipe
 from pipelines.schema import apply_schema
 from pipelines.settings import Neo4jSettings
 
@@ -46,13 +47,9 @@ def neo4j_resource(neo4j_settings: Neo4jSettings) -> Neo4jResource:
     )
 
 
-WIPE = "MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS"
-
-
 @pytest.fixture
 def empty_graph(driver: Driver, neo4j_settings: Neo4jSettings) -> Driver:
     """The test database wiped, with the schema applied."""
-    with driver.session(database=neo4j_settings.database) as session:
-        session.run(WIPE).consume()
+    wipe(driver, neo4j_settings.database)
     apply_schema(driver, neo4j_settings.database)
     return driver

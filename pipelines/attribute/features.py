@@ -45,10 +45,10 @@ def synchronised_activity(members: pd.DataFrame, links: pd.DataFrame) -> pd.Seri
 def creation_burst(members: pd.DataFrame) -> pd.Series:
     """Largest share of a cluster's accounts created within one 24-hour window."""
     def densest(created: pd.Series) -> float:
-        times = np.sort(created.dropna().astype("int64").to_numpy())
+        times = np.sort(created.dropna().dt.as_unit("s").astype("int64").to_numpy())
         if len(times) < 3:
             return 0.0
-        window = 24 * 3600 * 10**9
+        window = 24 * 3600
         ends = np.searchsorted(times, times + window, side="right")
         return float((ends - np.arange(len(times))).max() / len(times))
     return members.groupby("cluster_id")["created_at"].apply(densest)

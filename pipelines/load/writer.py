@@ -11,7 +11,12 @@ import numpy as np
 import pandas as pd
 from neo4j import Driver
 
-from pipelines.load.statements import NODE_STATEMENTS, RELATIONSHIP_STATEMENTS
+from pipelines.load.statements import (
+    NODE_STATEMENTS,
+    RELATIONSHIP_STATEMENTS,
+    WIPE_NODES,
+    WIPE_RELATIONSHIPS,
+)
 
 BATCH_SIZE = 10_000
 
@@ -99,3 +104,10 @@ class GraphWriter:
         records, _, _ = self.driver.execute_query(statement, parameters_=parameters,
                                                   database_=self.database)
         return [r.data() for r in records]
+
+
+def wipe(driver: Driver, database: str) -> None:
+    """Delete everything in ``database`` (tests and benchmarks; never called by the pipeline)."""
+    with driver.session(database=database) as session:
+        session.run(WIPE_RELATIONSHIPS).consume()
+        session.run(WIPE_NODES).consume()

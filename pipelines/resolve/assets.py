@@ -7,8 +7,10 @@ import dagster as dg
 import pandas as pd
 
 from pipelines.paths import PipelinePaths
+from pipelines.resolve.cluster import giant_limit
 from pipelines.resolve.evaluate import evaluate
 from pipelines.resolve.pipeline import Resolution, ResolutionInputs, resolve
+from pipelines.resolve.weights import DEFAULT_WEIGHTS
 from pipelines.snapshot import snapshot
 
 RESOLVED_TABLES = ("identifiers", "links", "clusters", "history", "ip_networks", "org_matches")
@@ -77,8 +79,8 @@ def snapshot_files(paths: PipelinePaths) -> dict[str, str]:
           "normalised_organisation_names", "normalised_analyst_judgements", "normalised_usage"],
     description="Scored account links, stable clusters and organisation matches.",
     check_specs=[dg.AssetCheckSpec("no_giant_cluster", asset="resolved_clusters",
-                                   blocking=True, description="no cluster holds more than 5 % "
-                                   "of all accounts (hubs would do that)")],
+                                   blocking=True, description="no cluster holds more than 10 % "
+                                   "of all accounts (hubs merging the world would)")],
 )
 def resolved_clusters(context: dg.AssetExecutionContext, paths: PipelinePaths):
     inputs = load_inputs(paths)
@@ -86,7 +88,7 @@ def resolved_clusters(context: dg.AssetExecutionContext, paths: PipelinePaths):
     save_resolution(resolution, paths)
     sizes = resolution.clusters.groupby("cluster_id").size()
     largest = int(sizes.max()) if len(sizes) else 0
-    limit = max(50, int(0.05 * len(inputs.accounts)))
+    limit = giant_limit(len(inputs.accounts), DEFAULT_WEIGHTS)
     context.log.info(f"{len(sizes):,} clusters; largest {largest:,} accounts")
     return dg.MaterializeResult(
         metadata={

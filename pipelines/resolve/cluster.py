@@ -65,14 +65,19 @@ def _split_giants(graph: nx.Graph, max_size: int) -> list[set[str]]:
     return clusters
 
 
+def giant_limit(total_accounts: int, weights: LinkWeights) -> int:
+    """Largest plausible cluster: hubs that merge the world make components far bigger."""
+    return max(weights.giant_min_accounts, int(weights.giant_share * total_accounts))
+
+
 def form_clusters(
-    links: pd.DataFrame, judgements: Judgements, weights: LinkWeights
+    links: pd.DataFrame, judgements: Judgements, weights: LinkWeights, total_accounts: int
 ) -> pd.DataFrame:
     """account_id → anchor (smallest member id) for every account in a cluster of ≥ 2."""
     graph = link_graph(links, judgements, weights)
     _split_judged_apart(graph, judgements.different)
     rows = []
-    for members in _split_giants(graph, weights.max_cluster_size):
+    for members in _split_giants(graph, giant_limit(total_accounts, weights)):
         if len(members) < 2:
             continue
         anchor = min(members)

@@ -9,17 +9,23 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-PRIME = np.uint64((1 << 61) - 1)
 SIGNATURE_SIZE = 64
 BANDS = 16  # 16 bands of 4 rows: pairs with Jaccard >= ~0.5 are found with high probability
 MAX_BAND_GROUP = 300  # a band bucket this crowded is a schedule everyone shares, not a link
 
 
-def _hash_params(seed: int) -> tuple[np.ndarray, np.ndarray]:
-    rng = np.random.default_rng(seed)
-    a = rng.integers(1, 1 << 31, SIGNATURE_SIZE, dtype=np.uint64)
-    b = rng.integers(0, 1 << 31, SIGNATURE_SIZE, dtype=np.uint64)
-    return a, b
+def _salts(seed: int) -> np.ndarray:
+    return np.random.default_rng(seed).integers(0, 2**63, SIGNATURE_SIZE, dtype=np.uint64)
+
+
+def _mix(values: np.ndarray) -> np.ndarray:
+    """splitmix64 finaliser: a well-mixed 64-bit hash (a linear hash would make the minimum
+    just the earliest bucket, and every signature alike)."""
+    x = values ^ (values >> np.uint64(30))
+    x = x * np.uint64(0xBF58476D1CE4E5B9)
+    x = x ^ (x >> np.uint64(27))
+    x = x * np.uint64(0x94D049BB133111EB)
+    return x ^ (x >> np.uint64(31))
 
 
 def signatures(buckets: pd.DataFrame, min_buckets: int, seed: int = 17) -> pd.DataFrame:
@@ -29,14 +35,13 @@ def signatures(buckets: pd.DataFrame, min_buckets: int, seed: int = 17) -> pd.Da
     rows = buckets[buckets["account_id"].isin(active)]
     if rows.empty:
         return pd.DataFrame(columns=[f"h{i}" for i in range(SIGNATURE_SIZE)])
-    minutes = (pd.to_datetime(rows["bucket"], utc=True).astype("int64") // 60_000_000_000)
+    # Whole minutes since the epoch, whatever the column's time unit.
+    minutes = pd.to_datetime(rows["bucket"], utc=True).dt.as_unit("s").astype("int64") // 60
     values = minutes.to_numpy(dtype=np.uint64)
-    a, b = _hash_params(seed)
     accounts = rows["account_id"].to_numpy()
     columns = {}
-    for i in range(SIGNATURE_SIZE):
-        hashed = (values * a[i] + b[i]) % PRIME
-        columns[f"h{i}"] = pd.Series(hashed).groupby(accounts).min()
+    for i, salt in enumerate(_salts(seed)):
+        columns[f"h{i}"] = pd.Series(_mix(values ^ salt)).groupby(accounts).min()
     return pd.DataFrame(columns)
 
 

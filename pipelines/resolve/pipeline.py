@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from pipelines.normalise.network import PrefixIndex
+from pipelines.resolve import attach as attach_mod
 from pipelines.resolve import links as link_mod
 from pipelines.resolve.cluster import account_judgements, form_clusters
 from pipelines.resolve.identifiers import account_identifiers
@@ -111,7 +112,15 @@ def resolve(
                                       networks[["ip", "is_hub"]])
     links = score_all_links(inputs, identifiers, weights)
     judgements = account_judgements(inputs.judgements)
-    clusters = form_clusters(links, judgements, weights)
+    first_pass = form_clusters(links, judgements, weights, len(inputs.accounts))
+    first_pass = first_pass.assign(cluster_id=first_pass["anchor"])
+    agents, bins = _weak_attributes(inputs)
+    attached = attach_mod.attachment_links(first_pass, inputs.usage_buckets, {
+        "user_agent": (agents, weights.same_user_agent),
+        "prepaid_bin": (bins, weights.shared_bin_prepaid),
+    }, weights)
+    links = pd.concat([links, attached], ignore_index=True)
+    clusters = form_clusters(links, judgements, weights, len(inputs.accounts))
     assigned, history = assign_ids(clusters, previous, run_id)
     return Resolution(identifiers, links, assigned, history, networks,
                       resolve_organisations(inputs))

@@ -49,8 +49,15 @@ class LinkWeights:
     coactivity_min_jaccard: float = 0.3
     coactivity_min_buckets: int = 20
     link_threshold: float = 0.75
-    max_cluster_size: int = 5000
-    min_cluster_density: float = 0.0
+    # Second pass (attach.py): loose accounts active almost only in a cluster's hot buckets.
+    attach_min_cluster: int = 10
+    attach_min_share: float = 0.8
+    attach_min_lift: float = 2.0
+    shared_proxy_exit: float = 0.1
+    # Giant-component guard: a component holding more than this share of all accounts (and at
+    # least giant_min_accounts) is split by Louvain; the blocking check fails above it.
+    giant_share: float = 0.10
+    giant_min_accounts: int = 500
     hub_usage_types: tuple[str, ...] = ("mobile_carrier", "education", "hosting", "proxy")
 
 

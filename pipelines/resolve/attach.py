@@ -1,0 +1,90 @@
+"""Second pass: attach unclustered accounts whose activity sits inside a cluster's schedule.
+
+A campaign's scheduler fires on a narrow set of time buckets each day (its *hot* buckets). An
+account that was active almost only in those buckets, day after day, is synchronised with the
+cluster even when it shares no identifier with any one member, the weak tail that pairwise
+evidence misses. Synchronisation alone is never enough: it needs one more piece of weak
+evidence (the cluster's user agent, prepaid BIN or proxy exits) to reach the link threshold.
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+
+from pipelines.resolve.weights import LinkWeights
+
+BUCKETS_PER_DAY = 144
+
+
+def hot_buckets(clusters: pd.DataFrame, buckets: pd.DataFrame, weights: LinkWeights):
+    """Per cluster (≥ attach_min_cluster members): the buckets where several members were active,
+    and the share of the cluster's active days those buckets cover."""
+    big = clusters[clusters["size"] >= weights.attach_min_cluster][["account_id", "cluster_id"]]
+    active = buckets.merge(big, on="account_id")
+    per_bucket = active.groupby(["cluster_id", "bucket"])["account_id"].nunique().rename("n")
+    sizes = big.groupby("cluster_id").size()
+    per_bucket = per_bucket.reset_index()
+    need = per_bucket["cluster_id"].map(np.maximum(3, (0.05 * sizes).astype(int)))
+    hot = per_bucket[per_bucket["n"] >= need][["cluster_id", "bucket"]]
+    days = active.assign(day=pd.to_datetime(active["bucket"], utc=True).dt.floor("D"))
+    day_count = days.groupby("cluster_id")["day"].nunique()
+    density = hot.groupby("cluster_id").size() / (day_count * BUCKETS_PER_DAY)
+    return hot, density.rename("hot_density")
+
+
+def synchronised_candidates(clusters, buckets, weights: LinkWeights) -> pd.DataFrame:
+    """(account, cluster, share of the account's buckets that are hot) for loose accounts."""
+    hot, density = hot_buckets(clusters, buckets, weights)
+    loose = buckets[~buckets["account_id"].isin(clusters["account_id"])]
+    totals = loose.groupby("account_id").size()
+    loose = loose[loose["account_id"].map(totals) >= weights.coactivity_min_buckets]
+    inside = loose.merge(hot, on="bucket").groupby(["account_id", "cluster_id"]).size()
+    frame = inside.rename("inside").reset_index()
+    frame["share"] = frame["inside"] / frame["account_id"].map(totals)
+    frame["lift"] = frame["share"] / frame["cluster_id"].map(density)
+    keep = (frame["share"] >= weights.attach_min_share) & (frame["lift"] >= weights.attach_min_lift)
+    return frame[keep]
+
+
+def _shared_with_cluster(candidates, clusters, attributes: pd.DataFrame) -> pd.Series:
+    """For each candidate (account, cluster): does the account share a value with the cluster?"""
+    members = attributes.merge(clusters[["account_id", "cluster_id"]], on="account_id")
+    cluster_values = members[["cluster_id", "value"]].drop_duplicates()
+    mine = candidates[["account_id", "cluster_id"]].merge(attributes, on="account_id")
+    hits = mine.merge(cluster_values, on=["cluster_id", "value"])[["account_id", "cluster_id"]]
+    hit_keys = set(map(tuple, hits.drop_duplicates().to_numpy()))
+    return pd.Series([(a, c) in hit_keys for a, c in zip(candidates["account_id"],
+                      candidates["cluster_id"], strict=True)], index=candidates.index)
+
+
+def attachment_links(clusters: pd.DataFrame, buckets: pd.DataFrame, weak: dict[str, tuple],
+                     weights: LinkWeights) -> pd.DataFrame:
+    """Links (cluster anchor, loose account) for accounts synchronised with a cluster and sharing
+    at least one more weak trait with it. ``weak``: kind → (attribute table, weight)."""
+    candidates = synchronised_candidates(clusters, buckets, weights)
+    if candidates.empty:
+        return pd.DataFrame(columns=["a", "b", "score", "kinds", "evidence"])
+    sync = weights.coactivity_max * ((candidates["share"] - weights.attach_min_share)
+                                     / (1 - weights.attach_min_share) * 0.5 + 0.5).clip(0, 1)
+    miss = np.log1p(-sync.clip(upper=0.999))
+    evidence = [[{"kind": "synchronised_with_cluster", "value": f"{s:.2f} of activity in the "
+                  f"cluster's schedule (lift {lf:.1f})", "accounts": 0, "weight": round(w, 4)}]
+                for s, lf, w in zip(candidates["share"], candidates["lift"], sync, strict=True)]
+    for kind, (table, weight) in weak.items():
+        shared = _shared_with_cluster(candidates, clusters, table)
+        miss = miss + shared * np.log1p(-weight)
+        for position in np.flatnonzero(shared.to_numpy()):
+            evidence[position].append({"kind": kind, "value": "shared with the cluster",
+                                       "accounts": 0, "weight": weight})
+    anchors = clusters.drop_duplicates("cluster_id").set_index("cluster_id")["anchor"]
+    links = pd.DataFrame({
+        "a": candidates["cluster_id"].map(anchors), "b": candidates["account_id"],
+        "score": (1 - np.exp(miss)).round(4),
+        "kinds": [",".join(sorted(e["kind"] for e in ev)) for ev in evidence],
+        "evidence": [json.dumps(ev) for ev in evidence],
+    })
+    best = links.sort_values("score", ascending=False).drop_duplicates("b")
+    return best[best["score"] >= weights.link_threshold].reset_index(drop=True)
