@@ -27,7 +27,7 @@ def hot_buckets(clusters: pd.DataFrame, buckets: pd.DataFrame, weights: LinkWeig
     per_bucket = active.groupby(["cluster_id", "bucket"])["account_id"].nunique().rename("n")
     sizes = big.groupby("cluster_id").size()
     per_bucket = per_bucket.reset_index()
-    need = per_bucket["cluster_id"].map(np.maximum(3, (0.05 * sizes).astype(int)))
+    need = per_bucket["cluster_id"].map((0.05 * sizes).astype("int64").clip(lower=3))
     hot = per_bucket[per_bucket["n"] >= need][["cluster_id", "bucket"]]
     days = active.assign(day=pd.to_datetime(active["bucket"], utc=True).dt.floor("D"))
     day_count = days.groupby("cluster_id")["day"].nunique()
@@ -64,6 +64,9 @@ def attachment_links(clusters: pd.DataFrame, buckets: pd.DataFrame, weak: dict[s
                      weights: LinkWeights) -> pd.DataFrame:
     """Links (cluster anchor, loose account) for accounts synchronised with a cluster and sharing
     at least one more weak trait with it. ``weak``: kind → (attribute table, weight)."""
+    big_enough = clusters["size"].astype("int64") >= weights.attach_min_cluster
+    if buckets.empty or not big_enough.any():
+        return pd.DataFrame(columns=["a", "b", "score", "kinds", "evidence"])
     candidates = synchronised_candidates(clusters, buckets, weights)
     if candidates.empty:
         return pd.DataFrame(columns=["a", "b", "score", "kinds", "evidence"])
