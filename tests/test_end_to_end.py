@@ -104,3 +104,19 @@ def _query_parameters(driver: Driver) -> dict:
             "account_a": first["accts"][0], "account_b": first["accts"][1],
             "account_id": first["accts"][0], "cluster_a": first["cluster_id"],
             "cluster_b": first["cluster_id"], "min_accounts": 20, "window_hours": 24}
+
+
+def test_campaigns_score_high_and_legitimate_heavy_users_low(world) -> None:
+    paths = world["paths"]
+    scores = pd.read_parquet(paths.output("attribution/scores.parquet")).set_index("cluster_id")
+    clusters = pd.read_parquet(paths.output("resolved/clusters.parquet"))
+    truth = pd.read_parquet(world["root"] / "ground_truth" / "accounts.parquet")
+    members = clusters.merge(truth, on="account_id")
+    legit_share = members["campaign_id"].isna().groupby(members["cluster_id"]).mean()
+    legit_clusters = legit_share[legit_share > 0.5].index
+    assert not scores.loc[scores.index.intersection(legit_clusters), "is_campaign"].any()
+    heavy = members.loc[members["role"] == "legit_heavy_user", "cluster_id"].unique()
+    assert (scores.loc[scores.index.intersection(heavy), "risk_score"] < 0.5).all()
+    majority = (members.dropna(subset=["campaign_id"]).groupby("campaign_id")["cluster_id"]
+                .agg(lambda s: s.value_counts().index[0]))
+    assert scores.loc[majority.to_numpy(), "is_campaign"].all()

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 @dataclass(frozen=True)
 class ScoringConfig:
     rate_limit_per_day: int = 300
+    campaign_volume: int = 50_000  # exchanges at which a cluster's volume counts in full
     unsupported_countries: tuple[str, ...] = ("CN", "RU", "KP", "IR")
     release_dates: tuple[str, ...] = ("2026-04-28", "2026-05-14", "2026-05-29")
     release_window_hours: int = 72

@@ -10,6 +10,8 @@ import numpy as np
 import pandas as pd
 
 from pipelines.attribute.config import ScoringConfig
+from pipelines.resolve.attach import hot_buckets
+from pipelines.resolve.weights import DEFAULT_WEIGHTS as ATTACH_WEIGHTS
 
 ANONYMISED_TYPES = ("proxy", "hosting")
 
@@ -19,12 +21,14 @@ def _share(mask: pd.Series, groups: pd.Series) -> pd.Series:
 
 
 def many_small_accounts(members: pd.DataFrame, config: ScoringConfig) -> pd.Series:
-    """Many accounts, each kept just under the daily rate limit."""
-    peak = members["max_day"].fillna(0)
-    near_limit = (peak >= 0.3 * config.rate_limit_per_day) & (peak <= config.rate_limit_per_day)
-    share = _share(near_limit, members["cluster_id"])
+    """Large volume spread over many accounts, each kept under the daily rate limit: the
+    share of accounts under the limit, times how many accounts, times how much volume."""
+    under = _share(members["max_day"].fillna(0) <= config.rate_limit_per_day,
+                   members["cluster_id"])
     size = members.groupby("cluster_id").size()
-    return share * np.minimum(1.0, np.log10(size.clip(lower=1)) / 2)
+    volume = members.groupby("cluster_id")["requests"].sum()
+    many = np.minimum(1.0, np.log10(size.clip(lower=1)) / 2.5)
+    return under * many * np.minimum(1.0, volume / config.campaign_volume)
 
 
 def extraction_share(members: pd.DataFrame) -> pd.Series:
@@ -32,14 +36,18 @@ def extraction_share(members: pd.DataFrame) -> pd.Series:
     return (sums["extraction_requests"] / sums["requests"].replace(0, np.nan)).fillna(0)
 
 
-def synchronised_activity(members: pd.DataFrame, links: pd.DataFrame) -> pd.Series:
-    """Share of the cluster's accounts with a synchronised-activity link inside the cluster."""
-    co = links[links["kinds"].str.contains("coactivity", na=False)]
-    cluster_of = members.set_index("account_id")["cluster_id"]
-    co = co.assign(ca=co["a"].map(cluster_of), cb=co["b"].map(cluster_of))
-    co = co[co["ca"].notna() & (co["ca"] == co["cb"])]
-    synced = set(co["a"]) | set(co["b"])
-    return _share(members["account_id"].isin(synced), members["cluster_id"])
+def synchronised_activity(members: pd.DataFrame, buckets: pd.DataFrame) -> pd.Series:
+    """How much of the cluster's activity falls in its hot buckets (where several members are
+    active at once), discounted by how much of the day those buckets cover: a scheduler firing
+    on a few shared minutes scores high, accounts busy around the clock do not."""
+    clusters = members[["account_id", "cluster_id"]].assign(
+        size=members.groupby("cluster_id")["account_id"].transform("size"))
+    hot, density = hot_buckets(clusters, buckets, ATTACH_WEIGHTS)
+    active = buckets.merge(clusters[["account_id", "cluster_id"]], on="account_id")
+    hot_keys = hot.assign(hot=True)
+    active = active.merge(hot_keys, on=["cluster_id", "bucket"], how="left")
+    share = active["hot"].fillna(False).astype(float).groupby(active["cluster_id"]).mean()
+    return (share * (1 - density.reindex(share.index).fillna(1))).clip(0, 1)
 
 
 def creation_burst(members: pd.DataFrame) -> pd.Series:
@@ -113,7 +121,7 @@ def score_clusters(features: pd.DataFrame, config: ScoringConfig) -> pd.DataFram
     return out
 
 
-def cluster_features(members: pd.DataFrame, links: pd.DataFrame, account_ips: pd.DataFrame,
+def cluster_features(members: pd.DataFrame, buckets: pd.DataFrame, account_ips: pd.DataFrame,
                      networks: pd.DataFrame, days: pd.DataFrame,
                      config: ScoringConfig) -> pd.DataFrame:
     """All features per cluster. ``members``: one row per clustered account with its usage and
@@ -121,7 +129,7 @@ def cluster_features(members: pd.DataFrame, links: pd.DataFrame, account_ips: pd
     features = pd.DataFrame({
         "many_small_accounts": many_small_accounts(members, config),
         "extraction_share": extraction_share(members),
-        "synchronised_activity": synchronised_activity(members, links),
+        "synchronised_activity": synchronised_activity(members, buckets),
         "creation_burst": creation_burst(members),
         "anonymised_network_share": anonymised_network_share(members, account_ips, networks),
         "unsupported_region_share": unsupported_region_share(members, config),

@@ -23,6 +23,7 @@ class AttributionInputs:
     usage_accounts: pd.DataFrame
     usage_ips: pd.DataFrame
     usage_days: pd.DataFrame
+    usage_buckets: pd.DataFrame
     ip_intel: pd.DataFrame
     organisations: pd.DataFrame
     organisation_names: pd.DataFrame
@@ -36,7 +37,8 @@ class AttributionInputs:
             clusters=res("clusters"), links=res("links"), org_matches=res("org_matches"),
             accounts=norm("accounts"), payments=norm("payment_instruments"),
             usage_accounts=norm("usage_accounts"), usage_ips=norm("usage_account_ips"),
-            usage_days=norm("usage_account_days"), ip_intel=norm("ip_intel"),
+            usage_days=norm("usage_account_days"), usage_buckets=norm("usage_account_buckets"),
+            ip_intel=norm("ip_intel"),
             organisations=norm("organisations"), organisation_names=norm("organisation_names"),
             ownership=norm("ownership"),
         )
@@ -71,7 +73,7 @@ def score_campaigns(inputs: AttributionInputs, config: ScoringConfig) -> pd.Data
         return pd.DataFrame(columns=["risk_score", "features", "accounts", "is_campaign",
                                      "requests"])
     networks = usage_networks(inputs.usage_ips["source_ip"], inputs.ip_intel)
-    features = cluster_features(members, inputs.links, inputs.usage_ips, networks,
+    features = cluster_features(members, inputs.usage_buckets, inputs.usage_ips, networks,
                                 inputs.usage_days, config)
     scores = score_clusters(features, config)
     scores["requests"] = features["requests"]

@@ -40,8 +40,8 @@ def identity_graph_png(case: Case) -> str:
     figure, axis = plt.subplots(figsize=(7, 5.5))
     if graph.number_of_nodes():
         layout = nx.spring_layout(graph, seed=3, weight="weight")
-        nx.draw_networkx_edges(graph, layout, ax=axis, alpha=0.25, width=0.6)
-        nx.draw_networkx_nodes(graph, layout, ax=axis, node_size=14, node_color="#2f5d8a")
+        nx.draw_networkx_edges(graph, layout, ax=axis, alpha=0.5, width=0.9, edge_color="#8a8f98")
+        nx.draw_networkx_nodes(graph, layout, ax=axis, node_size=18, node_color="#2f5d8a")
     axis.set_title(f"Strongest links between the accounts ({graph.number_of_edges()} shown)")
     axis.axis("off")
     return _png(figure)
