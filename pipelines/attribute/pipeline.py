@@ -9,8 +9,9 @@ import pandas as pd
 from pipelines.attribute.attribution import account_org_evidence, attribute, intermediaries
 from pipelines.attribute.config import AttributionConfig, ScoringConfig
 from pipelines.attribute.features import cluster_features, score_clusters
-from pipelines.normalise.network import PrefixIndex
 from pipelines.paths import PipelinePaths
+from pipelines.resolve.pipeline import ip_networks
+from pipelines.resolve.weights import DEFAULT_WEIGHTS
 
 
 @dataclass
@@ -46,11 +47,7 @@ class AttributionInputs:
 
 def usage_networks(ips: pd.Series, ip_intel: pd.DataFrame) -> pd.DataFrame:
     """Whether each address sits behind a proxy, VPN or hosting exit."""
-    distinct = sorted(set(ips.dropna()))
-    index = PrefixIndex(ip_intel["cidr"].dropna())
-    frame = pd.DataFrame({"ip": distinct, "cidr": index.lookup_many(distinct)}, dtype=object)
-    intel = ip_intel.astype({"cidr": object}).set_index("cidr")
-    frame = frame.join(intel[["usage_type", "is_hosting", "is_proxy", "is_vpn"]], on="cidr")
+    frame = ip_networks(ips, ip_intel, DEFAULT_WEIGHTS)
     frame["anonymised"] = frame["usage_type"].isin(["proxy", "hosting"]) | frame[
         ["is_hosting", "is_proxy", "is_vpn"]].fillna(False).astype(bool).any(axis=1)
     return frame
