@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -78,8 +78,8 @@ class Neo4jSettings:
 
     uri: str
     username: str
-    password: str
-    database: str
+    password: str = field(repr=False)  # never in a log or a test report
+    database: str = "neo4j"
 
     @classmethod
     def from_env(cls) -> Neo4jSettings:
