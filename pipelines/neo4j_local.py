@@ -176,7 +176,8 @@ def set_initial_password(server: LocalNeo4j, java: str, password: str) -> None:
         return
     env = {**os.environ, "NEO4J_HOME": str(server.home), "NEO4J_CONF": str(server.home / "conf")}
     result = subprocess.run(
-        [java, "-cp", server.classpath(), ADMIN_TOOL, "dbms", "set-initial-password", password],
+        [java, "-cp", server.classpath(), ADMIN_TOOL, "dbms", "set-initial-password",
+         "--", password],
         capture_output=True, text=True, env=env, cwd=server.home,
     )
     if result.returncode != 0:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import string
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -16,6 +17,7 @@ ENV_FILE = PROJECT_ROOT / ".env"
 LOCAL_BOLT_PORT_DEFAULT = 7687
 LOCAL_HTTP_PORT_DEFAULT = 7474
 
+PASSWORD_ALPHABET = string.ascii_letters + string.digits
 NON_SECRET_DEFAULTS = {
     "NEO4J_USERNAME": "neo4j",
     "NEO4J_DATABASE": "neo4j",
@@ -59,7 +61,8 @@ def ensure_local_password(path: Path = ENV_FILE) -> str:
     load_env(path)
     if os.environ.get("NEO4J_PASSWORD"):
         return os.environ["NEO4J_PASSWORD"]
-    password = secrets.token_urlsafe(24)
+    # Letters and digits only: no shell, URL or option-parsing surprises (a leading "-").
+    password = "".join(secrets.choice(PASSWORD_ALPHABET) for _ in range(32))
     existing = path.read_text(encoding="utf-8") if path.exists() else ""
     separator = "" if not existing or existing.endswith("\n") else "\n"
     path.write_text(

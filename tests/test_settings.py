@@ -25,3 +25,17 @@ def test_env_file_parsing(tmp_path: Path) -> None:
     env = tmp_path / ".env"
     env.write_text("# comment\nA=1\nB = 'two'\n\nnot a pair\n")
     assert read_env_file(env) == {"A": "1", "B": "two"}
+
+
+def test_generated_password_is_kept_and_safe(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pipelines.settings import ensure_local_password
+
+    monkeypatch.delenv("NEO4J_PASSWORD", raising=False)
+    env = tmp_path / ".env"
+    first = ensure_local_password(env)
+    monkeypatch.delenv("NEO4J_PASSWORD")
+    assert ensure_local_password(env) == first
+    assert len(first) == 32 and first.isalnum()
+    assert oct(env.stat().st_mode)[-3:] == "600"
