@@ -84,13 +84,19 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--sample", type=int, default=5000, help="rows for naive vs batched")
     parser.add_argument("--dir", default=None)
+    parser.add_argument("--reuse", action="store_true",
+                        help="reuse the generated and normalised world already in --dir "
+                        "(e.g. left by bench_ingest.py) instead of preparing it again")
     args = parser.parse_args()
     root = Path(args.dir or tempfile.mkdtemp(prefix=f"bench-load-{args.preset}-"))
     paths = PipelinePaths(landing_dir=str(root / "landing"), work_dir=str(root / "work"))
     settings = Neo4jSettings.from_env()
     resource = Neo4jResource(uri=settings.uri, username=settings.username,
                              password=settings.password, database=settings.database)
-    prepare(paths, args.preset, args.seed, root)
+    if args.reuse:
+        paths.output("snapshot.json").write_text(json.dumps(snapshot(paths.landing)))
+    else:
+        prepare(paths, args.preset, args.seed, root)
     with measured("resolve (links, clusters, org matching)") as resolve_stage:
         no_previous = pd.DataFrame(columns=["account_id", "cluster_id"])
         resolution = resolve(load_inputs(paths), no_previous, snapshot(paths.landing)["run_id"])
