@@ -10,7 +10,6 @@ from pipelines.normalise.email import normalise_domain, normalise_email
 from pipelines.normalise.network import normalise_cidr, normalise_ip
 from pipelines.normalise.payment import normalise_bin
 from pipelines.normalise.phone import normalise_phone
-from pipelines.normalise.text import clean
 
 COUNTRY = re.compile(r"^[A-Z]{2}$")
 LAST4 = re.compile(r"^\d{4}$")
@@ -106,6 +105,3 @@ def validate_value(text: str, spec: FieldSpec, region: str | None = None) -> str
         return text
     raise Invalid(f"unsupported field type {kind}")
 
-
-def clean_cell(raw: object) -> str:
-    return clean(raw)

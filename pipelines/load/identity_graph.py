@@ -16,7 +16,8 @@ from pipelines.load.statements import (
     SWEEP_RELATIONSHIPS,
 )
 from pipelines.load.writer import GraphWriter, node_rows, relationship_rows
-from pipelines.resolve.pipeline import Resolution
+from pipelines.resolve.pipeline import Resolution, ip_networks
+from pipelines.resolve.weights import DEFAULT_WEIGHTS
 
 
 @dataclass
@@ -91,9 +92,6 @@ def _write_network(writer: GraphWriter, inputs: GraphInputs, resolution: Resolut
                    p: dict) -> None:
     intel = inputs.ip_intel
     ips = pd.concat([inputs.accounts["signup_ip"], inputs.usage_ips["source_ip"]]).dropna()
-    from pipelines.resolve.pipeline import ip_networks
-    from pipelines.resolve.weights import DEFAULT_WEIGHTS
-
     networks = ip_networks(ips, intel, DEFAULT_WEIGHTS)
     writer.nodes("Prefix", node_rows(intel, "cidr", [
         "asn", "as_org", "country", "usage_type", "is_hosting", "is_proxy", "is_vpn",

@@ -8,15 +8,15 @@ import numpy as np
 import pandas as pd
 
 from pipelines.resolve import coactivity
-from pipelines.resolve.identifiers import group_sizes
 from pipelines.resolve.weights import LinkWeights
 
 PAIR_CAP = 60  # shared values with more accounts give evidence, but do not propose pairs
 
 
-def identity_pairs(identifiers: pd.DataFrame, weights: LinkWeights) -> pd.DataFrame:
+def identity_pairs(
+    identifiers: pd.DataFrame, sizes: pd.DataFrame, weights: LinkWeights
+) -> pd.DataFrame:
     """Pairs of accounts proposed by small groups sharing an identity identifier."""
-    sizes = group_sizes(identifiers)
     small = sizes[(sizes["accounts"] >= 2) & (sizes["accounts"] <= PAIR_CAP)]
     small = small[small["kind"].isin(weights.identity)]
     members = identifiers.merge(small[["kind", "value"]], on=["kind", "value"])
@@ -27,10 +27,10 @@ def identity_pairs(identifiers: pd.DataFrame, weights: LinkWeights) -> pd.DataFr
 
 
 def identity_evidence(
-    pairs: pd.DataFrame, identifiers: pd.DataFrame, weights: LinkWeights
+    pairs: pd.DataFrame, identifiers: pd.DataFrame, sizes: pd.DataFrame, weights: LinkWeights
 ) -> pd.DataFrame:
     """For each pair and kind, the strongest shared value and its weight (by group size)."""
-    sizes = group_sizes(identifiers)
+    sizes = sizes.copy()
     rules = weights.identity
     sizes["weight"] = [rules[k].weight_for(n) if k in rules else 0.0
                        for k, n in zip(sizes["kind"], sizes["accounts"], strict=True)]

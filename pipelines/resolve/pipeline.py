@@ -10,7 +10,7 @@ from pipelines.normalise.network import PrefixIndex
 from pipelines.resolve import attach as attach_mod
 from pipelines.resolve import links as link_mod
 from pipelines.resolve.cluster import account_judgements, form_clusters
-from pipelines.resolve.identifiers import account_identifiers
+from pipelines.resolve.identifiers import account_identifiers, group_sizes
 from pipelines.resolve.identity import assign_ids
 from pipelines.resolve.orgs import apply_org_judgements, match_names
 from pipelines.resolve.weights import DEFAULT_WEIGHTS, LinkWeights
@@ -61,16 +61,18 @@ def _weak_attributes(inputs: ResolutionInputs) -> tuple[pd.DataFrame, pd.DataFra
 
 
 def score_all_links(
-    inputs: ResolutionInputs, identifiers: pd.DataFrame, weights: LinkWeights
+    inputs: ResolutionInputs, identifiers: pd.DataFrame, weak: tuple[pd.DataFrame, pd.DataFrame],
+    weights: LinkWeights,
 ) -> pd.DataFrame:
     """Candidate pairs from identity groups and synchronised activity, every piece of evidence
     on them, and their noisy-OR scores."""
-    pairs = link_mod.identity_pairs(identifiers, weights)
+    sizes = group_sizes(identifiers)  # accounts sharing each value: pairs and weights use it
+    pairs = link_mod.identity_pairs(identifiers, sizes, weights)
     co_pairs, co_evidence = link_mod.coactivity_evidence(inputs.usage_buckets, weights)
     pairs = pd.concat([pairs, co_pairs]).drop_duplicates().reset_index(drop=True)
-    agents, bins = _weak_attributes(inputs)
+    agents, bins = weak
     evidence = pd.concat([
-        link_mod.identity_evidence(pairs, identifiers, weights),
+        link_mod.identity_evidence(pairs, identifiers, sizes, weights),
         link_mod.attribute_evidence(pairs, agents, "user_agent", weights.same_user_agent,
                                     weights.common_user_agent_accounts),
         link_mod.attribute_evidence(pairs, bins, "prepaid_bin", weights.shared_bin_prepaid,
@@ -110,11 +112,11 @@ def resolve(
     networks = ip_networks(inputs.accounts["signup_ip"], inputs.ip_intel, weights)
     identifiers = account_identifiers(inputs.accounts, inputs.payments, inputs.domains,
                                       networks[["ip", "is_hub"]])
-    links = score_all_links(inputs, identifiers, weights)
+    agents, bins = _weak_attributes(inputs)
+    links = score_all_links(inputs, identifiers, (agents, bins), weights)
     judgements = account_judgements(inputs.judgements)
     first_pass = form_clusters(links, judgements, weights, len(inputs.accounts))
     first_pass = first_pass.assign(cluster_id=first_pass["anchor"])
-    agents, bins = _weak_attributes(inputs)
     attached = attach_mod.attachment_links(first_pass, inputs.usage_buckets, {
         "user_agent": (agents, weights.same_user_agent),
         "prepaid_bin": (bins, weights.shared_bin_prepaid),
