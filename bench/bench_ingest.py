@@ -23,8 +23,9 @@ from pipelines.contract import load_contracts
 from pipelines.generate.world import generate_world
 from pipelines.ingest.assets import ingest_source
 from pipelines.normalise.assets import TABLES, normalise_table
-from pipelines.normalise.usage import aggregate_usage
+from pipelines.normalise.usage import combine_usage_days
 from pipelines.paths import PipelinePaths
+from pipelines.prepare import ingest_usage_days
 
 
 def main() -> None:
@@ -40,7 +41,7 @@ def main() -> None:
         summary = generate_world(args.preset, args.seed, root, progress)
         stage.rows = int(sum(v for v in summary.get("rows", {}).values()))
     rows.append(stage)
-    for contract in load_contracts().values():
+    for contract in [c for c in load_contracts().values() if not c.large]:
         with measured(f"ingest {contract.source}") as stage:
             report = ingest_source(contract, paths, progress)
             stage.rows = report.read
@@ -52,8 +53,11 @@ def main() -> None:
         with measured(f"normalise {table}") as stage:
             stage.rows = len(normalise_table(table, paths))
         rows.append(stage)
-    with measured("normalise usage (aggregate)") as stage:
-        aggregates = aggregate_usage(paths.ingested("api_usage"), progress)
+    with measured("ingest + fold api_usage, day by day") as stage:
+        stage.rows = ingest_usage_days(paths, progress)
+    rows.append(stage)
+    with measured("combine usage days") as stage:
+        aggregates = combine_usage_days(paths, progress)
         stage.rows = int(aggregates.accounts["requests"].sum())
     rows.append(stage)
     print_table(f"Generation, ingestion and normalisation — preset {args.preset}, seed "

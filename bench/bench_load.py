@@ -20,16 +20,13 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import measured, print_table, progress
-from pipelines.contract import load_contracts
 from pipelines.generate.world import generate_world
 from pipelines.graph import Neo4jResource, open_driver
-from pipelines.ingest.assets import ingest_source
 from pipelines.load.assets import load_graph
 from pipelines.load.statements import NAIVE_ACCOUNT_MERGE, NODE_STATEMENTS
 from pipelines.load.writer import wipe
-from pipelines.normalise.assets import TABLES, normalise_table
-from pipelines.normalise.usage import aggregate_usage
 from pipelines.paths import PipelinePaths
+from pipelines.prepare import prepare_tables
 from pipelines.resolve.assets import load_inputs, save_resolution
 from pipelines.resolve.pipeline import resolve
 from pipelines.schema import apply_schema
@@ -41,13 +38,7 @@ CLEANUP = "MATCH (n:Account) WHERE n.bench_sample = true DETACH DELETE n"
 
 def prepare(paths: PipelinePaths, preset: str, seed: int, root: Path) -> None:
     generate_world(preset, seed, root, progress)
-    for contract in load_contracts().values():
-        ingest_source(contract, paths, progress)
-    for table in TABLES:
-        normalise_table(table, paths)
-    aggregates = aggregate_usage(paths.ingested("api_usage"), progress)
-    for name in ("accounts", "account_ips", "account_days", "account_buckets"):
-        getattr(aggregates, name).to_parquet(paths.normalised(f"usage_{name}"), index=False)
+    prepare_tables(paths, progress)
     snap = snapshot(paths.landing)
     paths.output("snapshot.json").write_text(json.dumps(snap))
 

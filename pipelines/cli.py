@@ -72,6 +72,24 @@ def _add_generate_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(handler=_generate_command)
 
 
+def _split_usage_command(args: argparse.Namespace) -> int:
+    from pipelines.ingest.days import split_usage_file
+
+    landing = Path(args.landing) if args.landing else Path(args.file).resolve().parent
+    written = split_usage_file(Path(args.file), landing)
+    print(f"{sum(written.values()):,} rows written as {len(written)} day files in "
+          f"{landing / 'api_usage'}; remove {args.file} from the landing folder when satisfied")
+    return 0
+
+
+def _add_split_usage_parser(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "split-usage", help="split one big api_usage Parquet export into one file per UTC day")
+    parser.add_argument("file", help="the api_usage Parquet export")
+    parser.add_argument("--landing", help="landing folder (default: the file's folder)")
+    parser.set_defaults(handler=_split_usage_command)
+
+
 def _explain_command(args: argparse.Namespace) -> int:
     from pipelines.explain import explain, render
     from pipelines.graph import Neo4jResource
@@ -137,7 +155,7 @@ def _demo_command(args: argparse.Namespace) -> int:
     from pipelines.runner import run_main_job
     from pipelines.summary import run_summary
 
-    if not (DEMO_DIR / "landing").exists():
+    if not (DEMO_DIR / "landing" / "api_usage").is_dir():  # absent, or an older layout
         from pipelines.generate.world import generate_world
 
         print(f"generating the demo world (seed 7) into {DEMO_DIR} ...", flush=True)
@@ -168,6 +186,7 @@ SUBCOMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [
     _add_neo4j_parser,
     _add_demo_parser,
     _add_generate_parser,
+    _add_split_usage_parser,
     _add_explain_parser,
     _add_query_parser,
 ]

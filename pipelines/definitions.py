@@ -21,17 +21,18 @@ os.environ.setdefault("ATTRIB_LANDING_DIR", DEFAULT_LANDING)
 os.environ.setdefault("ATTRIB_WORK_DIR", DEFAULT_WORK)
 
 main_job = dg.define_asset_job("main", selection=dg.AssetSelection.all(), description=(
-    "Everything: ingest, normalise, resolve, load and evaluate the landing folder."
+    "Ingest the usage days of the partition (range) asked for, then rebuild everything derived "
+    "and update the graph, clusters and attributions."
 ))
 
-schedules, sensors = build_operations(main_job)
+assets = [*dg.load_assets_from_modules([schema]), *ingest_assets, *normalise_assets,
+          *resolve_assets, *load_assets, *attribute_assets, *report_assets]
+schedules, sensors = build_operations(main_job, [key for a in assets for key in a.keys])
 
 defs = dg.Definitions(
     schedules=schedules,
     sensors=sensors,
-    assets=[*dg.load_assets_from_modules([schema]), *ingest_assets, *normalise_assets,
-            *resolve_assets, *load_assets, *attribute_assets,
-            *report_assets],
+    assets=assets,
     jobs=[main_job],
     resources={
         "paths": PipelinePaths(

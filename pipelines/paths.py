@@ -44,6 +44,15 @@ class PipelinePaths(dg.ConfigurableResource):
     def quarantine(self, source: str) -> Path:
         return self.work / "quarantine" / f"{source}.csv"
 
+    def usage_day_ingested(self, day: str) -> Path:
+        return self.work / "ingested" / "api_usage" / f"{day}.parquet"
+
+    def usage_day_quarantine(self, day: str) -> Path:
+        return self.work / "quarantine" / "api_usage" / f"{day}.csv"
+
+    def usage_day_partials(self, day: str) -> Path:
+        return self.work / "normalised" / "usage_days" / day
+
     def normalised(self, name: str) -> Path:
         return self.work / "normalised" / f"{name}.parquet"
 

@@ -9,6 +9,10 @@ from pathlib import Path
 
 import dagster as dg
 
+from pipelines.ingest.days import usage_day_files
+from pipelines.operate import publish_selection
+from pipelines.partitions import range_tags
+from pipelines.paths import PipelinePaths
 from pipelines.settings import PROJECT_ROOT
 
 
@@ -20,14 +24,22 @@ def dagster_instance() -> dg.DagsterInstance:
     return dg.DagsterInstance.get()
 
 
-def run_main_job(run_config: dict | None = None) -> tuple[dg.ExecuteInProcessResult, float]:
-    """Materialise every asset once; return the result and the seconds it took."""
-    from pipelines.definitions import defs
+def run_main_job(run_config: dict | None = None, paths: PipelinePaths | None = None,
+                 instance: dg.DagsterInstance | None = None, **resources: object,
+                 ) -> tuple[dg.ExecuteInProcessResult, float]:
+    """Run the main job over every usage day in the landing folder (days already ingested from
+    the same file are skipped); return the result and the seconds it took."""
+    from pipelines.definitions import assets, defs
 
+    paths = paths or PipelinePaths.from_env()
+    days = sorted(usage_day_files(paths.landing))
     job = defs.resolve_job_def("main")
     started = time.monotonic()
     config = {"loggers": {"console": {"config": {"log_level": "INFO"}}}, **(run_config or {})}
     result = job.execute_in_process(
-        run_config=config, instance=dagster_instance(), raise_on_error=False
+        run_config=config, instance=instance or dagster_instance(), raise_on_error=False,
+        tags=range_tags(days) if days else None,
+        asset_selection=None if days else publish_selection([k for a in assets for k in a.keys]),
+        resources={"paths": paths, **resources},
     )
     return result, time.monotonic() - started

@@ -18,7 +18,14 @@ def file_digest(path: Path) -> str:
     return digest.hexdigest()
 
 
+def landing_files(landing: Path) -> list[Path]:
+    """Every file of the landing folder, its ``api_usage/`` day files included (dot files,
+    which tools use while writing, are not part of a drop)."""
+    return [p for p in sorted(landing.rglob("*")) if p.is_file()
+            and not any(part.startswith(".") for part in p.relative_to(landing).parts)]
+
+
 def snapshot(landing: Path) -> dict:
-    files = {p.name: file_digest(p) for p in sorted(landing.glob("*")) if p.is_file()}
+    files = {p.relative_to(landing).as_posix(): file_digest(p) for p in landing_files(landing)}
     combined = hashlib.sha256(json.dumps(files, sort_keys=True).encode()).hexdigest()
     return {"run_id": f"snap-{combined[:16]}", "files": files}

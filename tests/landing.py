@@ -11,10 +11,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from pipelines.contract import load_contracts
-from pipelines.ingest.assets import ingest_source
-from pipelines.normalise.assets import TABLES, normalise_table
-from pipelines.normalise.usage import aggregate_usage
+from pipelines.ingest.days import USAGE_FOLDER
 from pipelines.paths import PipelinePaths
+from pipelines.prepare import prepare_tables
 from pipelines.resolve.assets import load_inputs, previous_assignments, save_resolution
 from pipelines.resolve.pipeline import Resolution, resolve
 from pipelines.snapshot import snapshot
@@ -37,7 +36,7 @@ def payment(account_id: str, fingerprint: str, **fields: str) -> dict:
 
 
 def write_landing(landing: Path, **sources: list[dict]) -> None:
-    """Write every source (missing ones empty); api_usage as Parquet."""
+    """Write every source (missing ones empty); api_usage as one Parquet file per UTC day."""
     landing.mkdir(parents=True, exist_ok=True)
     for name, contract in CONTRACTS.items():
         rows = sources.get(name, [])
@@ -46,21 +45,18 @@ def write_landing(landing: Path, **sources: list[dict]) -> None:
             frame["ts"] = pd.to_datetime(frame["ts"], utc=True)
             for column in ("input_tokens", "output_tokens"):
                 frame[column] = frame[column].astype("int64")
-            pq.write_table(pa.Table.from_pandas(frame, preserve_index=False),
-                           landing / "api_usage.parquet")
+            folder = landing / USAGE_FOLDER
+            folder.mkdir(exist_ok=True)
+            for day, part in frame.groupby(frame["ts"].dt.strftime("%Y-%m-%d")):
+                pq.write_table(pa.Table.from_pandas(part, preserve_index=False),
+                               folder / f"{day}.parquet")
         else:
             frame.to_csv(landing / f"{name}.csv", index=False)
 
 
 def run_pipeline(paths: PipelinePaths, run_id: str = "test-run") -> Resolution:
     """Ingest, normalise and resolve with plain functions; saves state like the assets do."""
-    for contract in CONTRACTS.values():
-        ingest_source(contract, paths)
-    for table in TABLES:
-        normalise_table(table, paths)
-    aggregates = aggregate_usage(paths.ingested("api_usage"))
-    for name in ("accounts", "account_ips", "account_days", "account_buckets"):
-        getattr(aggregates, name).to_parquet(paths.normalised(f"usage_{name}"), index=False)
+    prepare_tables(paths)
     resolution = resolve(load_inputs(paths), previous_assignments(paths), run_id)
     save_resolution(resolution, paths)
     return resolution

@@ -6,16 +6,17 @@ from __future__ import annotations
 import json
 import logging
 
+import dagster as dg
 import pandas as pd
 import pytest
 from neo4j import Driver
 
-from pipelines.definitions import defs
 from pipelines.generate.world import generate_world
 from pipelines.graph import Neo4jResource
 from pipelines.load.writer import wipe
 from pipelines.paths import PipelinePaths
 from pipelines.queries import QUERY_DIR, parse_query, run_read_only
+from pipelines.runner import run_main_job
 
 pytestmark = pytest.mark.neo4j
 LOG = logging.getLogger(__name__)
@@ -30,9 +31,8 @@ def world(request, tmp_path_factory, neo4j_resource: Neo4jResource, driver: Driv
     generate_world("tiny", seed, root, progress=lambda _: None)
     paths = PipelinePaths(landing_dir=str(root / "landing"), work_dir=str(root / "work"))
     wipe(driver, "neo4j")
-    job = defs.resolve_job_def("main")
-    result = job.execute_in_process(
-        resources={"paths": paths, "neo4j": neo4j_resource}, raise_on_error=False)
+    result, _ = run_main_job(paths=paths, instance=dg.DagsterInstance.ephemeral(),
+                             neo4j=neo4j_resource)
     assert result.success, [e.message for e in result.all_events if e.is_failure]
     return {"seed": seed, "paths": paths, "result": result, "root": root}
 

@@ -52,7 +52,8 @@ def test_deterministic_for_seed(world: Path, tmp_path: Path) -> None:
     base, diff = _files(world), _files(other)
     assert base.keys() == diff.keys()
     assert base["landing/accounts.csv"] != diff["landing/accounts.csv"]
-    assert base["landing/api_usage.parquet"] != diff["landing/api_usage.parquet"]
+    day = "landing/api_usage/2026-05-01.parquet"
+    assert base[day] != diff[day]
 
 
 def test_landing_columns_match_contract(world: Path) -> None:
@@ -60,11 +61,13 @@ def test_landing_columns_match_contract(world: Path) -> None:
         with (world / "landing" / f"{source}.csv").open(encoding="utf-8") as fh:
             header = next(csv.reader(fh))
         assert tuple(header) == contract_fields(source), source
-    schema = pq.read_schema(world / "landing" / "api_usage.parquet")
+    days = sorted((world / "landing" / "api_usage").glob("*.parquet"))
+    assert [d.stem for d in days] == sorted({d.stem for d in days}) and len(days) > 30
+    schema = pq.read_schema(days[0])
     assert tuple(schema.names) == contract_fields("api_usage")
     assert schema.field("ts").type == pa.timestamp("us", tz="UTC")
     assert schema.field("input_tokens").type == pa.int64()
-    assert pq.ParquetFile(world / "landing" / "api_usage.parquet").metadata.num_rows > 40_000
+    assert sum(pq.ParquetFile(d).metadata.num_rows for d in days) > 40_000
 
 
 def test_ground_truth_consistent_with_landing(world: Path) -> None:
@@ -118,7 +121,7 @@ def test_only_reserved_addresses_and_private_asns(world: Path) -> None:
         assert 64512 <= asn <= 65534 or 4_200_000_000 <= asn <= 4_294_967_294
     for r in _read(world / "landing" / "accounts.csv"):
         assert not r["signup_ip"] or in_reserved(r["signup_ip"])
-    ips = pq.read_table(world / "landing" / "api_usage.parquet", columns=["source_ip"])
+    ips = pq.read_table(world / "landing" / "api_usage", columns=["source_ip"])
     for ip in set(ips.column("source_ip").to_pylist()):
         assert in_reserved(ip), ip
 

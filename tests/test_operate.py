@@ -7,9 +7,12 @@ import time
 from pathlib import Path
 
 import dagster as dg
+import pytest
 
 from pipelines.definitions import defs
+from pipelines.errors import ContractError
 from pipelines.operate import SETTLE_SECONDS
+from pipelines.partitions import RANGE_END_TAG, RANGE_START_TAG, range_tags
 from pipelines.paths import PipelinePaths
 
 
@@ -24,23 +27,49 @@ def _evaluate(sensor, paths: PipelinePaths, cursor: str | None):
 
 
 def test_schedule_and_sensor_are_defined() -> None:
-    assert defs.resolve_schedule_def("daily_main").cron_schedule == "0 3 * * *"
+    schedule = defs.resolve_schedule_def("daily_main")
+    assert schedule.cron_schedule == "0 3 * * *" and schedule.job_name == "main"
     assert defs.resolve_sensor_def("landing_drop_sensor").job_name == "main"
 
 
-def test_one_run_per_settled_drop(tmp_path: Path) -> None:
+def _settle(*files: Path) -> None:
+    for path in files:
+        _age(path, SETTLE_SECONDS + 5)
+
+
+def test_one_run_per_settled_drop_covering_only_new_days(tmp_path: Path) -> None:
     sensor = defs.resolve_sensor_def("landing_drop_sensor")
     paths = PipelinePaths(landing_dir=str(tmp_path), work_dir=str(tmp_path / "w"))
-    drop = tmp_path / "accounts.csv"
-    drop.write_text("account_id\n")
+    (tmp_path / "api_usage").mkdir()
+    accounts, day1, day2 = (tmp_path / "accounts.csv", tmp_path / "api_usage/2026-05-01.csv",
+                            tmp_path / "api_usage/2026-05-02.csv")
+    for path in (accounts, day1, day2):
+        path.write_text("x\n")
     result, cursor = _evaluate(sensor, paths, None)
     assert isinstance(result, dg.SkipReason) and "still being written" in result.skip_message
-    _age(drop, SETTLE_SECONDS + 5)
+    _settle(accounts, day1, day2)
     result, cursor = _evaluate(sensor, paths, None)
     assert isinstance(result, dg.RunRequest) and result.run_key.startswith("drop-")
+    assert (result.tags[RANGE_START_TAG], result.tags[RANGE_END_TAG]) == ("2026-05-01",
+                                                                          "2026-05-02")
     again, _ = _evaluate(sensor, paths, cursor)
     assert isinstance(again, dg.SkipReason)  # same drop, polled again: no second run
-    (tmp_path / "ownership.csv").write_text("child_org_id\n")
-    _age(tmp_path / "ownership.csv", SETTLE_SECONDS + 5)
-    next_drop, _ = _evaluate(sensor, paths, cursor)
+
+    day3 = tmp_path / "api_usage/2026-05-03.csv"
+    day3.write_text("x\n")
+    _settle(day3)
+    next_drop, cursor = _evaluate(sensor, paths, cursor)
     assert isinstance(next_drop, dg.RunRequest) and next_drop.run_key != result.run_key
+    assert next_drop.tags[RANGE_START_TAG] == next_drop.tags[RANGE_END_TAG] == "2026-05-03"
+
+    (tmp_path / "ownership.csv").write_text("child_org_id\n")  # no usage day changed
+    _settle(tmp_path / "ownership.csv")
+    publish, _ = _evaluate(sensor, paths, cursor)
+    assert isinstance(publish, dg.RunRequest) and RANGE_START_TAG not in publish.tags
+    assert dg.AssetKey("ingested_api_usage") not in publish.asset_selection
+    assert dg.AssetKey("identity_graph") in publish.asset_selection
+
+
+def test_a_day_before_the_first_partition_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(ContractError, match="ATTRIB_USAGE_START"):
+        range_tags(["2019-01-01"])

@@ -109,8 +109,10 @@ def _daily_rates(p: Preset, acc: Accounts, days: list[int]) -> np.ndarray:
     return base
 
 
-def write_usage(p: Preset, acc: Accounts, path: Path, rng: np.random.Generator,
+def write_usage(p: Preset, acc: Accounts, folder: Path, rng: np.random.Generator,
                 progress=print) -> dict:
+    """One Parquet file per UTC day, ``folder/YYYY-MM-DD.parquet``, as a daily export lands."""
+    folder.mkdir(parents=True, exist_ok=True)
     t0, t1 = ts(p.usage_start), ts(p.usage_end) + DAY
     days = list(range(t0, t1, DAY))
     base = _daily_rates(p, acc, days)
@@ -120,65 +122,66 @@ def write_usage(p: Preset, acc: Accounts, path: Path, rng: np.random.Generator,
     per_campaign = np.zeros(n_camp, dtype="int64")
     cats = pa.array(N.CATEGORIES)
     total = 0
-    with pq.ParquetWriter(path, SCHEMA, compression="zstd") as writer:
-        for d0 in days:
-            lam = base * _day_factor(p, acc, d0)
-            active = np.flatnonzero((acc.active_from < d0 + DAY) & (acc.active_to > d0) & (lam > 0))
-            counts = np.minimum(rng.poisson(lam[active]), cap[active])
-            idx = np.repeat(active, counts)
-            m = len(idx)
-            if m == 0:
-                continue
-            prof, camp = acc.profile[idx], acc.campaign[idx]
-            sec = np.zeros(m, dtype="int64")
-            for pr, w in DIURNAL.items():
-                sel = np.flatnonzero(prof == pr)
-                local = rng.choice(24, len(sel), p=w) * 3600 + rng.integers(0, 3600, len(sel))
-                sec[sel] = (local - acc.tz[idx[sel]] * 3600) % DAY
-            for ci in range(n_camp):
-                sel = np.flatnonzero(camp == ci)
-                # The campaign's scheduler fires on ~40 shared minutes of its working day.
-                slots = np.sort(rng.choice(np.arange(0, 16 * 60), 40, replace=False))
-                sec[sel] = slots[rng.integers(0, 40, len(sel))] * 60 + rng.integers(0, 25, len(sel))
-                per_campaign[ci] += len(sel)
-            t = d0 + sec
-            keep = t >= acc.active_from[idx]
-            order = np.argsort(np.where(keep, t, -1), kind="stable")[int((~keep).sum()):]
-            idx, t, prof = idx[order], t[order], prof[order]
-            m = len(idx)
-            if (~keep).any():
-                dropped = np.bincount(camp[~keep][camp[~keep] >= 0], minlength=n_camp)
-                per_campaign -= dropped[:n_camp]
-            micros = t * 1_000_000 + rng.integers(0, 1_000_000, m)
-            use_pool = (rng.random(m) < acc.pool_frac[idx]) & (acc.pool_len[idx] > 0)
-            pool_pick = acc.pool_start[idx] + (rng.random(m) * acc.pool_len[idx]).astype("int64")
-            ip_idx = np.where(use_pool, pool_pick, acc.own_ip[idx])
-            key_idx = acc.key_start[idx] + (rng.random(m) * acc.n_keys[idx]).astype("int64")
-            avail = [i for i, (_, r) in enumerate(models) if r <= d0]
-            newest = avail[-1]
-            w = np.arange(1, len(avail) + 1, dtype=float) ** 2
-            model_idx = np.array(avail)[rng.choice(len(avail), m, p=w / w.sum())]
-            model_idx[(prof == CAMPAIGN) & (rng.random(m) < 0.75)] = newest
-            cat = np.zeros(m, dtype="int64")
-            tin, tout = np.zeros(m, dtype="int64"), np.zeros(m, dtype="int64")
-            for pr, pv in CATEGORY_P.items():
-                sel = np.flatnonzero(prof == pr)
-                cat[sel] = rng.choice(len(pv), len(sel), p=pv)
-                mi, si, mo, so = TOKENS[pr]
-                tin[sel] = rng.lognormal(mi, si, len(sel)).astype("int64") + 1
-                tout[sel] = rng.lognormal(mo, so, len(sel)).astype("int64")
-            req = pc.utf8_lpad(pa.array(np.arange(total + 1, total + m + 1)).cast(pa.string()),
-                               12, "0")
-            table = pa.table([
-                pa.array(micros, type=pa.timestamp("us", tz="UTC")),
-                acc.ids.take(pa.array(idx)), acc.keys.take(pa.array(key_idx)),
-                acc.ips.take(pa.array(ip_idx)),
-                pa.array([models[i][0] for i in range(len(models))]).take(pa.array(model_idx)),
-                pa.array(tin), pa.array(tout), cats.take(pa.array(cat)),
-                pc.binary_join_element_wise("req_", req, ""),
-            ], schema=SCHEMA)
-            writer.write_table(table, row_group_size=p.row_group_rows)
-            total += m
-            if (d0 - t0) // DAY % 10 == 0:
-                progress(f"  usage: day {(d0 - t0) // DAY + 1}/{len(days)}, {total:,} rows")
+    for d0 in days:
+        lam = base * _day_factor(p, acc, d0)
+        active = np.flatnonzero((acc.active_from < d0 + DAY) & (acc.active_to > d0) & (lam > 0))
+        counts = np.minimum(rng.poisson(lam[active]), cap[active])
+        idx = np.repeat(active, counts)
+        m = len(idx)
+        if m == 0:
+            continue
+        prof, camp = acc.profile[idx], acc.campaign[idx]
+        sec = np.zeros(m, dtype="int64")
+        for pr, w in DIURNAL.items():
+            sel = np.flatnonzero(prof == pr)
+            local = rng.choice(24, len(sel), p=w) * 3600 + rng.integers(0, 3600, len(sel))
+            sec[sel] = (local - acc.tz[idx[sel]] * 3600) % DAY
+        for ci in range(n_camp):
+            sel = np.flatnonzero(camp == ci)
+            # The campaign's scheduler fires on ~40 shared minutes of its working day.
+            slots = np.sort(rng.choice(np.arange(0, 16 * 60), 40, replace=False))
+            sec[sel] = slots[rng.integers(0, 40, len(sel))] * 60 + rng.integers(0, 25, len(sel))
+            per_campaign[ci] += len(sel)
+        t = d0 + sec
+        keep = t >= acc.active_from[idx]
+        order = np.argsort(np.where(keep, t, -1), kind="stable")[int((~keep).sum()):]
+        idx, t, prof = idx[order], t[order], prof[order]
+        m = len(idx)
+        if (~keep).any():
+            dropped = np.bincount(camp[~keep][camp[~keep] >= 0], minlength=n_camp)
+            per_campaign -= dropped[:n_camp]
+        micros = t * 1_000_000 + rng.integers(0, 1_000_000, m)
+        use_pool = (rng.random(m) < acc.pool_frac[idx]) & (acc.pool_len[idx] > 0)
+        pool_pick = acc.pool_start[idx] + (rng.random(m) * acc.pool_len[idx]).astype("int64")
+        ip_idx = np.where(use_pool, pool_pick, acc.own_ip[idx])
+        key_idx = acc.key_start[idx] + (rng.random(m) * acc.n_keys[idx]).astype("int64")
+        avail = [i for i, (_, r) in enumerate(models) if r <= d0]
+        newest = avail[-1]
+        w = np.arange(1, len(avail) + 1, dtype=float) ** 2
+        model_idx = np.array(avail)[rng.choice(len(avail), m, p=w / w.sum())]
+        model_idx[(prof == CAMPAIGN) & (rng.random(m) < 0.75)] = newest
+        cat = np.zeros(m, dtype="int64")
+        tin, tout = np.zeros(m, dtype="int64"), np.zeros(m, dtype="int64")
+        for pr, pv in CATEGORY_P.items():
+            sel = np.flatnonzero(prof == pr)
+            cat[sel] = rng.choice(len(pv), len(sel), p=pv)
+            mi, si, mo, so = TOKENS[pr]
+            tin[sel] = rng.lognormal(mi, si, len(sel)).astype("int64") + 1
+            tout[sel] = rng.lognormal(mo, so, len(sel)).astype("int64")
+        req = pc.utf8_lpad(pa.array(np.arange(total + 1, total + m + 1)).cast(pa.string()),
+                           12, "0")
+        table = pa.table([
+            pa.array(micros, type=pa.timestamp("us", tz="UTC")),
+            acc.ids.take(pa.array(idx)), acc.keys.take(pa.array(key_idx)),
+            acc.ips.take(pa.array(ip_idx)),
+            pa.array([models[i][0] for i in range(len(models))]).take(pa.array(model_idx)),
+            pa.array(tin), pa.array(tout), cats.take(pa.array(cat)),
+            pc.binary_join_element_wise("req_", req, ""),
+        ], schema=SCHEMA)
+        day = np.datetime64(d0, "s").astype("datetime64[D]")
+        pq.write_table(table, folder / f"{day}.parquet", row_group_size=p.row_group_rows,
+                       compression="zstd")
+        total += m
+        if (d0 - t0) // DAY % 10 == 0:
+            progress(f"  usage: day {(d0 - t0) // DAY + 1}/{len(days)}, {total:,} rows")
     return {"rows": total, "per_campaign": per_campaign.tolist()}

@@ -9,6 +9,7 @@ wall-clock value is written, no output depends on set or dict-hash order.
 from __future__ import annotations
 
 import csv
+import shutil
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -92,6 +93,7 @@ def generate_world(preset: str, seed: int, out_dir: Path,
     rng = np.random.default_rng(seed)
     out_dir = Path(out_dir)
     landing, truth = out_dir / "landing", out_dir / "ground_truth"
+    shutil.rmtree(landing, ignore_errors=True)  # a fresh world: no day file of an older one
     landing.mkdir(parents=True, exist_ok=True)
     truth.mkdir(parents=True, exist_ok=True)
     progress(f"generating preset {p.name!r} with seed {seed} into {out_dir}")
@@ -146,10 +148,10 @@ def generate_world(preset: str, seed: int, out_dir: Path,
                          ("analyst_judgements", judgements)):
         counts[source] = write_csv(landing / f"{source}.csv", source,
                                    rows_to_columns(rows, source))
-    progress("  writing api_usage.parquet")
+    progress("  writing api_usage/ (one Parquet file per day)")
     usage_acc = _usage_accounts(w, order, ids, nw, rng)
     del w, acc, pay, domains  # free the account-phase columns before streaming usage
-    u = write_usage(p, usage_acc, landing / "api_usage.parquet", rng, progress)
+    u = write_usage(p, usage_acc, landing / "api_usage", rng, progress)
     counts["api_usage"] = u["rows"]
     # Ground truth.
     cids = [campaign_id(s.key) for s in p.campaigns]

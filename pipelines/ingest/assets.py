@@ -10,8 +10,11 @@ from pipelines.contract import SourceContract, load_contracts
 from pipelines.errors import ContractError
 from pipelines.ingest.reader import find_source_file
 from pipelines.ingest.tables import IngestReport, TableIngest, quarantine_frame
-from pipelines.ingest.usage import ingest_usage
+from pipelines.ingest.usage import ingest_usage_day
+from pipelines.partitions import ONE_RUN, usage_days
 from pipelines.paths import PipelinePaths
+
+RECONCILE = "rows read = rows loaded + quarantined"
 
 
 def ingest_source(
@@ -24,14 +27,10 @@ def ingest_source(
     quarantine_path.parent.mkdir(parents=True, exist_ok=True)
     if path is None:
         return _missing_source(contract, paths, out, quarantine_path)
-    if contract.large:
-        report, records = ingest_usage(contract, path, out, log)
-    else:
-        table = TableIngest(contract, path)
-        report = table.run()
-        records = table.quarantine
-        table.frame().to_parquet(out, index=False)
-    quarantine_frame(records).to_csv(quarantine_path, index=False)
+    table = TableIngest(contract, path)
+    report = table.run()
+    table.frame().to_parquet(out, index=False)
+    quarantine_frame(table.quarantine).to_csv(quarantine_path, index=False)
     log(f"{contract.source}: read {report.read:,}, loaded {report.loaded:,}, "
         f"quarantined {report.quarantined:,}")
     return report
@@ -72,7 +71,7 @@ def build_ingest_asset(contract: SourceContract) -> dg.AssetsDefinition:
         description=f"{contract.description} Validated against schemas/contract/"
         f"{contract.source}.yaml; bad rows quarantined with file, line and reason.",
         check_specs=[dg.AssetCheckSpec("rows_reconcile", asset=name, blocking=True,
-                                       description="rows read = rows loaded + quarantined")],
+                                       description=RECONCILE)],
     )
     def _ingest(context: dg.AssetExecutionContext, paths: PipelinePaths) -> dg.MaterializeResult:
         report = ingest_source(contract, paths, context.log.info)
@@ -94,4 +93,37 @@ def _sample(path: Path, rows: int = 5) -> str:
     return frame.to_markdown(index=False) if not frame.empty else "(no rows)"
 
 
-ingest_assets = [build_ingest_asset(c) for c in load_contracts().values()]
+USAGE = load_contracts()["api_usage"]
+
+
+@dg.asset(
+    name="ingested_api_usage", group_name="ingest", partitions_def=usage_days,
+    backfill_policy=ONE_RUN,
+    description=f"{USAGE.description} One partition per UTC day, from "
+    "api_usage/YYYY-MM-DD.parquet|csv in the landing folder; a day whose file is unchanged is "
+    "skipped, a replaced file (a backfill) is ingested again.",
+    check_specs=[dg.AssetCheckSpec("rows_reconcile", asset="ingested_api_usage", blocking=True,
+                                   description=RECONCILE)],
+)
+def ingested_api_usage(context: dg.AssetExecutionContext,
+                       paths: PipelinePaths) -> dg.MaterializeResult:
+    reports = {}
+    for day in context.partition_keys:
+        reports[day] = report = ingest_usage_day(USAGE, paths, day, context.log.info)
+        context.log.info(f"api_usage {day}: read {report.read:,}, loaded {report.loaded:,}, "
+                         f"quarantined {report.quarantined:,} {report.note}".rstrip())
+    totals = {k: sum(getattr(r, k) for r in reports.values())
+              for k in ("read", "loaded", "quarantined")}
+    per_day = {day: {"read": r.read, "quarantined": r.quarantined, "note": r.note}
+               for day, r in reports.items()}
+    return dg.MaterializeResult(
+        metadata={"days": len(reports), **{f"rows_{k}": v for k, v in totals.items()},
+                  "per_day": dg.MetadataValue.json(per_day)},
+        check_results=[dg.AssetCheckResult(
+            check_name="rows_reconcile", passed=all(r.reconciles for r in reports.values()),
+            metadata=totals)],
+    )
+
+
+ingest_assets = [build_ingest_asset(c) for c in load_contracts().values() if not c.large]
+ingest_assets.append(ingested_api_usage)

@@ -11,9 +11,11 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from pipelines.contract import SourceContract
+from pipelines.errors import ContractError
+from pipelines.ingest.days import DaySidecar, day_bounds, landing_digest, usage_day_files
 from pipelines.ingest.reader import parquet_batches
 from pipelines.ingest.rows import redacted
-from pipelines.ingest.tables import IngestReport, TableIngest, _reason_tag
+from pipelines.ingest.tables import IngestReport, TableIngest, _reason_tag, quarantine_frame
 from pipelines.normalise.network import normalise_ip
 from pipelines.normalise.payment import find_card_numbers
 
@@ -31,8 +33,9 @@ OUTPUT_SCHEMA = pa.schema([
 class UsageBatchValidator:
     """Validates batches; remembers request ids (as 64-bit hashes) to catch duplicates."""
 
-    def __init__(self, contract: SourceContract) -> None:
+    def __init__(self, contract: SourceContract, day: str | None = None) -> None:
         self.contract = contract
+        self.day = day
         self.seen_requests: set[int] = set()
         self.ip_cache: dict[str, str | None] = {}
 
@@ -66,6 +69,10 @@ class UsageBatchValidator:
         if getattr(ts.dt, "tz", None) is None:
             ts = ts.dt.tz_localize("UTC")
         flag(ts.isna(), "invalid ts: not a timestamp")
+        if self.day is not None:
+            start, end = day_bounds(self.day)
+            flag(ts.notna() & ((ts < start) | (ts >= end)),
+                 f"ts outside the file's day: not on {self.day} (UTC)")
         ips = self._ips(frame["source_ip"].astype("string"))
         flag(ips.isna(), "invalid source_ip: not a valid IP address")
         category = frame["prompt_category"].astype("string").str.strip().str.casefold()
@@ -120,11 +127,11 @@ class UsageBatchValidator:
 
 def ingest_usage_parquet(
     contract: SourceContract, path: Path, out_path: Path,
-    progress: Callable[[str], None] = lambda _: None,
+    progress: Callable[[str], None] = lambda _: None, day: str | None = None,
 ) -> tuple[IngestReport, list[dict]]:
     """Stream ``path`` into ``out_path``; return the report and the quarantine records."""
     report = IngestReport(contract.source, str(path))
-    validator, quarantine, row_offset = UsageBatchValidator(contract), [], 0
+    validator, quarantine, row_offset = UsageBatchValidator(contract, day), [], 0
     out_path.parent.mkdir(parents=True, exist_ok=True)
     with pq.ParquetWriter(out_path, OUTPUT_SCHEMA) as writer:
         for batch in parquet_batches(path):
@@ -156,14 +163,24 @@ def _quarantine_records(contract, path, bad: pd.DataFrame, report: IngestReport)
     return records
 
 
-def ingest_usage(contract, path: Path, out_path: Path, progress=lambda _: None):
-    """Parquet is streamed; a CSV export goes through the row-by-row table path."""
+def ingest_usage(contract, path: Path, out_path: Path, progress=lambda _: None,
+                 day: str | None = None):
+    """Parquet is streamed; a CSV export goes through the row-by-row table path. Rows of a day
+    file whose ts falls on another day are quarantined (they would be counted twice)."""
     if path.suffix == ".parquet":
-        return ingest_usage_parquet(contract, path, out_path, progress)
+        return ingest_usage_parquet(contract, path, out_path, progress, day)
     table = TableIngest(contract, path)
     report = table.run()
     frame = table.frame().rename(columns={"_line": "_row"})
     frame["ts"] = pd.to_datetime(frame["ts"], utc=True, format="ISO8601").dt.as_unit("us")
+    if day is not None:
+        start, end = day_bounds(day)
+        stray = (frame["ts"] < start) | (frame["ts"] >= end)
+        bad = frame[stray].drop(columns=["_issues", "_file"], errors="ignore")
+        bad = bad.assign(_reason=f"ts outside the file's day: not on {day} (UTC)")
+        table.quarantine.extend(_quarantine_records(contract, path, bad, report))
+        report.loaded -= int(stray.sum())
+        frame = frame[~stray]
     frame["source_ip"] = frame["source_ip"].map(normalise_ip)
     for column in ("input_tokens", "output_tokens"):
         frame[column] = pd.to_numeric(frame[column]).astype("int64")
@@ -171,3 +188,35 @@ def ingest_usage(contract, path: Path, out_path: Path, progress=lambda _: None):
     pq.write_table(pa.Table.from_pandas(frame[OUTPUT_SCHEMA.names], schema=OUTPUT_SCHEMA,
                                         preserve_index=False), out_path)
     return report, table.quarantine
+
+
+def ingest_usage_day(contract: SourceContract, paths, day: str,
+                     progress: Callable[[str], None] = lambda _: None) -> IngestReport:
+    """Ingest the landing file of one UTC day (skipped when that very file was already
+    ingested); an absent day is recorded as a day without usage."""
+    path = usage_day_files(paths.landing).get(day)
+    digest = landing_digest(path)
+    out, sidecar = paths.usage_day_ingested(day), DaySidecar(paths.usage_day_ingested(day))
+    if sidecar.source_digest() == digest and out.exists():
+        return IngestReport(contract.source, str(path), note="unchanged: already ingested",
+                            **sidecar.read()["counts"])
+    sidecar.path.unlink(missing_ok=True)
+    quarantine_path = paths.usage_day_quarantine(day)
+    quarantine_path.parent.mkdir(parents=True, exist_ok=True)
+    if path is None:
+        report, records = IngestReport(contract.source, None, note="no usage file for this day"), []
+        out.parent.mkdir(parents=True, exist_ok=True)
+        pq.write_table(OUTPUT_SCHEMA.empty_table(), out)
+    else:
+        try:
+            report, records = ingest_usage(contract, path, out, progress, day)
+        except (pa.ArrowInvalid, OSError) as exc:
+            raise ContractError(
+                f"{path} cannot be read as {path.suffix[1:]} ({exc}). It may still be being "
+                "written, or be truncated: nothing of this day was published. Replace the file "
+                "with a complete export and the next run ingests it."
+            ) from exc
+    quarantine_frame(records).to_csv(quarantine_path, index=False)
+    sidecar.write(digest, counts={"read": report.read, "loaded": report.loaded,
+                                  "quarantined": report.quarantined})
+    return report

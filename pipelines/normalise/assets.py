@@ -4,8 +4,14 @@
 import dagster as dg
 import pandas as pd
 
+from pipelines.ingest.days import usage_day_files
 from pipelines.normalise import tables
-from pipelines.normalise.usage import aggregate_usage
+from pipelines.normalise.usage import (
+    UsageAggregates,
+    aggregate_usage_day,
+    combine_usage_days,
+)
+from pipelines.partitions import ONE_RUN, usage_days
 from pipelines.paths import PipelinePaths
 
 # normalised table name -> (ingested source, table function)
@@ -86,18 +92,27 @@ def build_normalise_asset(table: str) -> dg.AssetsDefinition:
     return _normalise
 
 
-@dg.asset(group_name="normalise", deps=["ingested_api_usage"],
-          description="API usage folded per account, account×IP, account×day and 10-minute "
-          "activity buckets.")
+@dg.asset(group_name="normalise", deps=["ingested_api_usage"], partitions_def=usage_days,
+          backfill_policy=ONE_RUN,
+          description="One day of API usage folded per account, account×IP, account×category, "
+          "account×day and 10-minute activity bucket (partial sums the daily runs combine).")
+def normalised_usage_day(context: dg.AssetExecutionContext,
+                         paths: PipelinePaths) -> dg.MaterializeResult:
+    outcomes = {day: aggregate_usage_day(paths, day) for day in context.partition_keys}
+    return dg.MaterializeResult(metadata={
+        "days": len(outcomes), "outcomes": dg.MetadataValue.json(outcomes)})
+
+
+@dg.asset(group_name="normalise", deps=["normalised_usage_day"],
+          description="API usage over every day in the landing folder, per account, "
+          "account×IP, account×day and 10-minute activity bucket.")
 def normalised_usage(
     context: dg.AssetExecutionContext, paths: PipelinePaths
 ) -> dg.MaterializeResult:
-    aggregates = aggregate_usage(paths.ingested("api_usage"), context.log.info)
-    for name in ("accounts", "account_ips", "account_days", "account_buckets"):
-        out = paths.normalised(f"usage_{name}")
-        out.parent.mkdir(parents=True, exist_ok=True)
-        getattr(aggregates, name).to_parquet(out, index=False)
+    aggregates = combine_usage_days(paths, context.log.info)
+    write_usage_tables(aggregates, paths)
     return dg.MaterializeResult(metadata={
+        "days": len(usage_day_files(paths.landing)),
         "accounts_with_usage": len(aggregates.accounts),
         "requests": int(aggregates.accounts["requests"].sum()) if len(aggregates.accounts) else 0,
         "account_ip_pairs": len(aggregates.account_ips),
@@ -105,4 +120,12 @@ def normalised_usage(
     })
 
 
-normalise_assets = [build_normalise_asset(t) for t in TABLES] + [normalised_usage]
+def write_usage_tables(aggregates: UsageAggregates, paths: PipelinePaths) -> None:
+    for name in ("accounts", "account_ips", "account_days", "account_buckets"):
+        out = paths.normalised(f"usage_{name}")
+        out.parent.mkdir(parents=True, exist_ok=True)
+        getattr(aggregates, name).to_parquet(out, index=False)
+
+
+normalise_assets = [build_normalise_asset(t) for t in TABLES]
+normalise_assets += [normalised_usage_day, normalised_usage]
