@@ -9,16 +9,10 @@ from neo4j import Driver
 
 from pipelines.graph import Neo4jResource
 from pipelines.load.assets import load_graph
+from pipelines.load.writer import wipe
 from pipelines.paths import PipelinePaths
+from tests.graphs import differences, graph_dump
 from tests.landing import account, cluster_of, payment, prepare, run_pipeline, write_landing
-
-GRAPH_STATE = """
-MATCH (n) OPTIONAL MATCH (n)-[r]->(m)
-WITH n, r, m ORDER BY elementId(n)
-RETURN count(DISTINCT n) AS nodes, count(r) AS relationships,
-       collect(DISTINCT [labels(n), properties(n)]) AS node_props,
-       collect([type(r), properties(r)]) AS rel_props
-"""
 
 
 def small_world(extra: int = 0) -> dict:
@@ -31,49 +25,71 @@ def small_world(extra: int = 0) -> dict:
     return {"accounts": accounts, "payment_instruments": payments}
 
 
-def _state(driver: Driver) -> dict:
-    records, _, _ = driver.execute_query(GRAPH_STATE)
-    row = records[0].data()
-    row["node_props"] = sorted(map(repr, row["node_props"]))
-    row["rel_props"] = sorted(map(repr, row["rel_props"]))
-    return row
+def _written(load: dict) -> int:
+    return sum(c["written"] + c["deleted"] for c in load["changes"].values())
 
 
 @pytest.mark.neo4j
-def test_loading_the_same_input_twice_leaves_the_graph_identical(
+def test_loading_the_same_input_twice_writes_nothing_the_second_time(
     tmp_path: Path, empty_graph: Driver, neo4j_resource: Neo4jResource
 ) -> None:
     paths = PipelinePaths(landing_dir=str(tmp_path / "landing"), work_dir=str(tmp_path / "w"))
     prepare(paths, small_world())
     first = load_graph(neo4j_resource, paths)
-    state = _state(empty_graph)
+    state = graph_dump(empty_graph)
     second = load_graph(neo4j_resource, paths)
-    assert first["nodes"] == second["nodes"] > 0
-    assert first["relationships"] == second["relationships"] > 0
-    assert _state(empty_graph) == state
+    assert first["rebuilt"] and not second["rebuilt"]
+    assert _written(first) > 0 and _written(second) == 0
+    assert (first["nodes"], first["relationships"]) == (second["nodes"], second["relationships"])
+    assert graph_dump(empty_graph) == state
     records, _, _ = empty_graph.execute_query(
         "MATCH (a:Account)-[:IN_CLUSTER]->(c:Cluster) RETURN c.cluster_id AS id, count(a) AS n "
         "ORDER BY n")
     assert [r["n"] for r in records] == [3, 3]
     records, _, _ = empty_graph.execute_query(
-        "MATCH (:Account)-[l:LINKED_TO]->(:Account) RETURN l.evidence AS e, l.run_id AS run "
-        "LIMIT 1")
+        "MATCH (:Account)-[l:LINKED_TO]->(:Account) RETURN l.evidence AS e LIMIT 1")
     assert "phone" in records[0]["e"] or "payment" in records[0]["e"]
-    assert records[0]["run"] == first["run_id"]
+
+
+def _clean_load(tmp_path: Path, world: dict, driver: Driver, neo4j_resource) -> dict:
+    paths = PipelinePaths(landing_dir=str(tmp_path / "clean-landing"),
+                          work_dir=str(tmp_path / "clean-work"))
+    wipe(driver, "neo4j")
+    prepare(paths, world)
+    load_graph(neo4j_resource, paths)
+    return graph_dump(driver, name_clusters_by_members=True)
 
 
 @pytest.mark.neo4j
-def test_grown_input_converges_and_stale_links_are_swept(
-    tmp_path: Path, empty_graph: Driver, neo4j_resource: Neo4jResource
+@pytest.mark.parametrize("change", ["grow", "shrink", "reassign"])
+def test_a_changed_input_updates_only_the_difference_and_matches_a_clean_load(
+    tmp_path: Path, empty_graph: Driver, neo4j_resource: Neo4jResource, change: str
 ) -> None:
+    before, after = small_world(), {
+        "grow": small_world(extra=2), "shrink": _shrunk(small_world()),
+        "reassign": _reassigned(small_world())}[change]
     paths = PipelinePaths(landing_dir=str(tmp_path / "landing"), work_dir=str(tmp_path / "w"))
-    prepare(paths, small_world())
-    load_graph(neo4j_resource, paths)
-    prepare(paths, small_world(extra=2))
-    grown = load_graph(neo4j_resource, paths)
-    records, _, _ = empty_graph.execute_query(
-        "MATCH ()-[r]->() WHERE r.run_id <> $run RETURN count(r) AS stale", run=grown["run_id"])
-    assert records[0]["stale"] == 0
+    prepare(paths, before)
+    full = load_graph(neo4j_resource, paths)
+    prepare(paths, after)
+    update = load_graph(neo4j_resource, paths)
+    assert not update["rebuilt"] and 0 < _written(update) < _written(full)
+    incremental = graph_dump(empty_graph, name_clusters_by_members=True)
+    assert differences(incremental, _clean_load(tmp_path, after, empty_graph,
+                                                neo4j_resource)) == []
+
+
+def _shrunk(world: dict) -> dict:
+    """acc_5 closed: its account, card link and cluster membership must all go."""
+    return {"accounts": [a for a in world["accounts"] if a["account_id"] != "acc_5"],
+            "payment_instruments": [p for p in world["payment_instruments"]
+                                    if p["account_id"] != "acc_5"]}
+
+
+def _reassigned(world: dict) -> dict:
+    """acc_0 loses its phone (a property and a relationship disappear) and changes tier."""
+    world["accounts"][0] = {**world["accounts"][0], "phone": None, "tier": "pro"}
+    return world
 
 
 def test_cluster_ids_are_stable_and_history_is_recorded(tmp_path: Path) -> None:

@@ -9,9 +9,11 @@ from pipelines.attribute.config import AttributionConfig, ScoringConfig
 from pipelines.attribute.evaluate import evaluate_attribution
 from pipelines.attribute.pipeline import AttributionInputs, attribute_campaigns, score_campaigns
 from pipelines.graph import NEO4J_RETRY, Neo4jResource
-from pipelines.load.writer import GraphWriter, node_rows, relationship_rows
+from pipelines.load.delta import node_element, relationship_element
+from pipelines.load.statements import SWEEP_ATTRIBUTIONS
+from pipelines.load.writer import GraphWriter
 from pipelines.paths import PipelinePaths
-from pipelines.resolve.assets import ground_truth_dir, run_id
+from pipelines.resolve.assets import ground_truth_dir
 
 
 def enforcement_list(inputs: AttributionInputs, scores: pd.DataFrame,
@@ -53,16 +55,21 @@ def attribution_problems(scores: pd.DataFrame, attributions: pd.DataFrame) -> li
 
 
 def write_attribution_graph(neo4j: Neo4jResource, scores: pd.DataFrame,
-                            attributions: pd.DataFrame, current: str) -> None:
+                            attributions: pd.DataFrame) -> None:
+    """Scores on every cluster and the ranked parents, rewritten whole (they are few); parents
+    no longer ranked for a cluster are removed."""
+    scored = node_element("Cluster", scores.reset_index(names="cluster_id"), "cluster_id",
+                          ["risk_score", "features", "is_campaign", "requests"])
+    ranked = relationship_element(
+        "ATTRIBUTED_TO", attributions, "cluster_id", "org_id",
+        ["rank", "confidence", "support", "coverage", "evidence_paths", "conflicting"],
+        source="attribution")
+    keep = (attributions["cluster_id"] + "|" + attributions["org_id"]).tolist()
     with neo4j.driver() as driver:
         writer = GraphWriter(driver, neo4j.database)
-        frame = scores.reset_index(names="cluster_id")
-        writer.nodes("Cluster", node_rows(frame, "cluster_id", [
-            "risk_score", "features", "is_campaign", "requests"], run_id=current))
-        writer.relationships("ATTRIBUTED_TO", relationship_rows(
-            attributions, "cluster_id", "org_id", ["rank", "confidence", "support", "coverage",
-                                                   "evidence_paths", "conflicting"],
-            source="attribution", run_id=current))
+        writer.node_properties("Cluster", scored.rows())
+        writer.run(SWEEP_ATTRIBUTIONS, keep=keep)
+        writer.relationships("ATTRIBUTED_TO", ranked.rows())
 
 
 @dg.asset(retry_policy=NEO4J_RETRY, group_name="attribute", deps=["identity_graph"],
@@ -84,7 +91,7 @@ def campaign_attribution(context: dg.AssetExecutionContext, neo4j: Neo4jResource
     enforcement = enforcement_list(inputs, scores, attributions)
     enforcement.to_csv(out / "enforcement.csv", index=False)
     enforcement.to_json(out / "enforcement.json", orient="records", indent=1)
-    write_attribution_graph(neo4j, scores, attributions, run_id(paths))
+    write_attribution_graph(neo4j, scores, attributions)
     top = attributions[attributions["rank"] == 1]
     context.log.info(f"{int(scores['is_campaign'].sum())} campaign clusters")
     problems = attribution_problems(scores, attributions)

@@ -6,13 +6,8 @@ import dagster as dg
 import pandas as pd
 
 from pipelines.graph import NEO4J_RETRY, Neo4jResource
-from pipelines.load.identity_graph import (
-    GraphInputs,
-    sweep_and_count,
-    write_clusters,
-    write_entities,
-    write_run,
-)
+from pipelines.load.delta import finish_load, open_manifest, sync_elements
+from pipelines.load.identity_graph import GraphInputs, count_graph, graph_elements, write_run
 from pipelines.load.writer import GraphWriter
 from pipelines.paths import PipelinePaths
 from pipelines.resolve.assets import read_resolution, run_id, snapshot_files
@@ -30,20 +25,22 @@ def graph_inputs(paths: PipelinePaths) -> GraphInputs:
 
 
 def load_graph(neo4j: Neo4jResource, paths: PipelinePaths, log=lambda _: None) -> dict:
-    """Write everything for the current snapshot, then sweep what it no longer supports."""
+    """Bring the graph to what the current snapshot supports, writing only the difference."""
     started = time.monotonic()
     current = run_id(paths)
+    resolution = read_resolution(paths)
+    elements = graph_elements(graph_inputs(paths), resolution, DEFAULT_WEIGHTS.link_threshold)
     with neo4j.driver() as driver:
         writer = GraphWriter(driver, neo4j.database, progress=log)
-        resolution = read_resolution(paths)
-        write_entities(writer, graph_inputs(paths), resolution, current)
-        write_clusters(writer, resolution, DEFAULT_WEIGHTS.link_threshold, current)
+        manifest, rebuilt = open_manifest(writer, paths.output("state/graph"))
+        changes = sync_elements(writer, manifest, elements)
         write_run(writer, resolution, current, snapshot_files(paths))
-        counts = sweep_and_count(writer, current)
+        finish_load(writer, manifest)
+        counts = count_graph(writer)
     seconds = time.monotonic() - started
     return {**counts, "writes": writer.stats.writes, "seconds": round(seconds, 1),
             "writes_per_second": round(writer.stats.writes / max(seconds, 1e-9)),
-            "run_id": current}
+            "run_id": current, "rebuilt": rebuilt, "changes": changes}
 
 
 @dg.asset(retry_policy=NEO4J_RETRY, group_name="load", deps=["graph_schema", "resolved_clusters"],
@@ -52,7 +49,9 @@ def load_graph(neo4j: Neo4jResource, paths: PipelinePaths, log=lambda _: None) -
 def identity_graph(context: dg.AssetExecutionContext, neo4j: Neo4jResource,
                    paths: PipelinePaths) -> dg.MaterializeResult:
     summary = load_graph(neo4j, paths, context.log.info)
-    return dg.MaterializeResult(metadata=summary)
+    written = {kind: c["written"] + c["deleted"] for kind, c in summary.pop("changes").items()}
+    return dg.MaterializeResult(metadata={
+        **summary, "changed_by_kind": dg.MetadataValue.json(written)})
 
 
 load_assets = [identity_graph]

@@ -1,5 +1,6 @@
 """What goes into the graph: nodes and relationships built from the normalised tables and the
-resolution, each carrying its provenance (source, first/last seen, run id)."""
+resolution, each carrying its provenance (source, first/last seen). The snapshot that built the
+graph is the Run node; elements carry no run id, so an unchanged row is never rewritten."""
 
 from __future__ import annotations
 
@@ -8,14 +9,14 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from pipelines.load.delta import Element, node_element, relationship_element
 from pipelines.load.statements import (
     COUNT_NODES,
     COUNT_RELATIONSHIPS,
     RECORD_RUN,
-    SWEEP_CLUSTERS,
-    SWEEP_RELATIONSHIPS,
+    RELATIONSHIP_ENDS,
 )
-from pipelines.load.writer import GraphWriter, node_rows, relationship_rows
+from pipelines.load.writer import GraphWriter
 from pipelines.resolve.pipeline import Resolution, ip_networks
 from pipelines.resolve.weights import DEFAULT_WEIGHTS
 
@@ -40,35 +41,33 @@ def _accounts(inputs: GraphInputs) -> pd.DataFrame:
     return frame
 
 
-def write_entities(writer: GraphWriter, inputs: GraphInputs, resolution: Resolution,
-                   run_id: str) -> None:
-    """Identifier nodes first (they have no dependencies), then the relationships between them."""
-    p = {"run_id": run_id}
+def entity_elements(inputs: GraphInputs) -> list[Element]:
+    """Identifier nodes, organisations and the relationships between them."""
     accounts = _accounts(inputs)
-    writer.nodes("Account", node_rows(accounts, "account_id", [
-        "created_at", "display_name", "declared_country", "declared_org", "tier", "status",
-        "requests", "input_tokens", "output_tokens", "extraction_share", "first_activity",
-        "last_activity", "active_days", "max_day"], source="accounts", **p))
-    writer.nodes("Email", node_rows(accounts, "email_key", [
-        "email_public_provider", "email_disposable"], source="accounts", **p))
-    writer.nodes("Domain", node_rows(_domains(inputs), "name", [
-        "registrar", "registrant_org", "registrant_email_key", "registered_at",
-        "public_provider"], source="accounts+domain_registrations", **p))
-    writer.nodes("Phone", node_rows(accounts, "phone_e164", ["phone_type", "phone_valid"],
-                                    source="accounts", **p))
     payments = inputs.payments
-    writer.nodes("PaymentInstrument", node_rows(payments, "fingerprint", [
-        "bin", "last4", "funding_type", "card_country"], source="payment_instruments", **p))
-    writer.nodes("BillingIdentity", node_rows(payments, "billing_key", [
-        "billing_name", "billing_address", "billing_country"], source="payment_instruments", **p))
-    _write_network(writer, inputs, resolution, p)
-    writer.nodes("Organisation", node_rows(_organisations(inputs), "org_id", [
-        "legal_name", "aliases", "aliases_text", "country", "registration_number",
-        "website_domain", "name_key"], source="organisations", **p))
-    writer.nodes("UserAgent", node_rows(accounts, "user_agent_key", ["user_agent"],
-                                        source="accounts", **p))
-    _write_account_edges(writer, accounts, inputs, p)
-    _write_org_edges(writer, inputs, resolution, p)
+    return [
+        node_element("Account", accounts, "account_id", [
+            "created_at", "display_name", "declared_country", "declared_org", "tier", "status",
+            "requests", "input_tokens", "output_tokens", "extraction_share", "first_activity",
+            "last_activity", "active_days", "max_day"], source="accounts"),
+        node_element("Email", accounts, "email_key", [
+            "email_public_provider", "email_disposable"], source="accounts"),
+        node_element("Domain", _domains(inputs), "name", [
+            "registrar", "registrant_org", "registrant_email_key", "registered_at",
+            "public_provider"], source="accounts+domain_registrations"),
+        node_element("Phone", accounts, "phone_e164", ["phone_type", "phone_valid"],
+                     source="accounts"),
+        node_element("PaymentInstrument", payments, "fingerprint", [
+            "bin", "last4", "funding_type", "card_country"], source="payment_instruments"),
+        node_element("BillingIdentity", payments, "billing_key", [
+            "billing_name", "billing_address", "billing_country"], source="payment_instruments"),
+        *_network_elements(inputs),
+        node_element("Organisation", _organisations(inputs), "org_id", [
+            "legal_name", "aliases", "aliases_text", "country", "registration_number",
+            "website_domain", "name_key"], source="organisations"),
+        node_element("UserAgent", accounts, "user_agent_key", ["user_agent"], source="accounts"),
+        *_account_edges(accounts, inputs),
+    ]
 
 
 def _domains(inputs: GraphInputs) -> pd.DataFrame:
@@ -88,94 +87,107 @@ def _organisations(inputs: GraphInputs) -> pd.DataFrame:
     return frame
 
 
-def _write_network(writer: GraphWriter, inputs: GraphInputs, resolution: Resolution,
-                   p: dict) -> None:
+def _network_elements(inputs: GraphInputs) -> list[Element]:
     intel = inputs.ip_intel
     ips = pd.concat([inputs.accounts["signup_ip"], inputs.usage_ips["source_ip"]]).dropna()
     networks = ip_networks(ips, intel, DEFAULT_WEIGHTS)
-    writer.nodes("Prefix", node_rows(intel, "cidr", [
-        "asn", "as_org", "country", "usage_type", "is_hosting", "is_proxy", "is_vpn",
-        "proxy_service"], source="ip_intel", **p))
-    writer.nodes("ASN", node_rows(intel, "asn", ["as_org"], source="ip_intel", **p))
-    writer.nodes("ProxyService", node_rows(intel, "proxy_service", [], source="ip_intel", **p))
-    writer.nodes("IPAddress", node_rows(networks, "ip", ["cidr", "usage_type", "is_hub"],
-                                        source="accounts+api_usage", **p))
-    writer.relationships("IN_PREFIX", relationship_rows(networks, "ip", "cidr", **p))
-    writer.relationships("ANNOUNCED_BY", relationship_rows(intel, "cidr", "asn", **p))
-    writer.relationships("EXIT_OF", relationship_rows(intel, "cidr", "proxy_service", **p))
+    return [
+        node_element("Prefix", intel, "cidr", [
+            "asn", "as_org", "country", "usage_type", "is_hosting", "is_proxy", "is_vpn",
+            "proxy_service"], source="ip_intel"),
+        node_element("ASN", intel, "asn", ["as_org"], source="ip_intel"),
+        node_element("ProxyService", intel, "proxy_service", [], source="ip_intel"),
+        node_element("IPAddress", networks, "ip", ["cidr", "usage_type", "is_hub"],
+                     source="accounts+api_usage"),
+        relationship_element("IN_PREFIX", networks, "ip", "cidr"),
+        relationship_element("ANNOUNCED_BY", intel, "cidr", "asn"),
+        relationship_element("EXIT_OF", intel, "cidr", "proxy_service"),
+    ]
 
 
-def _write_account_edges(writer: GraphWriter, accounts: pd.DataFrame, inputs: GraphInputs,
-                         p: dict) -> None:
-    writer.relationships("HAS_EMAIL", relationship_rows(
-        accounts, "account_id", "email_key", ["email"], source="accounts", **p))
-    writer.relationships("AT_DOMAIN", relationship_rows(accounts, "email_key", "email_domain",
-                                                        source="accounts", **p))
-    writer.relationships("HAS_PHONE", relationship_rows(
-        accounts, "account_id", "phone_e164", ["phone"], source="accounts", **p))
-    writer.relationships("SIGNED_UP_FROM", relationship_rows(
-        accounts.assign(first_seen=accounts["created_at"]), "account_id", "signup_ip",
-        ["first_seen"], source="accounts", **p))
-    writer.relationships("USES_AGENT", relationship_rows(
-        accounts, "account_id", "user_agent_key", source="accounts", **p))
+def _account_edges(accounts: pd.DataFrame, inputs: GraphInputs) -> list[Element]:
     payments = inputs.payments.assign(first_seen=inputs.payments["added_at"])
-    writer.relationships("PAYS_WITH", relationship_rows(
-        payments, "account_id", "fingerprint", ["first_seen"], source="payment_instruments", **p))
-    writer.relationships("BILLED_TO", relationship_rows(
-        payments, "fingerprint", "billing_key", source="payment_instruments", **p))
     used = inputs.usage_ips.rename(columns={"first_ts": "first_seen", "last_ts": "last_seen"})
-    writer.relationships("USED_IP", relationship_rows(
-        used, "account_id", "source_ip", ["requests", "first_seen", "last_seen"],
-        source="api_usage", **p))
+    return [
+        relationship_element("HAS_EMAIL", accounts, "account_id", "email_key", ["email"],
+                             source="accounts"),
+        relationship_element("AT_DOMAIN", accounts, "email_key", "email_domain",
+                             source="accounts"),
+        relationship_element("HAS_PHONE", accounts, "account_id", "phone_e164", ["phone"],
+                             source="accounts"),
+        relationship_element("SIGNED_UP_FROM", accounts.assign(first_seen=accounts["created_at"]),
+                             "account_id", "signup_ip", ["first_seen"], source="accounts"),
+        relationship_element("USES_AGENT", accounts, "account_id", "user_agent_key",
+                             source="accounts"),
+        relationship_element("PAYS_WITH", payments, "account_id", "fingerprint", ["first_seen"],
+                             source="payment_instruments"),
+        relationship_element("BILLED_TO", payments, "fingerprint", "billing_key",
+                             source="payment_instruments"),
+        relationship_element("USED_IP", used, "account_id", "source_ip",
+                             ["requests", "first_seen", "last_seen"], source="api_usage"),
+    ]
 
 
-def _write_org_edges(writer: GraphWriter, inputs: GraphInputs, resolution: Resolution,
-                     p: dict) -> None:
+def organisation_elements(inputs: GraphInputs, resolution: Resolution) -> list[Element]:
     matches = resolution.org_matches
-    for kind, rel_type in (("account", "DECLARES"), ("billing", "NAMES"),
-                           ("domain", "REGISTERED_BY")):
-        part = matches[matches["subject_kind"] == kind]
-        writer.relationships(rel_type, relationship_rows(
-            part, "subject", "org_id", ["score", "method"], source="resolution", **p))
+    elements = [
+        relationship_element(rel_type, matches[matches["subject_kind"] == kind], "subject",
+                             "org_id", ["score", "method"], source="resolution")
+        for kind, rel_type in (("account", "DECLARES"), ("billing", "NAMES"),
+                               ("domain", "REGISTERED_BY"))
+    ]
     orgs = inputs.organisations.dropna(subset=["website_domain"])
-    writer.relationships("WEBSITE_OF", relationship_rows(orgs, "website_domain", "org_id",
-                                                         source="organisations", **p))
-    writer.relationships("OWNED_BY", relationship_rows(
-        inputs.ownership, "child_org_id", "parent_org_id",
-        ["percentage", "relationship", "controls", "source"], **p))
+    return [*elements,
+            relationship_element("WEBSITE_OF", orgs, "website_domain", "org_id",
+                                 source="organisations"),
+            relationship_element("OWNED_BY", inputs.ownership, "child_org_id", "parent_org_id",
+                                 ["percentage", "relationship", "controls", "source"])]
 
 
-def write_clusters(writer: GraphWriter, resolution: Resolution, threshold: float,
-                   run_id: str) -> None:
+def cluster_elements(resolution: Resolution, threshold: float) -> list[Element]:
     """Strong links with their evidence, clusters and membership."""
-    p = {"run_id": run_id}
     strong = resolution.links[resolution.links["score"] >= threshold]
-    writer.relationships("LINKED_TO", relationship_rows(
-        strong, "a", "b", ["score", "kinds", "evidence"], source="resolution", **p))
     clusters = resolution.clusters.drop_duplicates("cluster_id")
-    writer.nodes("Cluster", node_rows(clusters, "cluster_id", ["size", "anchor"],
-                                      source="resolution", **p))
-    writer.relationships("IN_CLUSTER", relationship_rows(
-        resolution.clusters, "account_id", "cluster_id", source="resolution", **p))
+    return [
+        relationship_element("LINKED_TO", strong, "a", "b", ["score", "kinds", "evidence"],
+                             source="resolution"),
+        node_element("Cluster", clusters, "cluster_id", ["size", "anchor"], source="resolution"),
+        relationship_element("IN_CLUSTER", resolution.clusters, "account_id", "cluster_id",
+                             source="resolution"),
+    ]
+
+
+def graph_elements(inputs: GraphInputs, resolution: Resolution, threshold: float
+                   ) -> list[Element]:
+    """Everything the current input supports, each relationship kept only where both of its
+    ends are nodes of the graph (so the manifest never records a relationship not written)."""
+    elements = [*entity_elements(inputs), *organisation_elements(inputs, resolution),
+                *cluster_elements(resolution, threshold)]
+    keys = {e.kind: set(e.frame["_key"]) for e in elements if e.is_node}
+    for element in elements:
+        if element.is_node:
+            continue
+        start, end = RELATIONSHIP_ENDS[element.kind]
+        frame = element.frame
+        element.frame = frame[frame["_source"].isin(keys[start])
+                              & frame["_target"].isin(keys[end])].reset_index(drop=True)
+    return elements
 
 
 def write_run(writer: GraphWriter, resolution: Resolution, run_id: str, files: dict) -> None:
-    """The snapshot's Run node and the cluster events this snapshot caused."""
+    """The snapshot's Run node and the cluster events this snapshot caused (history is only
+    ever added to, so it is written whole rather than by difference)."""
     writer.run(RECORD_RUN, run_id=run_id, files=json.dumps(files, sort_keys=True))
     events = resolution.history.fillna({"other_cluster_id": ""})
     events = events.assign(event_id=events["run_id"] + "|" + events["cluster_id"] + "|"
-                           + events["event"] + "|" + events["other_cluster_id"])
-    writer.nodes("ClusterEvent", node_rows(events, "event_id", [
-        "cluster_id", "event", "other_cluster_id", "accounts"], run_id=run_id))
-    writer.relationships("RECORDED", relationship_rows(
-        events.assign(run=run_id), "run", "event_id", source="resolution", run_id=run_id))
+                           + events["event"] + "|" + events["other_cluster_id"], run=run_id)
+    event_nodes = node_element("ClusterEvent", events, "event_id", [
+        "cluster_id", "event", "other_cluster_id", "accounts", "run_id"])
+    writer.nodes("ClusterEvent", event_nodes.rows())
+    writer.relationships("RECORDED", relationship_element(
+        "RECORDED", events, "run", "event_id", source="resolution").rows())
 
 
-def sweep_and_count(writer: GraphWriter, run_id: str) -> dict[str, int]:
-    """Remove what only an earlier input snapshot supported; return node/relationship counts."""
-    with writer.driver.session(database=writer.database) as session:
-        session.run(SWEEP_RELATIONSHIPS, run_id=run_id).consume()
-    writer.run(SWEEP_CLUSTERS, run_id=run_id)
-    nodes = writer.run(COUNT_NODES)[0]["nodes"]
-    relationships = writer.run(COUNT_RELATIONSHIPS)[0]["relationships"]
-    return {"nodes": nodes, "relationships": relationships}
+def count_graph(writer: GraphWriter) -> dict[str, int]:
+    return {"nodes": writer.run(COUNT_NODES)[0]["nodes"],
+            "relationships": writer.run(COUNT_RELATIONSHIPS)[0]["relationships"]}

@@ -1,26 +1,60 @@
-"""Every write the loader makes, as named parameterised constants: ``UNWIND $rows`` + ``MERGE``
-on the uniqueness-constrained key. Values only ever travel as parameters."""
+"""Every write the loader makes, as named parameterised statements: ``UNWIND $rows`` + ``MERGE``
+on the uniqueness-constrained key. The statements are spelled out once per label and
+relationship type from the tables below (labels and property names are fixed identifiers of our
+schema); values only ever travel as parameters."""
 
-# Nodes: each row is {key, props}.
+# Label → the property its uniqueness constraint is on (schemas/graph/001_constraints.cypher).
+NODE_KEYS = {
+    "Account": "account_id", "Email": "address", "Domain": "name", "Phone": "e164",
+    "PaymentInstrument": "fingerprint", "BillingIdentity": "key", "IPAddress": "address",
+    "Prefix": "cidr", "ASN": "number", "ProxyService": "name", "Organisation": "org_id",
+    "UserAgent": "key", "Cluster": "cluster_id", "ClusterEvent": "event_id",
+}
+# Relationship type → (start label, end label).
+RELATIONSHIP_ENDS = {
+    "HAS_EMAIL": ("Account", "Email"), "AT_DOMAIN": ("Email", "Domain"),
+    "HAS_PHONE": ("Account", "Phone"), "PAYS_WITH": ("Account", "PaymentInstrument"),
+    "BILLED_TO": ("PaymentInstrument", "BillingIdentity"),
+    "SIGNED_UP_FROM": ("Account", "IPAddress"), "USED_IP": ("Account", "IPAddress"),
+    "IN_PREFIX": ("IPAddress", "Prefix"), "ANNOUNCED_BY": ("Prefix", "ASN"),
+    "EXIT_OF": ("Prefix", "ProxyService"), "USES_AGENT": ("Account", "UserAgent"),
+    "DECLARES": ("Account", "Organisation"), "NAMES": ("BillingIdentity", "Organisation"),
+    "REGISTERED_BY": ("Domain", "Organisation"), "WEBSITE_OF": ("Domain", "Organisation"),
+    "OWNED_BY": ("Organisation", "Organisation"), "LINKED_TO": ("Account", "Account"),
+    "IN_CLUSTER": ("Account", "Cluster"), "RECORDED": ("Run", "ClusterEvent"),
+    "ATTRIBUTED_TO": ("Cluster", "Organisation"),
+}
+KEYS = {**NODE_KEYS, "Run": "run_id"}
+
+
+def _match(variable: str, label: str, parameter: str) -> str:
+    return f"MATCH ({variable}:{label} {{{KEYS[label]}: row.{parameter}}}) "
+
+
+# Nodes: each row is {key, props}; a null in props removes that property.
 NODE_STATEMENTS = {
-    "Account": "UNWIND $rows AS row MERGE (n:Account {account_id: row.key}) SET n += row.props",
-    "Email": "UNWIND $rows AS row MERGE (n:Email {address: row.key}) SET n += row.props",
-    "Domain": "UNWIND $rows AS row MERGE (n:Domain {name: row.key}) SET n += row.props",
-    "Phone": "UNWIND $rows AS row MERGE (n:Phone {e164: row.key}) SET n += row.props",
-    "PaymentInstrument": "UNWIND $rows AS row MERGE (n:PaymentInstrument {fingerprint: row.key}) "
-    "SET n += row.props",
-    "BillingIdentity": "UNWIND $rows AS row MERGE (n:BillingIdentity {key: row.key}) "
-    "SET n += row.props",
-    "IPAddress": "UNWIND $rows AS row MERGE (n:IPAddress {address: row.key}) SET n += row.props",
-    "Prefix": "UNWIND $rows AS row MERGE (n:Prefix {cidr: row.key}) SET n += row.props",
-    "ASN": "UNWIND $rows AS row MERGE (n:ASN {number: row.key}) SET n += row.props",
-    "ProxyService": "UNWIND $rows AS row MERGE (n:ProxyService {name: row.key}) SET n += row.props",
-    "Organisation": "UNWIND $rows AS row MERGE (n:Organisation {org_id: row.key}) "
-    "SET n += row.props",
-    "UserAgent": "UNWIND $rows AS row MERGE (n:UserAgent {key: row.key}) SET n += row.props",
-    "Cluster": "UNWIND $rows AS row MERGE (n:Cluster {cluster_id: row.key}) SET n += row.props",
-    "ClusterEvent": "UNWIND $rows AS row MERGE (n:ClusterEvent {event_id: row.key}) "
-    "SET n += row.props",
+    label: f"UNWIND $rows AS row MERGE (n:{label} {{{key}: row.key}}) SET n += row.props"
+    for label, key in NODE_KEYS.items()
+}
+# Properties on nodes another step created (attribution scores on clusters): never creates one.
+SET_NODE_PROPERTIES = {
+    label: f"UNWIND $rows AS row {_match('n', label, 'key')}SET n += row.props"
+    for label in NODE_KEYS
+}
+DELETE_NODES = {
+    label: f"UNWIND $rows AS row {_match('n', label, 'key')}DETACH DELETE n"
+    for label in NODE_KEYS
+}
+# Relationships: each row is {source, target, props}; both ends are matched on their keys.
+RELATIONSHIP_STATEMENTS = {
+    rel: f"UNWIND $rows AS row {_match('s', start, 'source')}{_match('t', end, 'target')}"
+    f"MERGE (s)-[r:{rel}]->(t) SET r += row.props"
+    for rel, (start, end) in RELATIONSHIP_ENDS.items()
+}
+DELETE_RELATIONSHIPS = {
+    rel: f"UNWIND $rows AS row MATCH (s:{start} {{{KEYS[start]}: row.source}})"
+    f"-[r:{rel}]->(t:{end} {{{KEYS[end]}: row.target}}) DELETE r"
+    for rel, (start, end) in RELATIONSHIP_ENDS.items()
 }
 
 # A snapshot's Run node; loaded_order numbers snapshots in the order they were first loaded.
@@ -30,60 +64,25 @@ RECORD_RUN = (
     "SET r.files = $files"
 )
 
-# Relationships: each row is {source, target, props}; both ends are matched on their keys.
-_A = "MATCH (s:Account {account_id: row.source}) "
-RELATIONSHIP_STATEMENTS = {
-    "HAS_EMAIL": "UNWIND $rows AS row " + _A + "MATCH (t:Email {address: row.target}) "
-    "MERGE (s)-[r:HAS_EMAIL]->(t) SET r += row.props",
-    "AT_DOMAIN": "UNWIND $rows AS row MATCH (s:Email {address: row.source}) "
-    "MATCH (t:Domain {name: row.target}) MERGE (s)-[r:AT_DOMAIN]->(t) SET r += row.props",
-    "HAS_PHONE": "UNWIND $rows AS row " + _A + "MATCH (t:Phone {e164: row.target}) "
-    "MERGE (s)-[r:HAS_PHONE]->(t) SET r += row.props",
-    "PAYS_WITH": "UNWIND $rows AS row " + _A + "MATCH (t:PaymentInstrument "
-    "{fingerprint: row.target}) MERGE (s)-[r:PAYS_WITH]->(t) SET r += row.props",
-    "BILLED_TO": "UNWIND $rows AS row MATCH (s:PaymentInstrument {fingerprint: row.source}) "
-    "MATCH (t:BillingIdentity {key: row.target}) MERGE (s)-[r:BILLED_TO]->(t) SET r += row.props",
-    "SIGNED_UP_FROM": "UNWIND $rows AS row " + _A + "MATCH (t:IPAddress {address: row.target}) "
-    "MERGE (s)-[r:SIGNED_UP_FROM]->(t) SET r += row.props",
-    "USED_IP": "UNWIND $rows AS row " + _A + "MATCH (t:IPAddress {address: row.target}) "
-    "MERGE (s)-[r:USED_IP]->(t) SET r += row.props",
-    "IN_PREFIX": "UNWIND $rows AS row MATCH (s:IPAddress {address: row.source}) "
-    "MATCH (t:Prefix {cidr: row.target}) MERGE (s)-[r:IN_PREFIX]->(t) SET r += row.props",
-    "ANNOUNCED_BY": "UNWIND $rows AS row MATCH (s:Prefix {cidr: row.source}) "
-    "MATCH (t:ASN {number: row.target}) MERGE (s)-[r:ANNOUNCED_BY]->(t) SET r += row.props",
-    "EXIT_OF": "UNWIND $rows AS row MATCH (s:Prefix {cidr: row.source}) "
-    "MATCH (t:ProxyService {name: row.target}) MERGE (s)-[r:EXIT_OF]->(t) SET r += row.props",
-    "USES_AGENT": "UNWIND $rows AS row " + _A + "MATCH (t:UserAgent {key: row.target}) "
-    "MERGE (s)-[r:USES_AGENT]->(t) SET r += row.props",
-    "DECLARES": "UNWIND $rows AS row " + _A + "MATCH (t:Organisation {org_id: row.target}) "
-    "MERGE (s)-[r:DECLARES]->(t) SET r += row.props",
-    "NAMES": "UNWIND $rows AS row MATCH (s:BillingIdentity {key: row.source}) "
-    "MATCH (t:Organisation {org_id: row.target}) MERGE (s)-[r:NAMES]->(t) SET r += row.props",
-    "REGISTERED_BY": "UNWIND $rows AS row MATCH (s:Domain {name: row.source}) "
-    "MATCH (t:Organisation {org_id: row.target}) MERGE (s)-[r:REGISTERED_BY]->(t) "
-    "SET r += row.props",
-    "WEBSITE_OF": "UNWIND $rows AS row MATCH (s:Domain {name: row.source}) "
-    "MATCH (t:Organisation {org_id: row.target}) MERGE (s)-[r:WEBSITE_OF]->(t) SET r += row.props",
-    "OWNED_BY": "UNWIND $rows AS row MATCH (s:Organisation {org_id: row.source}) "
-    "MATCH (t:Organisation {org_id: row.target}) MERGE (s)-[r:OWNED_BY]->(t) SET r += row.props",
-    "LINKED_TO": "UNWIND $rows AS row " + _A + "MATCH (t:Account {account_id: row.target}) "
-    "MERGE (s)-[r:LINKED_TO]->(t) SET r += row.props",
-    "IN_CLUSTER": "UNWIND $rows AS row " + _A + "MATCH (t:Cluster {cluster_id: row.target}) "
-    "MERGE (s)-[r:IN_CLUSTER]->(t) SET r += row.props",
-    "RECORDED": "UNWIND $rows AS row MATCH (s:Run {run_id: row.source}) "
-    "MATCH (t:ClusterEvent {event_id: row.target}) MERGE (s)-[r:RECORDED]->(t) SET r += row.props",
-    "ATTRIBUTED_TO": "UNWIND $rows AS row MATCH (s:Cluster {cluster_id: row.source}) "
-    "MATCH (t:Organisation {org_id: row.target}) MERGE (s)-[r:ATTRIBUTED_TO]->(t) "
-    "SET r += row.props",
-}
-
-# Whatever an earlier input snapshot wrote and this one no longer supports goes away, so that a
-# re-run converges to exactly the graph of the current input.
-SWEEP_RELATIONSHIPS = (
-    "MATCH ()-[r]->() WHERE r.run_id IS NOT NULL AND r.run_id <> $run_id "
-    "CALL (r) { DELETE r } IN TRANSACTIONS OF 10000 ROWS"
+# The load state: a token shared by the graph and the loader's manifest in the work folder.
+# When they differ (a new or restored database, another work folder), the manifest cannot be
+# trusted and the loader rebuilds the identity graph from scratch.
+READ_LOAD_TOKEN = "OPTIONAL MATCH (s:LoadState {name: $name}) RETURN s.token AS token"
+WRITE_LOAD_TOKEN = "MERGE (s:LoadState {name: $name}) SET s.token = $token"
+# Everything the loader owns except the run history (Run, ClusterEvent), in small transactions.
+WIPE_OWNED_RELATIONSHIPS = (
+    "MATCH (n)-[r]-() WHERE any(l IN labels(n) WHERE l IN $labels) "
+    "CALL (r) { DELETE r } IN TRANSACTIONS OF 20000 ROWS"
 )
-SWEEP_CLUSTERS = "MATCH (c:Cluster) WHERE c.run_id <> $run_id DETACH DELETE c"
+WIPE_OWNED_NODES = (
+    "MATCH (n) WHERE any(l IN labels(n) WHERE l IN $labels) "
+    "CALL (n) { DELETE n } IN TRANSACTIONS OF 20000 ROWS"
+)
+# Attribution is rewritten whole each run: parents no longer ranked for a cluster go away.
+SWEEP_ATTRIBUTIONS = (
+    "MATCH (c:Cluster)-[r:ATTRIBUTED_TO]->(o:Organisation) "
+    "WHERE NOT c.cluster_id + '|' + o.org_id IN $keep DELETE r"
+)
 COUNT_NODES = "MATCH (n) RETURN count(n) AS nodes"
 COUNT_RELATIONSHIPS = "MATCH ()-[r]->() RETURN count(r) AS relationships"
 

@@ -12,8 +12,11 @@ import pandas as pd
 from neo4j import Driver
 
 from pipelines.load.statements import (
+    DELETE_NODES,
+    DELETE_RELATIONSHIPS,
     NODE_STATEMENTS,
     RELATIONSHIP_STATEMENTS,
+    SET_NODE_PROPERTIES,
     WIPE_NODES,
     WIPE_RELATIONSHIPS,
 )
@@ -37,38 +40,17 @@ def plain(value: object) -> object:
     return value
 
 
-def node_rows(frame: pd.DataFrame, key: str, props: list[str], **constant) -> list[dict]:
-    frame = frame.dropna(subset=[key]).drop_duplicates(subset=[key])
-    return [
-        {"key": plain(k), "props": {**{p: plain(v) for p, v in zip(props, values, strict=True)
-                                       if plain(v) is not None}, **constant}}
-        for k, *values in frame[[key, *props]].itertuples(index=False, name=None)
-    ]
-
-
-def relationship_rows(
-    frame: pd.DataFrame, start: str, end: str, props: list[str] | None = None, **constant
-) -> list[dict]:
-    """Rows {source, target, props} from the ``start`` and ``end`` key columns of ``frame``."""
-    props = props or []
-    frame = frame.dropna(subset=[start, end]).drop_duplicates(subset=[start, end])
-    return [
-        {"source": plain(s), "target": plain(t),
-         "props": {**{p: plain(v) for p, v in zip(props, values, strict=True)
-                      if plain(v) is not None}, **constant}}
-        for s, t, *values in frame[[start, end, *props]].itertuples(index=False, name=None)
-    ]
-
-
 @dataclass
 class WriteStats:
     nodes: dict[str, int] = field(default_factory=dict)
     relationships: dict[str, int] = field(default_factory=dict)
+    deleted: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
 
     @property
     def writes(self) -> int:
-        return sum(self.nodes.values()) + sum(self.relationships.values())
+        return (sum(self.nodes.values()) + sum(self.relationships.values())
+                + sum(self.deleted.values()))
 
 
 class GraphWriter:
@@ -86,19 +68,34 @@ class GraphWriter:
                 batch = rows[start:start + self.batch_size]
                 session.execute_write(lambda tx, b=batch: tx.run(statement, rows=b).consume())
 
-    def nodes(self, label: str, rows: list[dict]) -> None:
+    def _timed(self, tally: dict[str, int], kind: str, statement: str, rows: list[dict]) -> None:
         started = time.monotonic()
-        self._send(NODE_STATEMENTS[label], rows)
-        self.stats.nodes[label] = self.stats.nodes.get(label, 0) + len(rows)
+        self._send(statement, rows)
+        tally[kind] = tally.get(kind, 0) + len(rows)
         self.stats.seconds += time.monotonic() - started
-        self.progress(f"  {label}: {len(rows):,} nodes")
+
+    def nodes(self, label: str, rows: list[dict]) -> None:
+        """Create or update nodes (``{key, props}`` rows)."""
+        self._timed(self.stats.nodes, label, NODE_STATEMENTS[label], rows)
+
+    def node_properties(self, label: str, rows: list[dict]) -> None:
+        """Set properties on nodes that exist; never creates one."""
+        self._timed(self.stats.nodes, label, SET_NODE_PROPERTIES[label], rows)
 
     def relationships(self, rel_type: str, rows: list[dict]) -> None:
-        started = time.monotonic()
-        self._send(RELATIONSHIP_STATEMENTS[rel_type], rows)
-        self.stats.relationships[rel_type] = self.stats.relationships.get(rel_type, 0) + len(rows)
-        self.stats.seconds += time.monotonic() - started
-        self.progress(f"  {rel_type}: {len(rows):,} relationships")
+        """Create or update relationships (``{source, target, props}`` rows)."""
+        self._timed(self.stats.relationships, rel_type, RELATIONSHIP_STATEMENTS[rel_type], rows)
+
+    def delete_nodes(self, label: str, rows: list[dict]) -> None:
+        self._timed(self.stats.deleted, label, DELETE_NODES[label], rows)
+
+    def delete_relationships(self, rel_type: str, rows: list[dict]) -> None:
+        self._timed(self.stats.deleted, rel_type, DELETE_RELATIONSHIPS[rel_type], rows)
+
+    def run_auto_commit(self, statement: str, **parameters: object) -> None:
+        """A statement that batches itself (``CALL {} IN TRANSACTIONS``)."""
+        with self.driver.session(database=self.database) as session:
+            session.run(statement, parameters).consume()
 
     def run(self, statement: str, **parameters: object) -> Iterable[dict]:
         records, _, _ = self.driver.execute_query(statement, parameters_=parameters,

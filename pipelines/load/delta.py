@@ -1,0 +1,204 @@
+"""Loading by difference. The graph the current input supports is a set of *elements* (one table
+per label and relationship type); a manifest in the work folder remembers a fingerprint of every
+row the graph holds. A run writes only the rows that are new or changed and deletes the rows that
+are gone, so a new day of usage touches only what it changed.
+
+Every step is idempotent (MERGE, SET, DELETE of what matches) and a manifest table is saved only
+after its writes committed, so a run killed at any point leaves a manifest that is at worst
+*behind* the graph: the next run repeats some writes and converges to exactly the graph a clean
+run would build."""
+
+from __future__ import annotations
+
+import shutil
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from pipelines.load.statements import (
+    NODE_KEYS,
+    READ_LOAD_TOKEN,
+    WIPE_OWNED_NODES,
+    WIPE_OWNED_RELATIONSHIPS,
+    WRITE_LOAD_TOKEN,
+)
+from pipelines.load.writer import GraphWriter, plain
+
+# Key columns are prefixed so that they never collide with a property (OWNED_BY has a "source").
+NODE_KEY = ["_key"]
+RELATIONSHIP_KEYS = ["_source", "_target"]
+
+
+@dataclass
+class Element:
+    """The rows of one label or relationship type: key column(s), then properties."""
+
+    kind: str
+    frame: pd.DataFrame
+    keys: list[str]
+    props: list[str]
+    constants: dict[str, object] = field(default_factory=dict)
+
+    @property
+    def is_node(self) -> bool:
+        return self.keys == NODE_KEY
+
+    def rows(self, frame: pd.DataFrame | None = None) -> list[dict]:
+        """Driver rows; every property is sent, a null one so that ``SET +=`` removes it."""
+        frame = self.frame if frame is None else frame
+        rows = []
+        for values in frame[[*self.keys, *self.props]].itertuples(index=False, name=None):
+            ends = {k[1:]: plain(v) for k, v in zip(self.keys, values, strict=False)}
+            props = {p: plain(v) for p, v in zip(self.props, values[len(self.keys):],
+                                                  strict=True)}
+            rows.append({**ends, "props": {**props, **self.constants}})
+        return rows
+
+    def key_rows(self, frame: pd.DataFrame) -> list[dict]:
+        return [{k[1:]: plain(v) for k, v in zip(self.keys, values, strict=True)}
+                for values in frame[self.keys].itertuples(index=False, name=None)]
+
+
+def node_element(kind: str, frame: pd.DataFrame, key: str, props: list[str],
+                 **constants: object) -> Element:
+    table = frame.dropna(subset=[key]).drop_duplicates(subset=[key])
+    table = table[[key, *props]].set_axis(["_key", *props], axis=1).reset_index(drop=True)
+    return Element(kind, table, NODE_KEY, props, constants)
+
+
+def relationship_element(kind: str, frame: pd.DataFrame, start: str, end: str,
+                         props: list[str] | None = None, **constants: object) -> Element:
+    props = props or []
+    table = frame.dropna(subset=[start, end]).drop_duplicates(subset=[start, end])
+    table = table[[start, end, *props]].set_axis(["_source", "_target", *props], axis=1)
+    return Element(kind, table.reset_index(drop=True), RELATIONSHIP_KEYS, props, constants)
+
+
+def fingerprints(element: Element) -> pd.DataFrame:
+    """Key columns as text, ``id`` (hash of the keys) and ``row`` (hash of keys and props)."""
+    frame = element.frame
+    keys = frame[element.keys].astype(str)
+    shown = frame[element.props].astype(str) if element.props else frame.iloc[:, :0]
+    return keys.assign(
+        id=pd.util.hash_pandas_object(keys, index=False).to_numpy(),
+        row=pd.util.hash_pandas_object(pd.concat([keys, shown], axis=1), index=False).to_numpy(),
+    )
+
+
+@dataclass
+class Delta:
+    changed: pd.DataFrame  # rows of the element to write
+    removed: pd.DataFrame  # key columns of rows to delete
+    current: pd.DataFrame  # fingerprints to save once both are done
+
+    def __len__(self) -> int:
+        return len(self.changed) + len(self.removed)
+
+
+def difference(element: Element, previous: pd.DataFrame) -> Delta:
+    current = fingerprints(element)
+    known = previous.drop_duplicates("id").set_index("id")["row"] if len(previous) else None
+    if known is None:
+        return Delta(element.frame, pd.DataFrame(columns=element.keys), current)
+    same = current["id"].map(known).eq(current["row"]).to_numpy()
+    removed = previous[~previous["id"].isin(current["id"])]
+    return Delta(element.frame[~same], removed[element.keys], current)
+
+
+class Manifest:
+    """Fingerprints of what the graph holds, one Parquet file per element, plus the token that
+    ties them to one database."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+
+    @property
+    def token(self) -> str | None:
+        path = self.folder / "token"
+        return path.read_text().strip() if path.exists() else None
+
+    def reset(self, token: str) -> None:
+        """Forget everything (the graph is being rebuilt) and take the graph's new token."""
+        shutil.rmtree(self.folder, ignore_errors=True)
+        self.folder.mkdir(parents=True)
+        self.set_token(token)
+
+    def set_token(self, token: str) -> None:
+        temporary = self.folder / "token.tmp"
+        temporary.write_text(token)
+        temporary.replace(self.folder / "token")
+
+    def read(self, kind: str) -> pd.DataFrame:
+        path = self.folder / f"{kind}.parquet"
+        if not path.exists():
+            return pd.DataFrame(columns=["id", "row"])
+        return pd.read_parquet(path)
+
+    def save(self, kind: str, current: pd.DataFrame) -> None:
+        temporary = self.folder / f"{kind}.parquet.tmp"
+        current.to_parquet(temporary, index=False)
+        temporary.replace(self.folder / f"{kind}.parquet")
+
+
+LOAD_STATE = "identity_graph"
+HISTORY_LABELS = ("Run", "ClusterEvent")  # only ever added to; survives a rebuild
+
+
+def open_manifest(writer: GraphWriter, folder: Path) -> tuple[Manifest, bool]:
+    """The manifest, after making sure it describes this database; (manifest, rebuilt).
+
+    A token mismatch (a new, wiped or restored database, or another work folder loaded into it)
+    means nothing is known about the graph: the loader's part of it is removed and every row is
+    written again. The order makes a kill at any point safe: wipe, then record the new token in
+    the graph, then in the work folder."""
+    manifest = Manifest(folder)
+    in_graph = writer.run(READ_LOAD_TOKEN, name=LOAD_STATE)[0]["token"]
+    if manifest.token is not None and manifest.token == in_graph:
+        return manifest, False
+    owned = [label for label in NODE_KEYS if label not in HISTORY_LABELS]
+    writer.progress("the graph's load state is unknown: rebuilding the identity graph")
+    writer.run_auto_commit(WIPE_OWNED_RELATIONSHIPS, labels=owned)
+    writer.run_auto_commit(WIPE_OWNED_NODES, labels=owned)
+    token = uuid.uuid4().hex
+    writer.run(WRITE_LOAD_TOKEN, name=LOAD_STATE, token=token)
+    manifest.reset(token)
+    return manifest, True
+
+
+def sync_elements(writer: GraphWriter, manifest: Manifest, elements: list[Element]) -> dict:
+    """Write what changed and delete what is gone: nodes first (so relationships find their
+    ends), then relationships, then the removal of nodes no longer supported."""
+    summary, pending = {}, []
+    for element in (e for e in elements if e.is_node):
+        delta = difference(element, manifest.read(element.kind))
+        writer.nodes(element.kind, element.rows(delta.changed))
+        pending.append((element, delta))
+    for element in (e for e in elements if not e.is_node):
+        delta = difference(element, manifest.read(element.kind))
+        writer.delete_relationships(element.kind, element.key_rows(delta.removed))
+        writer.relationships(element.kind, element.rows(delta.changed))
+        manifest.save(element.kind, delta.current)
+        summary[element.kind] = _report(writer, element, delta)
+    for element, delta in pending:
+        writer.delete_nodes(element.kind, element.key_rows(delta.removed))
+        manifest.save(element.kind, delta.current)
+        summary[element.kind] = _report(writer, element, delta)
+    return summary
+
+
+def _report(writer: GraphWriter, element: Element, delta: Delta) -> dict[str, int]:
+    counts = {"rows": len(element.frame), "written": len(delta.changed),
+              "deleted": len(delta.removed)}
+    writer.progress(f"  {element.kind}: {counts['written']:,} written, {counts['deleted']:,} "
+                    f"deleted, {counts['rows']:,} in the graph")
+    return counts
+
+
+def finish_load(writer: GraphWriter, manifest: Manifest) -> None:
+    """A new token, in the graph first: a database later restored from an older backup no longer
+    matches the manifest, and is rebuilt rather than trusted."""
+    token = uuid.uuid4().hex
+    writer.run(WRITE_LOAD_TOKEN, name=LOAD_STATE, token=token)
+    manifest.set_token(token)

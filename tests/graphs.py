@@ -1,0 +1,65 @@
+"""Read a whole (test-sized) graph back as plain, sorted data so two graphs can be compared."""
+
+from __future__ import annotations
+
+from neo4j import Driver
+
+from pipelines.load.statements import KEYS
+
+HISTORY = {"Run", "ClusterEvent", "LoadState"}  # how a graph was reached, not what it says
+NODES = "MATCH (n) RETURN labels(n)[0] AS label, properties(n) AS props"
+RELATIONSHIPS = """
+MATCH (s)-[r]->(t)
+RETURN labels(s)[0] AS start, properties(s) AS sp, type(r) AS type, properties(r) AS props,
+       labels(t)[0] AS end, properties(t) AS tp
+"""
+MEMBERS = ("MATCH (a:Account)-[:IN_CLUSTER]->(c:Cluster) "
+           "RETURN c.cluster_id AS cluster, min(a.account_id) AS first_member")
+
+
+def _freeze(value: object) -> object:
+    if isinstance(value, dict):
+        return tuple(sorted((k, _freeze(v)) for k, v in value.items()))
+    if isinstance(value, list):
+        return tuple(_freeze(v) for v in value)
+    return repr(value)
+
+
+def graph_dump(driver: Driver, database: str = "neo4j", name_clusters_by_members: bool = False
+               ) -> dict[str, list]:
+    """Every node and relationship outside the run history, with all properties. Cluster ids
+    can be replaced by the cluster's first member: two runs that reached the same clusters by
+    different histories name them differently, and that is not a difference in the graph."""
+    rename: dict[str, str] = {}
+    if name_clusters_by_members:
+        records, _, _ = driver.execute_query(MEMBERS, database_=database)
+        rename = {r["cluster"]: f"cluster-of-{r['first_member']}" for r in records}
+
+    def key(label: str, props: dict) -> object:
+        value = props.get(KEYS.get(label, ""))
+        return rename.get(value, value) if label == "Cluster" else value
+
+    def node_props(label: str, props: dict) -> dict:
+        if label == "Cluster" and "cluster_id" in props:
+            props = {**props, "cluster_id": rename.get(props["cluster_id"], props["cluster_id"])}
+        return props
+
+    nodes, _, _ = driver.execute_query(NODES, database_=database)
+    relationships, _, _ = driver.execute_query(RELATIONSHIPS, database_=database)
+    return {
+        "nodes": sorted(_freeze([r["label"], node_props(r["label"], r["props"])])
+                        for r in nodes if r["label"] not in HISTORY),
+        "relationships": sorted(
+            _freeze([r["type"], key(r["start"], r["sp"]), key(r["end"], r["tp"]), r["props"]])
+            for r in relationships if r["start"] not in HISTORY and r["end"] not in HISTORY),
+    }
+
+
+def differences(left: dict[str, list], right: dict[str, list], limit: int = 5) -> list[str]:
+    """A few rows present in one dump and not the other (empty when the graphs are equal)."""
+    out = []
+    for part in ("nodes", "relationships"):
+        a, b = set(left[part]), set(right[part])
+        out += [f"{part} only in the first: {x}" for x in sorted(a - b)[:limit]]
+        out += [f"{part} only in the second: {x}" for x in sorted(b - a)[:limit]]
+    return out
