@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from neo4j import Driver
 
-from pipelines.load.statements import KEYS
-
 HISTORY = {"Run", "ClusterEvent", "LoadState"}  # how a graph was reached, not what it says
 NODES = "MATCH (n) RETURN labels(n)[0] AS label, properties(n) AS props"
-RELATIONSHIPS = """
-MATCH (s)-[r]->(t)
-RETURN labels(s)[0] AS start, properties(s) AS sp, type(r) AS type, properties(r) AS props,
-       labels(t)[0] AS end, properties(t) AS tp
-"""
+# Each end by its label and key; the key properties of our schema, whichever the label has.
+_KEY = ("coalesce({v}.account_id, {v}.address, {v}.name, {v}.e164, {v}.fingerprint, {v}.key, "
+        "{v}.cidr, {v}.number, {v}.org_id, {v}.cluster_id, {v}.event_id, {v}.run_id)")
+RELATIONSHIPS = (
+    "MATCH (s)-[r]->(t) RETURN labels(s)[0] AS start, " + _KEY.format(v="s") + " AS source, "
+    "type(r) AS type, properties(r) AS props, labels(t)[0] AS end, " + _KEY.format(v="t")
+    + " AS target"
+)
 MEMBERS = ("MATCH (a:Account)-[:IN_CLUSTER]->(c:Cluster) "
            "RETURN c.cluster_id AS cluster, min(a.account_id) AS first_member")
 
@@ -35,8 +36,7 @@ def graph_dump(driver: Driver, database: str = "neo4j", name_clusters_by_members
         records, _, _ = driver.execute_query(MEMBERS, database_=database)
         rename = {r["cluster"]: f"cluster-of-{r['first_member']}" for r in records}
 
-    def key(label: str, props: dict) -> object:
-        value = props.get(KEYS.get(label, ""))
+    def key(label: str, value: object) -> object:
         return rename.get(value, value) if label == "Cluster" else value
 
     def node_props(label: str, props: dict) -> dict:
@@ -50,7 +50,8 @@ def graph_dump(driver: Driver, database: str = "neo4j", name_clusters_by_members
         "nodes": sorted(_freeze([r["label"], node_props(r["label"], r["props"])])
                         for r in nodes if r["label"] not in HISTORY),
         "relationships": sorted(
-            _freeze([r["type"], key(r["start"], r["sp"]), key(r["end"], r["tp"]), r["props"]])
+            _freeze([r["type"], key(r["start"], r["source"]), key(r["end"], r["target"]),
+                     r["props"]])
             for r in relationships if r["start"] not in HISTORY and r["end"] not in HISTORY),
     }
 

@@ -1,0 +1,66 @@
+"""A connection cut in the middle of a load (a network blip, a failover): the driver's retries,
+or the step's retry, finish the load, and the graph is exactly the one an undisturbed load
+writes."""
+
+from __future__ import annotations
+
+import json
+import logging
+from urllib.parse import urlparse
+
+import pytest
+from neo4j import Driver
+from neo4j.exceptions import DriverError, Neo4jError
+
+from pipelines.generate.world import generate_world
+from pipelines.graph import Neo4jResource
+from pipelines.load.assets import load_graph
+from pipelines.load.writer import wipe
+from pipelines.paths import PipelinePaths
+from pipelines.prepare import prepare_tables
+from pipelines.resolve.assets import load_inputs, previous_assignments, save_resolution
+from pipelines.resolve.pipeline import resolve
+from pipelines.snapshot import snapshot
+from tests.faults import FlakyProxy
+from tests.graphs import differences, graph_dump
+
+pytestmark = pytest.mark.neo4j
+LOG = logging.getLogger(__name__)
+
+
+@pytest.fixture(scope="module")
+def resolved_world(tmp_path_factory: pytest.TempPathFactory) -> PipelinePaths:
+    root = tmp_path_factory.mktemp("flaky")
+    generate_world("tiny", 19, root, progress=lambda _: None)
+    paths = PipelinePaths(landing_dir=str(root / "landing"), work_dir=str(root / "work"))
+    prepare_tables(paths)
+    snap = snapshot(paths.landing)
+    save_resolution(resolve(load_inputs(paths), previous_assignments(paths), snap["run_id"]),
+                    paths)
+    paths.output("snapshot.json").write_text(json.dumps(snap))
+    return paths
+
+
+@pytest.mark.parametrize("cut_after", [50_000, 2_000_000])
+def test_a_connection_cut_mid_load_ends_in_the_same_graph(
+    resolved_world: PipelinePaths, empty_graph: Driver, neo4j_resource: Neo4jResource,
+    cut_after: int,
+) -> None:
+    paths = resolved_world
+    load_graph(neo4j_resource, paths)
+    undisturbed = graph_dump(empty_graph)
+    wipe(empty_graph, "neo4j")  # the next load finds an unknown graph and rebuilds it
+
+    proxy = FlakyProxy(urlparse(neo4j_resource.uri).port or 7687, cut_after)
+    through_proxy = neo4j_resource.model_copy(update={"uri": f"bolt://127.0.0.1:{proxy.port}"})
+    try:
+        try:
+            load_graph(through_proxy, paths)
+            LOG.info("cut after %s bytes: the driver's retries absorbed it", cut_after)
+        except (DriverError, Neo4jError) as exc:  # what the step's RetryPolicy then retries
+            LOG.info("cut after %s bytes: the load failed (%r); retrying it", cut_after, exc)
+            load_graph(through_proxy, paths)
+    finally:
+        proxy.close()
+    assert proxy.cuts == 1  # the fault happened, mid-traffic
+    assert differences(graph_dump(empty_graph), undisturbed) == []
