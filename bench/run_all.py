@@ -6,5 +6,5 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 
-for script in ("bench_ingest.py", "bench_load.py"):
+for script in ("bench_ingest.py", "bench_load.py", "bench_incremental.py"):
     subprocess.run([sys.executable, str(HERE / script), "--preset", "demo"], check=True)

@@ -14,6 +14,8 @@ from pipelines.errors import ContractError
 from pipelines.operate import SETTLE_SECONDS
 from pipelines.partitions import RANGE_END_TAG, RANGE_START_TAG, range_tags
 from pipelines.paths import PipelinePaths
+from pipelines.runner import run_main_job
+from tests.landing import account, payment, write_landing
 
 
 def _age(path: Path, seconds: float) -> None:
@@ -73,3 +75,27 @@ def test_one_run_per_settled_drop_covering_only_new_days(tmp_path: Path) -> None
 def test_a_day_before_the_first_partition_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(ContractError, match="ATTRIB_USAGE_START"):
         range_tags(["2019-01-01"])
+
+
+@pytest.mark.neo4j
+def test_a_failing_blocking_check_stops_publication(tmp_path: Path, empty_graph,
+                                                    neo4j_resource) -> None:
+    """Billing names that yield no identity in every row (a broken export): identifiers_parse
+    fails on the payment instruments, and nothing downstream runs or reaches the graph."""
+    paths = PipelinePaths(landing_dir=str(tmp_path / "landing"), work_dir=str(tmp_path / "w"))
+    accounts = [account(f"acc_{i}") for i in range(10)]
+    payments = [payment(f"acc_{i}", f"fp_{i}", billing_name="---") for i in range(10)]
+    write_landing(paths.landing, accounts=accounts, payment_instruments=payments, api_usage=[{
+        "ts": "2026-05-01T10:00:00Z", "account_id": "acc_1", "api_key_id": "k",
+        "source_ip": "198.18.0.9", "model": "m", "input_tokens": 1, "output_tokens": 1,
+        "prompt_category": "coding", "request_id": "r1"}])
+    result, _ = run_main_job(paths=paths, instance=dg.DagsterInstance.ephemeral(),
+                             neo4j=neo4j_resource)
+    failed = [c for c in result.get_asset_check_evaluations() if not c.passed]
+    assert [(c.asset_key.to_user_string(), c.check_name) for c in failed] == [
+        ("normalised_payment_instruments", "identifiers_parse")]
+    published = {e.asset_key.to_user_string() for e in result.get_asset_materialization_events()}
+    assert not result.success and "identity_graph" not in published
+    assert "resolved_clusters" not in published
+    records, _, _ = empty_graph.execute_query("MATCH (a:Account) RETURN count(a) AS n")
+    assert records[0]["n"] == 0

@@ -11,6 +11,7 @@ run would build."""
 from __future__ import annotations
 
 import shutil
+import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -172,27 +173,32 @@ def sync_elements(writer: GraphWriter, manifest: Manifest, elements: list[Elemen
     ends), then relationships, then the removal of nodes no longer supported."""
     summary, pending = {}, []
     for element in (e for e in elements if e.is_node):
+        started = time.monotonic()
         delta = difference(element, manifest.read(element.kind))
         writer.nodes(element.kind, element.rows(delta.changed))
-        pending.append((element, delta))
+        pending.append((element, delta, time.monotonic() - started))
     for element in (e for e in elements if not e.is_node):
+        started = time.monotonic()
         delta = difference(element, manifest.read(element.kind))
         writer.delete_relationships(element.kind, element.key_rows(delta.removed))
         writer.relationships(element.kind, element.rows(delta.changed))
         manifest.save(element.kind, delta.current)
-        summary[element.kind] = _report(writer, element, delta)
-    for element, delta in pending:
+        summary[element.kind] = _report(writer, element, delta, time.monotonic() - started)
+    for element, delta, seconds in pending:
+        started = time.monotonic()
         writer.delete_nodes(element.kind, element.key_rows(delta.removed))
         manifest.save(element.kind, delta.current)
-        summary[element.kind] = _report(writer, element, delta)
+        summary[element.kind] = _report(writer, element, delta,
+                                        seconds + time.monotonic() - started)
     return summary
 
 
-def _report(writer: GraphWriter, element: Element, delta: Delta) -> dict[str, int]:
+def _report(writer: GraphWriter, element: Element, delta: Delta, seconds: float
+            ) -> dict[str, int]:
     counts = {"rows": len(element.frame), "written": len(delta.changed),
               "deleted": len(delta.removed)}
     writer.progress(f"  {element.kind}: {counts['written']:,} written, {counts['deleted']:,} "
-                    f"deleted, {counts['rows']:,} in the graph")
+                    f"deleted, {counts['rows']:,} in the graph ({seconds:.1f} s)")
     return counts
 
 
