@@ -13,9 +13,11 @@ from __future__ import annotations
 import shutil
 import time
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from pipelines.load.statements import (
@@ -46,20 +48,19 @@ class Element:
     def is_node(self) -> bool:
         return self.keys == NODE_KEY
 
-    def rows(self, frame: pd.DataFrame | None = None) -> list[dict]:
-        """Driver rows; every property is sent, a null one so that ``SET +=`` removes it."""
+    def rows(self, frame: pd.DataFrame | None = None) -> Iterator[dict]:
+        """Driver rows, made as they are sent (millions never sit in memory as dicts); every
+        property is sent, a null one so that ``SET +=`` removes it."""
         frame = self.frame if frame is None else frame
-        rows = []
         for values in frame[[*self.keys, *self.props]].itertuples(index=False, name=None):
             ends = {k[1:]: plain(v) for k, v in zip(self.keys, values, strict=False)}
             props = {p: plain(v) for p, v in zip(self.props, values[len(self.keys):],
                                                   strict=True)}
-            rows.append({**ends, "props": {**props, **self.constants}})
-        return rows
+            yield {**ends, "props": {**props, **self.constants}}
 
-    def key_rows(self, frame: pd.DataFrame) -> list[dict]:
-        return [{k[1:]: plain(v) for k, v in zip(self.keys, values, strict=True)}
-                for values in frame[self.keys].itertuples(index=False, name=None)]
+    def key_rows(self, frame: pd.DataFrame) -> Iterator[dict]:
+        for values in frame[self.keys].itertuples(index=False, name=None):
+            yield {k[1:]: plain(v) for k, v in zip(self.keys, values, strict=True)}
 
 
 def node_element(kind: str, frame: pd.DataFrame, key: str, props: list[str],
@@ -77,15 +78,30 @@ def relationship_element(kind: str, frame: pd.DataFrame, start: str, end: str,
     return Element(kind, table.reset_index(drop=True), RELATIONSHIP_KEYS, props, constants)
 
 
+def _column_hash(column: pd.Series) -> np.ndarray:
+    try:
+        return pd.util.hash_pandas_object(column, index=False).to_numpy()
+    except (TypeError, ValueError):  # lists, mixed objects: hashed by their text
+        return pd.util.hash_pandas_object(column.astype(str), index=False).to_numpy()
+
+
+def _combined(columns: list[np.ndarray]) -> np.ndarray:
+    """One 64-bit hash from several, order-sensitive (a column at a time: little memory)."""
+    out = np.zeros(len(columns[0]), dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        for hashed in columns:
+            out = out * np.uint64(0x100000001B3) ^ hashed
+    return out
+
+
 def fingerprints(element: Element) -> pd.DataFrame:
     """Key columns as text, ``id`` (hash of the keys) and ``row`` (hash of keys and props)."""
     frame = element.frame
     keys = frame[element.keys].astype(str)
-    shown = frame[element.props].astype(str) if element.props else frame.iloc[:, :0]
-    return keys.assign(
-        id=pd.util.hash_pandas_object(keys, index=False).to_numpy(),
-        row=pd.util.hash_pandas_object(pd.concat([keys, shown], axis=1), index=False).to_numpy(),
-    )
+    key_hashes = [_column_hash(keys[k]) for k in element.keys]
+    ident = _combined(key_hashes)
+    row = _combined([ident, *(_column_hash(frame[p]) for p in element.props)])
+    return keys.assign(id=ident, row=row)
 
 
 @dataclass

@@ -6,6 +6,7 @@ import math
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from itertools import islice
 
 import numpy as np
 import pandas as pd
@@ -62,34 +63,37 @@ class GraphWriter:
         self.progress = progress
         self.stats = WriteStats()
 
-    def _send(self, statement: str, rows: list[dict]) -> None:
+    def _send(self, statement: str, rows: Iterable[dict]) -> int:
+        """Send ``rows`` (any iterable: a generator keeps only one batch in memory)."""
+        sent, rows = 0, iter(rows)
         with self.driver.session(database=self.database) as session:
-            for start in range(0, len(rows), self.batch_size):
-                batch = rows[start:start + self.batch_size]
+            while batch := list(islice(rows, self.batch_size)):
                 session.execute_write(lambda tx, b=batch: tx.run(statement, rows=b).consume())
+                sent += len(batch)
+        return sent
 
-    def _timed(self, tally: dict[str, int], kind: str, statement: str, rows: list[dict]) -> None:
+    def _timed(self, tally: dict[str, int], kind: str, statement: str,
+               rows: Iterable[dict]) -> None:
         started = time.monotonic()
-        self._send(statement, rows)
-        tally[kind] = tally.get(kind, 0) + len(rows)
+        tally[kind] = tally.get(kind, 0) + self._send(statement, rows)
         self.stats.seconds += time.monotonic() - started
 
-    def nodes(self, label: str, rows: list[dict]) -> None:
+    def nodes(self, label: str, rows: Iterable[dict]) -> None:
         """Create or update nodes (``{key, props}`` rows)."""
         self._timed(self.stats.nodes, label, NODE_STATEMENTS[label], rows)
 
-    def node_properties(self, label: str, rows: list[dict]) -> None:
+    def node_properties(self, label: str, rows: Iterable[dict]) -> None:
         """Set properties on nodes that exist; never creates one."""
         self._timed(self.stats.nodes, label, SET_NODE_PROPERTIES[label], rows)
 
-    def relationships(self, rel_type: str, rows: list[dict]) -> None:
+    def relationships(self, rel_type: str, rows: Iterable[dict]) -> None:
         """Create or update relationships (``{source, target, props}`` rows)."""
         self._timed(self.stats.relationships, rel_type, RELATIONSHIP_STATEMENTS[rel_type], rows)
 
-    def delete_nodes(self, label: str, rows: list[dict]) -> None:
+    def delete_nodes(self, label: str, rows: Iterable[dict]) -> None:
         self._timed(self.stats.deleted, label, DELETE_NODES[label], rows)
 
-    def delete_relationships(self, rel_type: str, rows: list[dict]) -> None:
+    def delete_relationships(self, rel_type: str, rows: Iterable[dict]) -> None:
         self._timed(self.stats.deleted, rel_type, DELETE_RELATIONSHIPS[rel_type], rows)
 
     def run_auto_commit(self, statement: str, **parameters: object) -> None:
