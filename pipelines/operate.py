@@ -15,7 +15,7 @@ from pathlib import Path
 
 import dagster as dg
 
-from pipelines.ingest.days import USAGE_FOLDER, usage_day_files
+from pipelines.ingest.days import USAGE_FOLDER, DaySidecar, usage_day_files
 from pipelines.partitions import range_tags
 from pipelines.paths import PipelinePaths
 from pipelines.snapshot import landing_files
@@ -58,15 +58,17 @@ class LandingState:
         return json.dumps({"days": self.days, "others": self.others, "digest": self.digest})
 
 
-def drop_request(state: LandingState, cursor: str | None,
-                 publish_keys: list[dg.AssetKey]) -> dg.RunRequest | dg.SkipReason:
-    """The run a landing folder in ``state`` needs, given what the last run request saw."""
+def drop_request(state: LandingState, cursor: str | None, publish_keys: list[dg.AssetKey],
+                 not_taken_in: frozenset[str] = frozenset()) -> dg.RunRequest | dg.SkipReason:
+    """The run a landing folder in ``state`` needs, given what the last run request saw. Days
+    that no run has taken in yet (an earlier run for them failed) ride along with the drop."""
     seen = json.loads(cursor) if cursor else {"days": {}, "others": None, "digest": None}
     if state.digest == seen["digest"]:
         return dg.SkipReason("no new files in the landing folder")
     if not state.settled:
         return dg.SkipReason("files are still being written; waiting for them to settle")
-    changed = sorted(day for day, stamp in state.days.items() if seen["days"].get(day) != stamp)
+    changed = sorted(day for day, stamp in state.days.items()
+                     if seen["days"].get(day) != stamp or day in not_taken_in)
     tags = {"landing_drop": state.digest}
     if changed:
         return dg.RunRequest(run_key=f"drop-{state.digest}",
@@ -93,7 +95,10 @@ def build_operations(main_job, asset_keys: list[dg.AssetKey]) -> tuple[list, lis
                "replaced usage days are ingested, then everything derived is updated.")
     def landing_drop_sensor(context: dg.SensorEvaluationContext, paths: PipelinePaths):
         state = LandingState.read(paths.landing)
-        request = drop_request(state, context.cursor, publish_selection(asset_keys))
+        not_taken_in = frozenset(day for day in state.days
+                                 if not DaySidecar(paths.usage_day_partials(day)).path.exists())
+        request = drop_request(state, context.cursor, publish_selection(asset_keys),
+                               not_taken_in)
         if isinstance(request, dg.RunRequest):
             context.update_cursor(state.cursor())
         return request

@@ -11,6 +11,7 @@ import pytest
 
 from pipelines.definitions import defs
 from pipelines.errors import ContractError
+from pipelines.ingest.days import DaySidecar
 from pipelines.operate import SETTLE_SECONDS
 from pipelines.partitions import RANGE_END_TAG, RANGE_START_TAG, range_tags
 from pipelines.paths import PipelinePaths
@@ -39,12 +40,19 @@ def _settle(*files: Path) -> None:
         _age(path, SETTLE_SECONDS + 5)
 
 
+def _taken_in(paths: PipelinePaths, *days: str) -> None:
+    """What a successful run leaves behind for each day it folded."""
+    for day in days:
+        DaySidecar(paths.usage_day_partials(day)).write("digest")
+
+
 def test_one_run_per_settled_drop_covering_only_new_days(tmp_path: Path) -> None:
     sensor = defs.resolve_sensor_def("landing_drop_sensor")
-    paths = PipelinePaths(landing_dir=str(tmp_path), work_dir=str(tmp_path / "w"))
-    (tmp_path / "api_usage").mkdir()
-    accounts, day1, day2 = (tmp_path / "accounts.csv", tmp_path / "api_usage/2026-05-01.csv",
-                            tmp_path / "api_usage/2026-05-02.csv")
+    paths = PipelinePaths(landing_dir=str(tmp_path / "landing"), work_dir=str(tmp_path / "w"))
+    landing = paths.landing
+    (landing / "api_usage").mkdir(parents=True)
+    accounts, day1, day2 = (landing / "accounts.csv", landing / "api_usage/2026-05-01.csv",
+                            landing / "api_usage/2026-05-02.csv")
     for path in (accounts, day1, day2):
         path.write_text("x\n")
     result, cursor = _evaluate(sensor, paths, None)
@@ -56,20 +64,39 @@ def test_one_run_per_settled_drop_covering_only_new_days(tmp_path: Path) -> None
                                                                           "2026-05-02")
     again, _ = _evaluate(sensor, paths, cursor)
     assert isinstance(again, dg.SkipReason)  # same drop, polled again: no second run
+    _taken_in(paths, "2026-05-01", "2026-05-02")
 
-    day3 = tmp_path / "api_usage/2026-05-03.csv"
+    day3 = landing / "api_usage/2026-05-03.csv"
     day3.write_text("x\n")
     _settle(day3)
     next_drop, cursor = _evaluate(sensor, paths, cursor)
     assert isinstance(next_drop, dg.RunRequest) and next_drop.run_key != result.run_key
     assert next_drop.tags[RANGE_START_TAG] == next_drop.tags[RANGE_END_TAG] == "2026-05-03"
 
-    (tmp_path / "ownership.csv").write_text("child_org_id\n")  # no usage day changed
-    _settle(tmp_path / "ownership.csv")
+    (landing / "ownership.csv").write_text("child_org_id\n")  # no usage day changed
+    _taken_in(paths, "2026-05-03")
+    _settle(landing / "ownership.csv")
     publish, _ = _evaluate(sensor, paths, cursor)
     assert isinstance(publish, dg.RunRequest) and RANGE_START_TAG not in publish.tags
     assert dg.AssetKey("ingested_api_usage") not in publish.asset_selection
     assert dg.AssetKey("identity_graph") in publish.asset_selection
+
+
+def test_a_day_whose_run_failed_rides_along_with_the_next_drop(tmp_path: Path) -> None:
+    sensor = defs.resolve_sensor_def("landing_drop_sensor")
+    paths = PipelinePaths(landing_dir=str(tmp_path / "landing"), work_dir=str(tmp_path / "w"))
+    landing = paths.landing
+    (landing / "api_usage").mkdir(parents=True)
+    first = landing / "api_usage/2026-05-01.csv"
+    first.write_text("x\n")
+    _settle(first)
+    _, cursor = _evaluate(sensor, paths, None)  # its run fails: no partials are written
+    second = landing / "api_usage/2026-05-02.csv"
+    second.write_text("x\n")
+    _settle(second)
+    request, _ = _evaluate(sensor, paths, cursor)
+    assert (request.tags[RANGE_START_TAG], request.tags[RANGE_END_TAG]) == ("2026-05-01",
+                                                                            "2026-05-02")
 
 
 def test_a_day_before_the_first_partition_is_a_clear_error(tmp_path: Path) -> None:

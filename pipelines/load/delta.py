@@ -198,12 +198,14 @@ def sync_elements(writer: GraphWriter, manifest: Manifest, elements: list[Elemen
         delta = difference(element, manifest.read(element.kind))
         writer.delete_relationships(element.kind, element.key_rows(delta.removed))
         writer.relationships(element.kind, element.rows(delta.changed))
-        manifest.save(element.kind, delta.current)
+        if len(delta):
+            manifest.save(element.kind, delta.current)
         summary[element.kind] = _report(writer, element, delta, time.monotonic() - started)
     for element, delta, seconds in pending:
         started = time.monotonic()
         writer.delete_nodes(element.kind, element.key_rows(delta.removed))
-        manifest.save(element.kind, delta.current)
+        if len(delta):
+            manifest.save(element.kind, delta.current)
         summary[element.kind] = _report(writer, element, delta,
                                         seconds + time.monotonic() - started)
     return summary
