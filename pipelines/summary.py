@@ -12,11 +12,12 @@ from pipelines.paths import PipelinePaths
 
 def _quarantined(paths: PipelinePaths) -> tuple[int, list[str]]:
     total, files = 0, []
-    for path in sorted((paths.work / "quarantine").glob("*.csv")):
+    folder = paths.work / "quarantine"
+    for path in sorted(folder.rglob("*.csv")):  # one file per source, one per usage day
         rows = len(pd.read_csv(path))
         total += rows
         if rows:
-            files.append(f"{path.name} ({rows})")
+            files.append(f"{path.relative_to(folder).as_posix()} ({rows})")
     return total, files
 
 
