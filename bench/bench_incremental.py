@@ -9,6 +9,7 @@ ingested, the graph updated by difference). Replaces the configured Neo4j's cont
 from __future__ import annotations
 
 import argparse
+import shutil
 import sys
 import tempfile
 from pathlib import Path
@@ -67,6 +68,8 @@ def main() -> None:
     generate_world(args.preset, args.seed, root / "world", progress)
     days = sorted(usage_day_files(root / "world" / "landing"))
     paths = PipelinePaths(landing_dir=str(root / "landing"), work_dir=str(root / "work"))
+    for folder in (paths.landing, paths.work):  # from nothing: no day already taken in
+        shutil.rmtree(folder, ignore_errors=True)
     landing_as_of(root / "world" / "landing", paths.landing, days[-2])
     driver = open_driver(settings)
     wipe(driver, settings.database)
