@@ -20,6 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import measured, print_table, progress
 from pipelines.generate.drip import landing_as_of
+from pipelines.generate.presets import PRESETS
 from pipelines.generate.world import generate_world
 from pipelines.graph import Neo4jResource, open_driver
 from pipelines.ingest.days import usage_day_files
@@ -56,7 +57,7 @@ def run(paths: PipelinePaths, resource: Neo4jResource, name: str):
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--preset", default="demo", choices=["tiny", "demo", "seed"])
+    parser.add_argument("--preset", default="demo", choices=sorted(PRESETS))
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--dir", default=None, help="work folder (default: a temporary one)")
     args = parser.parse_args()

@@ -20,6 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import measured, print_table, progress
 from pipelines.contract import load_contracts
+from pipelines.generate.presets import PRESETS
 from pipelines.generate.world import generate_world
 from pipelines.ingest.assets import ingest_source
 from pipelines.normalise.assets import TABLES, normalise_table
@@ -30,7 +31,7 @@ from pipelines.prepare import ingest_usage_days
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--preset", default="demo", choices=["tiny", "demo", "seed"])
+    parser.add_argument("--preset", default="demo", choices=sorted(PRESETS))
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--dir", default=None, help="work folder (default: a temporary one)")
     args = parser.parse_args()

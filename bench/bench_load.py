@@ -20,6 +20,7 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import measured, print_table, progress
+from pipelines.generate.presets import PRESETS
 from pipelines.generate.world import generate_world
 from pipelines.graph import Neo4jResource, open_driver
 from pipelines.load.assets import load_graph
@@ -71,7 +72,7 @@ def naive_vs_batched(settings: Neo4jSettings, count: int) -> tuple:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--preset", default="demo", choices=["tiny", "demo", "seed"])
+    parser.add_argument("--preset", default="demo", choices=sorted(PRESETS))
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--sample", type=int, default=5000, help="rows for naive vs batched")
     parser.add_argument("--dir", default=None)

@@ -19,6 +19,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import print_table
 from pipelines.definitions import defs
+from pipelines.generate.presets import PRESETS
 from pipelines.generate.world import generate_world
 from pipelines.graph import Neo4jResource, open_driver
 from pipelines.load.writer import wipe
@@ -47,7 +48,7 @@ def run_seed(preset: str, seed: int, root: Path, resource: Neo4jResource) -> lis
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--preset", default="demo", choices=["tiny", "demo", "seed"])
+    parser.add_argument("--preset", default="demo", choices=sorted(PRESETS))
     parser.add_argument("--seeds", type=int, nargs="+", default=[7, 11, 23, 42])
     args = parser.parse_args()
     settings = Neo4jSettings.from_env()

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from pipelines import neo4j_local
 from pipelines.errors import AttribError
+from pipelines.generate.presets import PRESETS
 from pipelines.settings import PROJECT_ROOT
 
 DEMO_DIR = PROJECT_ROOT / "data" / "demo"
@@ -65,8 +66,8 @@ def _generate_command(args: argparse.Namespace) -> int:
 def _add_generate_parser(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "generate", help="write a synthetic world (landing files + separate ground truth)")
-    parser.add_argument("--preset", default="demo", choices=["tiny", "demo", "seed"],
-                        help="tiny ≈2k accounts (tests), demo ≈20k, seed = 1M accounts")
+    parser.add_argument("--preset", default="demo", choices=sorted(PRESETS),
+                        help="tiny ≈2k accounts (tests), demo ≈20k, large 200k, seed = 1M accounts")
     parser.add_argument("--seed", type=int, default=7, help="random seed (same seed, same world)")
     parser.add_argument("--out", default=str(DEMO_DIR), help="output folder")
     parser.set_defaults(handler=_generate_command)

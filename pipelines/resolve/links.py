@@ -86,8 +86,9 @@ def score_links(evidence: pd.DataFrame) -> pd.DataFrame:
     # kinds are joined from per-row strings in one pass (a groupby.apply is far slower).
     items = [json.dumps({"kind": k, "value": v, "accounts": int(n), "weight": float(w)},
                         ensure_ascii=False)
-             for k, v, n, w in zip(evidence["kind"], evidence["value"], evidence["accounts"],
-                                   evidence["weight"], strict=True)]
+             for k, v, n, w in zip(evidence["kind"].tolist(), evidence["value"].tolist(),
+                                   evidence["accounts"].tolist(), evidence["weight"].tolist(),
+                                   strict=True)]
     pair = evidence["a"].to_numpy() + "\x1f" + evidence["b"].to_numpy()
     starts = np.flatnonzero(np.r_[True, pair[1:] != pair[:-1]])
     ends = np.r_[starts[1:], len(pair)]
