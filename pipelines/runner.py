@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Collection
 from pathlib import Path
 
 import dagster as dg
@@ -25,21 +26,25 @@ def dagster_instance() -> dg.DagsterInstance:
 
 
 def run_main_job(run_config: dict | None = None, paths: PipelinePaths | None = None,
-                 instance: dg.DagsterInstance | None = None, **resources: object,
-                 ) -> tuple[dg.ExecuteInProcessResult, float]:
+                 instance: dg.DagsterInstance | None = None, without: Collection[str] = (),
+                 **resources: object) -> tuple[dg.ExecuteInProcessResult, float]:
     """Run the main job over every usage day in the landing folder (days already ingested from
-    the same file are skipped); return the result and the seconds it took."""
+    the same file are skipped), leaving out the assets named in ``without``; return the result
+    and the seconds it took."""
     from pipelines.definitions import assets, defs
 
     paths = paths or PipelinePaths.from_env()
     days = sorted(usage_day_files(paths.landing))
+    keys = [k for a in assets for k in a.keys]
+    keys = [k for k in (keys if days else publish_selection(keys))
+            if k.to_user_string() not in without]
     job = defs.resolve_job_def("main")
     started = time.monotonic()
     config = {"loggers": {"console": {"config": {"log_level": "INFO"}}}, **(run_config or {})}
     result = job.execute_in_process(
         run_config=config, instance=instance or dagster_instance(), raise_on_error=False,
         tags=range_tags(days) if days else None,
-        asset_selection=None if days else publish_selection([k for a in assets for k in a.keys]),
+        asset_selection=keys if without or not days else None,
         resources={"paths": paths, **resources},
     )
     return result, time.monotonic() - started
