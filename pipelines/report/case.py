@@ -126,6 +126,18 @@ def _evidence(top: pd.DataFrame) -> list[dict]:
     return sorted(rows, key=lambda r: (-r["accounts"], -r["match"]))
 
 
+MAX_DRAWN_ACCOUNTS = 400  # a readable picture, and a layout that needs no sparse solver
+
+
 def _edges(tables: CaseTables, accounts: set[str], limit: int = 400) -> pd.DataFrame:
+    """The strongest links, as many as fit while the picture shows at most 400 accounts."""
     links = tables.links[tables.links["a"].isin(accounts) & tables.links["b"].isin(accounts)]
-    return links.sort_values("score", ascending=False).head(limit)[["a", "b", "score"]]
+    strongest = links.sort_values("score", ascending=False).head(limit)[["a", "b", "score"]]
+    drawn: set[str] = set()
+    shown = 0
+    for a, b in zip(strongest["a"], strongest["b"], strict=True):
+        if len(drawn | {a, b}) > MAX_DRAWN_ACCOUNTS:
+            break
+        drawn |= {a, b}
+        shown += 1
+    return strongest.head(shown)
