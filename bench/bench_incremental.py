@@ -79,6 +79,9 @@ def main() -> None:
     paths = PipelinePaths(landing_dir=str(root / "landing"), work_dir=str(root / "work"))
     for folder in (paths.landing, paths.work):  # from nothing: no day already taken in
         shutil.rmtree(folder, ignore_errors=True)
+    truth = root / "ground_truth"  # where the evaluation assets look, next to the landing folder
+    if not truth.exists():
+        truth.symlink_to(root / "world" / "ground_truth", target_is_directory=True)
     landing_as_of(root / "world" / "landing", paths.landing, days[-2])
     if not args.without_graph:
         driver = open_driver(settings)
