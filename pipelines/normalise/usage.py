@@ -110,13 +110,6 @@ def combine_partials(partials: list[Partials]) -> UsageAggregates:
     )
 
 
-def aggregate_usage(
-    path: Path, progress: Callable[[str], None] = lambda _: None, batch_rows: int = 1_000_000
-) -> UsageAggregates:
-    """Fold one ingested usage file into the per-account tables."""
-    return combine_partials([partial_aggregates(path, progress, batch_rows)])
-
-
 def _empty() -> UsageAggregates:
     return UsageAggregates(
         accounts=pd.DataFrame(columns=["account_id", "requests", "input_tokens", "output_tokens",
