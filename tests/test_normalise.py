@@ -11,6 +11,7 @@ from pipelines.normalise.names import address_key, billing_key, org_name_key
 from pipelines.normalise.network import PrefixIndex, group_prefix, normalise_cidr, normalise_ip
 from pipelines.normalise.payment import find_card_numbers, luhn_valid, normalise_bin
 from pipelines.normalise.phone import normalise_phone
+from pipelines.normalise.text import fold_ascii
 
 
 @pytest.mark.parametrize("raw", ["+86 138-0013-8000", "008613800138000", "13800138000"])
@@ -45,7 +46,10 @@ def test_billing_key_joins_name_and_address() -> None:
 @pytest.mark.parametrize(
     ("raw", "address", "registrable", "public"),
     [
-        ("Li.Wei+api@Inboxly-Mail.net", "liwei@inboxly-mail.net", "inboxly-mail.net", True),
+        ("Li.Wei+api@GoogleMail.com", "liwei@googlemail.com", "googlemail.com", True),
+        ("Li.Wei+api@Outlook.com", "li.wei@outlook.com", "outlook.com", True),
+        ("li.wei-api@yahoo.co.jp", "li.wei@yahoo.co.jp", "yahoo.co.jp", True),
+        ("Li.Wei+api@qq.com", "li.wei+api@qq.com", "qq.com", True),
         ("ops+x@mail.qinglan-data.com", "ops+x@mail.qinglan-data.com", "qinglan-data.com", False),
         ("a@shop.example.co.uk", "a@shop.example.co.uk", "example.co.uk", False),
         ("z@bücher.example.de", "z@xn--bcher-kva.example.de", "example.de", False),
@@ -63,7 +67,26 @@ def test_email_rejects(raw: str) -> None:
 
 
 def test_disposable_domain_is_flagged() -> None:
-    assert normalise_email("x@tempinbox-now.com").is_disposable
+    assert normalise_email("x@mailinator.com").is_disposable
+    assert not normalise_email("x@gmail.com").is_disposable
+
+
+@pytest.mark.parametrize("raw", ["pаypal@example.com", "paypal@exаmple.com", "ｐａｙｐａｌ@example.com"])
+def test_look_alike_letters_reach_the_same_mailbox_and_are_flagged(raw: str) -> None:
+    key = normalise_email(raw)
+    assert key.address == "paypal@example.com"
+    assert key.confusable == ("а" in raw)  # Cyrillic a: an evasion; fullwidth is only a form
+
+
+def test_an_address_in_one_other_script_is_valid_and_not_an_evasion() -> None:
+    key = normalise_email("москва@mail.ru")
+    assert key is not None and not key.confusable and key.is_public_provider
+
+
+def test_fold_ascii_for_names_and_addresses() -> None:
+    assert fold_ascii("Nádražní 12") == "nadrazni 12"
+    assert fold_ascii("ООО Ромашка") == "ooo romashka"
+    assert fold_ascii("Jоhn Smith") == "john smith"  # Cyrillic o unmasked, not transliterated
 
 
 def test_ips_and_prefixes() -> None:

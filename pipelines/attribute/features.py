@@ -42,7 +42,7 @@ def synchronised_activity(members: pd.DataFrame, buckets: pd.DataFrame) -> pd.Se
     on a few shared minutes scores high, accounts busy around the clock do not."""
     clusters = members[["account_id", "cluster_id"]].assign(
         size=members.groupby("cluster_id")["account_id"].transform("size"))
-    hot, density = hot_buckets(clusters, buckets, ATTACH_WEIGHTS)
+    hot, density = hot_buckets(clusters, buckets, ATTACH_WEIGHTS.attach["min_cluster"])
     active = buckets.merge(clusters[["account_id", "cluster_id"]], on="account_id")
     hot_keys = hot.assign(hot=True)
     active = active.merge(hot_keys, on=["cluster_id", "bucket"], how="left")

@@ -10,11 +10,12 @@ import idna
 import tldextract
 import yaml
 
-from pipelines.normalise.text import clean
+from pipelines.normalise.text import clean, is_mixed_script_evasion, skeleton
 from pipelines.settings import PROJECT_ROOT
 
 PROVIDERS_FILE = PROJECT_ROOT / "schemas" / "reference" / "mail_providers.yaml"
-LOCAL_PART = re.compile(r"^[a-z0-9!#$%&'*+/=?^_`{|}~.-]{1,64}$")
+# Letters and digits of any script (internationalised addresses, RFC 6531) and the specials.
+LOCAL_PART = re.compile(r"^[\w!#$%&'*+/=?^`{|}~.-]{1,64}$")
 LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
 
 
@@ -26,6 +27,7 @@ class EmailKey:
     registrable_domain: str
     is_public_provider: bool
     is_disposable: bool
+    confusable: bool = False  # written with look-alike letters from another script
 
 
 @cache
@@ -38,13 +40,23 @@ def _extractor() -> tldextract.TLDExtract:
 
 @cache
 def _reference() -> tuple[dict[str, dict], frozenset[str]]:
+    """Public providers and their mailbox rules from the reference file; disposable domains from
+    the maintained ``disposable-email-domains`` list plus the file's own additions."""
+    from disposable_email_domains import blocklist
+
     data = yaml.safe_load(PROVIDERS_FILE.read_text(encoding="utf-8"))
-    return data.get("providers", {}), frozenset(data.get("disposable", []))
+    providers = {}
+    for group in data.get("providers", []):
+        rules = {k: v for k, v in group.items() if k != "domains"}
+        providers.update(dict.fromkeys(group["domains"], rules))
+    return providers, frozenset(blocklist) | frozenset(data.get("disposable", []))
 
 
 def normalise_domain(raw: object) -> str | None:
     """Lower-case ASCII (punycode) domain with valid labels, or None."""
     text = clean(raw).casefold().rstrip(".")
+    if is_mixed_script_evasion(text):
+        text = skeleton(text)  # "gооgle.com" with Cyrillic o's is read as the name it imitates
     if not text or " " in text or len(text) > 253:
         return None
     try:
@@ -68,19 +80,24 @@ def registrable_domain(domain: str | None) -> str | None:
 
 
 def normalise_email(raw: object) -> EmailKey | None:
-    """The canonical mailbox of an address, or None when it is not an address."""
+    """The canonical mailbox of an address, or None when it is not an address. Look-alike
+    letters from other scripts are read as the ASCII letters they imitate (and flagged), so
+    ``pаypal@`` with a Cyrillic 'а' is the same mailbox key as ``paypal@``."""
     text = clean(raw)
     if text.count("@") != 1:
         return None
     local, _, domain_raw = text.rpartition("@")
+    confusable = is_mixed_script_evasion(local) or is_mixed_script_evasion(domain_raw)
     domain = normalise_domain(domain_raw)
-    local = local.casefold()
+    local = skeleton(local)
     if not domain or not LOCAL_PART.match(local) or local.startswith(".") or ".." in local:
         return None
     providers, disposable = _reference()
     rules = providers.get(domain)
     if rules and rules.get("plus_tags") and "+" in local:
         local = local.split("+", 1)[0] or local
+    if rules and rules.get("minus_tags") and "-" in local:
+        local = local.split("-", 1)[0] or local
     if rules and rules.get("ignore_dots"):
         local = local.replace(".", "") or local
     registrable = registrable_domain(domain) or domain
@@ -91,4 +108,5 @@ def normalise_email(raw: object) -> EmailKey | None:
         registrable_domain=registrable,
         is_public_provider=rules is not None,
         is_disposable=domain in disposable or registrable in disposable,
+        confusable=confusable,
     )

@@ -1,17 +1,25 @@
-"""Shared text clean-up for the normalisers."""
+"""Shared text clean-up for the normalisers: Unicode compatibility forms, confusable look-alike
+letters from other scripts (Unicode TR39 skeletons), and ASCII folding of accents and scripts."""
 
 from __future__ import annotations
 
+import json
 import re
 import unicodedata
+from functools import cache
+from importlib import resources
+
+from anyascii import anyascii
 
 WHITESPACE = re.compile(r"\s+")
 # Everything that is neither a letter nor a digit in any script becomes a separator.
 NON_WORD = re.compile(r"[\W_]+", re.UNICODE)
+ALNUM_ASCII = frozenset("abcdefghijklmnopqrstuvwxyz0123456789")
 
 
 def clean(raw: object) -> str:
-    """NFKC, trimmed, inner whitespace collapsed; '' for None and non-strings' empties."""
+    """NFKC (fullwidth digits and letters become ASCII), trimmed, inner whitespace collapsed;
+    '' for None."""
     if raw is None:
         return ""
     text = unicodedata.normalize("NFKC", str(raw))
@@ -21,3 +29,54 @@ def clean(raw: object) -> str:
 def words(raw: object) -> list[str]:
     """Case-folded words of ``raw`` split on punctuation and spaces."""
     return [w for w in NON_WORD.split(clean(raw).casefold()) if w]
+
+
+@cache
+def _prototypes() -> dict[str, str]:
+    """Character → the ASCII letter or digit it is confusable with, from the confusables data
+    the ``confusable-homoglyphs`` package ships (derived from Unicode's confusables.txt)."""
+    data = json.loads(resources.files("confusable_homoglyphs").joinpath("confusables.json")
+                      .read_text(encoding="utf-8"))
+    table: dict[str, str] = {}
+    for char, homoglyphs in data.items():
+        if char.isascii():
+            continue
+        ascii_forms = sorted(h["c"].casefold() for h in homoglyphs
+                             if len(h["c"]) == 1 and h["c"].casefold() in ALNUM_ASCII)
+        if ascii_forms:
+            table[char] = ascii_forms[0]
+    return table
+
+
+def skeleton(text: str) -> str:
+    """Look-alike letters from other scripts replaced by the ASCII letter they imitate (Cyrillic
+    'а' → 'a'), after NFKC and case folding. Text of one non-Latin script is left alone: only
+    letters that have an ASCII look-alike are mapped."""
+    folded = clean(text).casefold()
+    if folded.isascii():
+        return folded
+    table = _prototypes()
+    return "".join(table.get(ch, ch) for ch in folded)
+
+
+def is_mixed_script_evasion(text: str) -> bool:
+    """True when ``text`` mixes ASCII letters with look-alikes from another script."""
+    folded = clean(text).casefold()
+    if folded.isascii() or not any(ch in ALNUM_ASCII for ch in folded):
+        return False
+    table = _prototypes()
+    return any(ch in table for ch in folded if not ch.isascii())
+
+
+def _unmask(word: str) -> str:
+    """A word mixing ASCII letters with look-alikes is read as the ASCII word it imitates; a
+    word of one script is left for transliteration."""
+    return skeleton(word) if is_mixed_script_evasion(word) else word
+
+
+def fold_ascii(text: object) -> str:
+    """Accents removed and other scripts transliterated (``Nádražní`` → ``nadrazni``, Cyrillic
+    and CJK to Latin letters), look-alike letters unmasked, lower case: for fuzzy comparison of
+    names and addresses."""
+    unmasked = " ".join(_unmask(w) for w in clean(text).casefold().split(" "))
+    return anyascii(unmasked).casefold()

@@ -19,11 +19,14 @@ from pipelines.resolve.weights import LinkWeights
 BUCKETS_PER_DAY = 144
 
 
-def hot_buckets(clusters: pd.DataFrame, buckets: pd.DataFrame, weights: LinkWeights):
-    """Per cluster (≥ attach_min_cluster members): the buckets where several members were active,
+def hot_buckets(clusters: pd.DataFrame, buckets: pd.DataFrame, min_cluster: int):
+    """Per cluster (≥ ``min_cluster`` members): the buckets where several members were active,
     and the share of the cluster's active days those buckets cover."""
-    big = clusters[clusters["size"] >= weights.attach_min_cluster][["account_id", "cluster_id"]]
+    big = clusters[clusters["size"].astype("int64") >= min_cluster][["account_id", "cluster_id"]]
     active = buckets.merge(big, on="account_id")
+    if active.empty:
+        return (pd.DataFrame(columns=["cluster_id", "bucket"]),
+                pd.Series(dtype="float64", name="hot_density"))
     per_bucket = active.groupby(["cluster_id", "bucket"])["account_id"].nunique().rename("n")
     sizes = big.groupby("cluster_id").size()
     per_bucket = per_bucket.reset_index()
@@ -37,15 +40,18 @@ def hot_buckets(clusters: pd.DataFrame, buckets: pd.DataFrame, weights: LinkWeig
 
 def synchronised_candidates(clusters, buckets, weights: LinkWeights) -> pd.DataFrame:
     """(account, cluster, share of the account's buckets that are hot) for loose accounts."""
-    hot, density = hot_buckets(clusters, buckets, weights)
+    hot, density = hot_buckets(clusters, buckets, weights.attach["min_cluster"])
+    if hot.empty:
+        return pd.DataFrame(columns=["account_id", "cluster_id", "inside", "share", "lift"])
     loose = buckets[~buckets["account_id"].isin(clusters["account_id"])]
     totals = loose.groupby("account_id").size()
-    loose = loose[loose["account_id"].map(totals) >= weights.coactivity_min_buckets]
+    loose = loose[loose["account_id"].map(totals) >= weights.coactivity["min_buckets"]]
     inside = loose.merge(hot, on="bucket").groupby(["account_id", "cluster_id"]).size()
     frame = inside.rename("inside").reset_index()
     frame["share"] = frame["inside"] / frame["account_id"].map(totals)
     frame["lift"] = frame["share"] / frame["cluster_id"].map(density)
-    keep = (frame["share"] >= weights.attach_min_share) & (frame["lift"] >= weights.attach_min_lift)
+    rule = weights.attach
+    keep = (frame["share"] >= rule["min_share"]) & (frame["lift"] >= rule["min_lift"])
     return frame[keep]
 
 
@@ -64,14 +70,15 @@ def attachment_links(clusters: pd.DataFrame, buckets: pd.DataFrame, weak: dict[s
                      weights: LinkWeights) -> pd.DataFrame:
     """Links (cluster anchor, loose account) for accounts synchronised with a cluster and sharing
     at least one more weak trait with it. ``weak``: kind → (attribute table, weight)."""
-    big_enough = clusters["size"].astype("int64") >= weights.attach_min_cluster
+    big_enough = clusters["size"].astype("int64") >= weights.attach["min_cluster"]
     if buckets.empty or not big_enough.any():
         return pd.DataFrame(columns=["a", "b", "score", "kinds", "evidence"])
     candidates = synchronised_candidates(clusters, buckets, weights)
     if candidates.empty:
         return pd.DataFrame(columns=["a", "b", "score", "kinds", "evidence"])
-    sync = weights.coactivity_max * ((candidates["share"] - weights.attach_min_share)
-                                     / (1 - weights.attach_min_share) * 0.5 + 0.5).clip(0, 1)
+    low = weights.attach["min_share"]
+    sync = weights.coactivity["max_weight"] * (
+        (candidates["share"] - low) / (1 - low) * 0.5 + 0.5).clip(0, 1)
     miss = np.log1p(-sync.clip(upper=0.999))
     evidence = [[{"kind": "synchronised_with_cluster", "value": f"{s:.2f} of activity in the "
                   f"cluster's schedule (lift {lf:.1f})", "accounts": 0, "weight": round(w, 4)}]

@@ -1,7 +1,11 @@
 """Behavioural evidence: accounts active in the same 10-minute buckets day after day.
 
-MinHash signatures of each account's set of active buckets, banded (LSH) to find candidate
-pairs without comparing every pair; the Jaccard similarity is estimated from the signatures.
+MinHash signatures of each account's set of active buckets, banded (LSH): accounts whose band
+of signature values is identical land in one band group. Small band groups propose pairs, scored
+by the Jaccard similarity estimated from the signatures; a band group of any size is also a
+shared value (kind ``coactivity``), weighed at campaign level by how coherent its accounts are,
+so 800 accounts with one schedule are one group, however many they are, while a schedule
+artefact that unrelated accounts share (jobs on the hour) counts for little.
 """
 
 from __future__ import annotations
@@ -9,9 +13,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from pipelines.resolve.scoring import EVIDENCE_COLUMNS
+
 SIGNATURE_SIZE = 64
 BANDS = 16  # 16 bands of 4 rows: pairs with Jaccard >= ~0.5 are found with high probability
-MAX_BAND_GROUP = 300  # a band bucket this crowded is a schedule everyone shares, not a link
 
 
 def _salts(seed: int) -> np.ndarray:
@@ -45,23 +50,21 @@ def signatures(buckets: pd.DataFrame, min_buckets: int, seed: int = 17) -> pd.Da
     return pd.DataFrame(columns)
 
 
-def candidate_pairs(signature: pd.DataFrame) -> pd.DataFrame:
-    """Pairs of accounts sharing at least one identical band of their signatures."""
+def band_memberships(signature: pd.DataFrame) -> pd.DataFrame:
+    """(account_id, kind="coactivity", value=band key) for every band value two or more
+    accounts share."""
     rows_per_band = SIGNATURE_SIZE // BANDS
     found = []
-    for band in range(BANDS):
+    for band in range(min(BANDS, len(signature.columns) // rows_per_band)):
         cols = signature.columns[band * rows_per_band:(band + 1) * rows_per_band]
-        keys = pd.util.hash_pandas_object(signature[cols], index=False)
-        groups = pd.DataFrame({"account_id": signature.index, "key": keys.to_numpy()})
-        sizes = groups.groupby("key")["account_id"].transform("size")
-        groups = groups[(sizes >= 2) & (sizes <= MAX_BAND_GROUP)]
-        pairs = groups.merge(groups, on="key", suffixes=("_a", "_b"))
-        pairs = pairs[pairs["account_id_a"] < pairs["account_id_b"]]
-        found.append(pairs[["account_id_a", "account_id_b"]])
+        keys = pd.util.hash_pandas_object(signature[cols], index=False).to_numpy()
+        frame = pd.DataFrame({"account_id": signature.index.to_numpy(),
+                              "value": [f"b{band}:{k:016x}" for k in keys.tolist()]})
+        found.append(frame[frame.groupby("value")["account_id"].transform("size") >= 2])
     if not found:
-        return pd.DataFrame(columns=["a", "b"])
-    out = pd.concat(found).drop_duplicates()
-    return out.rename(columns={"account_id_a": "a", "account_id_b": "b"}).reset_index(drop=True)
+        return pd.DataFrame(columns=["account_id", "kind", "value"])
+    return pd.concat(found, ignore_index=True).assign(kind="coactivity")[
+        ["account_id", "kind", "value"]]
 
 
 def estimated_jaccard(signature: pd.DataFrame, pairs: pd.DataFrame) -> pd.Series:
@@ -71,3 +74,17 @@ def estimated_jaccard(signature: pd.DataFrame, pairs: pd.DataFrame) -> pd.Series
     left = signature.loc[pairs["a"]].to_numpy()
     right = signature.loc[pairs["b"]].to_numpy()
     return pd.Series((left == right).mean(axis=1), index=pairs.index)
+
+
+def jaccard_evidence(signature: pd.DataFrame, pairs: pd.DataFrame, rule: dict) -> pd.DataFrame:
+    """Evidence rows for pairs found in small band groups, weighted by their Jaccard similarity
+    (0 at ``min_jaccard``, ``max_weight`` from ``full_jaccard`` up)."""
+    if pairs.empty:
+        return pd.DataFrame(columns=EVIDENCE_COLUMNS)
+    jaccard = estimated_jaccard(signature, pairs)
+    low, full = rule["min_jaccard"], rule["full_jaccard"]
+    scale = ((jaccard - low) / (full - low)).clip(0, 1)
+    evidence = pairs.assign(kind="coactivity", value="jaccard " + jaccard.round(3).astype(str),
+                            accounts=2, weight=(rule["max_weight"] * scale).round(4),
+                            coherence=0.0)
+    return evidence[evidence["weight"] > 0][EVIDENCE_COLUMNS].reset_index(drop=True)

@@ -14,14 +14,15 @@ import pandas as pd
 HISTORY_COLUMNS = ["cluster_id", "event", "other_cluster_id", "accounts", "run_id"]
 
 
-def fresh_id(anchor: str) -> str:
-    return "CL-" + hashlib.sha1(anchor.encode()).hexdigest()[:10]
+def fresh_id(anchor: str, prefix: str = "CL") -> str:
+    return f"{prefix}-" + hashlib.sha1(anchor.encode()).hexdigest()[:10]
 
 
 def assign_ids(
-    clusters: pd.DataFrame, previous: pd.DataFrame, run_id: str
+    clusters: pd.DataFrame, previous: pd.DataFrame, run_id: str, prefix: str = "CL"
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Return (account_id → cluster_id, history events of this run)."""
+    """Return (account_id → cluster_id, history events of this run); ids of groups with no
+    predecessor start with ``prefix`` (CL for clusters, CP for campaigns)."""
     if clusters.empty:
         return clusters.assign(cluster_id=pd.Series(dtype=str)), pd.DataFrame(
             columns=HISTORY_COLUMNS)
@@ -36,7 +37,7 @@ def assign_ids(
     taken = set(previous["cluster_id"]) | set(inherited.values())
     ids = {}
     for anchor in clusters["anchor"].unique():
-        ids[anchor] = inherited.get(anchor) or _unused(fresh_id(anchor), taken)
+        ids[anchor] = inherited.get(anchor) or _unused(fresh_id(anchor, prefix), taken)
         taken.add(ids[anchor])
     assigned = clusters.assign(cluster_id=clusters["anchor"].map(ids))
     return assigned, _history(assigned, previous, counts, ids, run_id)

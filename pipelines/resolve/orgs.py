@@ -9,6 +9,8 @@ from collections import defaultdict
 import pandas as pd
 from rapidfuzz import fuzz, process
 
+from pipelines.resolve.judgements import Verdict, account_org_judgements
+
 MATCH_COLUMNS = ["name_key", "org_id", "score", "method"]
 FUZZY_CUTOFF = 90.0
 MAX_BLOCK = 200  # a token shared by more registry names than this is too common to block on
@@ -63,22 +65,14 @@ def match_names(keys: pd.Series, names: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=MATCH_COLUMNS)
 
 
-def apply_org_judgements(
-    links: pd.DataFrame, judgements: pd.DataFrame, subject: str = "account_id"
-) -> pd.DataFrame:
+def apply_org_judgements(links: pd.DataFrame, judgements: pd.DataFrame,
+                         subject: str = "account_id") -> pd.DataFrame:
     """Analysts' account↔org verdicts override the matcher: "different" removes a link,
     "same" adds one with method ``analyst``."""
-    if judgements.empty:
-        return links
-    refs = judgements[judgements["left_ref"].str.startswith("account:")
-                      & judgements["right_ref"].str.startswith("org:")]
-    latest = refs.sort_values("decided_at").drop_duplicates(["left_ref", "right_ref"], keep="last")
-    for left, right, verdict in zip(latest["left_ref"], latest["right_ref"], latest["verdict"],
-                                    strict=True):
-        account, org = left.removeprefix("account:"), right.removeprefix("org:")
+    for account, org, verdict in account_org_judgements(judgements):
         match = (links[subject] == account) & (links["org_id"] == org)
         links = links[~match]
-        if verdict == "same":
+        if verdict is Verdict.SAME:
             links = pd.concat([links, pd.DataFrame(
                 [{subject: account, "org_id": org, "score": 100.0, "method": "analyst"}])])
     return links.reset_index(drop=True)

@@ -1,4 +1,10 @@
-"""The resolution step as one plain function over normalised tables (no Dagster, no Neo4j)."""
+"""The resolution step as one plain function over normalised tables (no Dagster, no Neo4j).
+
+    identifiers + activity signatures ─► shared-value groups (size, coherence)
+      ─► cluster level: candidate pairs, evidence, noisy-OR, stars of large coherent groups
+         (+ fuzzy billing identities, + accounts synchronised with a cluster) ─► clusters
+      ─► campaign level: the same with operator-level evidence ─► campaigns
+"""
 
 from __future__ import annotations
 
@@ -8,14 +14,20 @@ import pandas as pd
 
 from pipelines.normalise.network import PrefixIndex
 from pipelines.resolve import attach as attach_mod
-from pipelines.resolve import links as link_mod
-from pipelines.resolve.cluster import account_judgements, form_clusters
-from pipelines.resolve.identifiers import account_identifiers, group_sizes
+from pipelines.resolve import coactivity
+from pipelines.resolve.blocking import group_stars, pairs_within
+from pipelines.resolve.cluster import form_groups, giant_limit
+from pipelines.resolve.coherence import group_coherence
+from pipelines.resolve.evidence import shared_evidence, weak_groups
+from pipelines.resolve.fuzzy import billing_matches, fuzzy_billing_evidence
+from pipelines.resolve.groups import value_groups, weigh
+from pipelines.resolve.identifiers import account_identifiers
 from pipelines.resolve.identity import assign_ids
+from pipelines.resolve.judgements import AccountJudgements, account_judgements
 from pipelines.resolve.orgs import apply_org_judgements, match_names
+from pipelines.resolve.profiles import account_profiles
+from pipelines.resolve.scoring import score_links
 from pipelines.resolve.weights import DEFAULT_WEIGHTS, LinkWeights
-
-WEAK_FUNDING = ("prepaid", "virtual")
 
 
 @dataclass
@@ -27,16 +39,20 @@ class ResolutionInputs:
     organisation_names: pd.DataFrame
     judgements: pd.DataFrame
     usage_buckets: pd.DataFrame
+    usage_accounts: pd.DataFrame
 
 
 @dataclass
 class Resolution:
     identifiers: pd.DataFrame
-    links: pd.DataFrame  # every scored candidate pair
+    links: pd.DataFrame  # every scored candidate pair at cluster level
     clusters: pd.DataFrame  # account_id, anchor, size, cluster_id
     history: pd.DataFrame
     ip_networks: pd.DataFrame  # ip, cidr, is_hub
     org_matches: pd.DataFrame  # subject kind, subject key, org_id, score, method
+    groups: pd.DataFrame  # kind, value, accounts, coherence: every shared value
+    campaign_links: pd.DataFrame  # links at campaign level (score ≥ the campaign threshold)
+    campaigns: pd.DataFrame  # account_id, anchor, size, campaign_id
 
 
 def ip_networks(ips: pd.Series, ip_intel: pd.DataFrame, weights: LinkWeights) -> pd.DataFrame:
@@ -45,41 +61,106 @@ def ip_networks(ips: pd.Series, ip_intel: pd.DataFrame, weights: LinkWeights) ->
     distinct = sorted(set(ips.dropna()))
     index = PrefixIndex(ip_intel["cidr"].dropna())
     frame = pd.DataFrame({"ip": distinct, "cidr": index.lookup_many(distinct)}, dtype=object)
-    intel = ip_intel.astype({"cidr": object}).set_index("cidr")
+    intel = ip_intel.astype({"cidr": object}).drop_duplicates("cidr").set_index("cidr")
     frame = frame.join(intel[["usage_type", "is_hosting", "is_proxy", "is_vpn"]], on="cidr")
-    frame["is_hub"] = (frame["usage_type"].isin(weights.hub_usage_types)
-                       | frame[["is_hosting", "is_proxy", "is_vpn"]].fillna(False).any(axis=1))
+    flags = frame[["is_hosting", "is_proxy", "is_vpn"]].astype(object).fillna(False).astype(bool)
+    frame["is_hub"] = frame["usage_type"].isin(weights.hub_usage_types) | flags.any(axis=1)
     return frame
 
 
-def _weak_attributes(inputs: ResolutionInputs) -> tuple[pd.DataFrame, pd.DataFrame]:
-    agents = inputs.accounts[["account_id", "user_agent_key"]].dropna()
-    agents = agents.rename(columns={"user_agent_key": "value"})
-    cards = inputs.payments[inputs.payments["funding_type"].isin(WEAK_FUNDING)]
-    bins = cards[["account_id", "bin"]].dropna().rename(columns={"bin": "value"})
-    return agents, bins.drop_duplicates()
+@dataclass
+class Shared:
+    """Everything the accounts share, computed once for both levels."""
+
+    identifiers: pd.DataFrame  # account_id, kind, value (co-activity bands included)
+    groups: pd.DataFrame  # kind, value, accounts, coherence
+    signature: pd.DataFrame  # MinHash signature per active account
+    profiles: pd.DataFrame
 
 
-def score_all_links(
-    inputs: ResolutionInputs, identifiers: pd.DataFrame, weak: tuple[pd.DataFrame, pd.DataFrame],
-    weights: LinkWeights,
-) -> pd.DataFrame:
-    """Candidate pairs from identity groups and synchronised activity, every piece of evidence
-    on them, and their noisy-OR scores."""
-    sizes = group_sizes(identifiers)  # accounts sharing each value: pairs and weights use it
-    pairs = link_mod.identity_pairs(identifiers, sizes, weights)
-    co_pairs, co_evidence = link_mod.coactivity_evidence(inputs.usage_buckets, weights)
-    pairs = pd.concat([pairs, co_pairs]).drop_duplicates().reset_index(drop=True)
-    agents, bins = weak
+def shared_values(inputs: ResolutionInputs, networks: pd.DataFrame,
+                  weights: LinkWeights) -> Shared:
+    identifiers = account_identifiers(inputs.accounts, inputs.payments, inputs.domains,
+                                      networks[["ip", "is_hub"]])
+    profiles = account_profiles(inputs.accounts, inputs.payments, inputs.usage_accounts,
+                                inputs.usage_buckets)
+    signature = coactivity.signatures(inputs.usage_buckets, weights.coactivity["min_buckets"])
+    bands = coactivity.band_memberships(signature)
+    groups = value_groups(identifiers, profiles, weights)
+    band_groups = value_groups(bands, profiles.drop(columns=["schedule"]), weights)
+    return Shared(pd.concat([identifiers, bands], ignore_index=True),
+                  pd.concat([groups, band_groups], ignore_index=True), signature, profiles)
+
+
+def _crowd_test(profiles: pd.DataFrame, weights: LinkWeights):
+    """Is a set of accounts a crowd (coherence below the gate) rather than one operation?"""
+    def is_crowd(members: set[str]) -> bool:
+        frame = pd.DataFrame({"group": "g", "account_id": sorted(members)})
+        score = group_coherence(frame, profiles, weights.coherence)
+        return float(score.get("g", 0.0)) < weights.coherence.gate_low
+    return is_crowd
+
+
+def _candidate_pairs(shared: Shared, weighted: pd.DataFrame, limit: int) -> pd.DataFrame:
+    bands = shared.groups[(shared.groups["kind"] == "coactivity")
+                          & (shared.groups["accounts"] <= limit)]
+    return pd.concat([pairs_within(shared.identifiers, weighted, limit),
+                      pairs_within(shared.identifiers, bands, limit)]).drop_duplicates()
+
+
+def cluster_links(inputs: ResolutionInputs, shared: Shared, weights: LinkWeights
+                  ) -> pd.DataFrame:
+    """Scored account pairs at cluster level, and links to the members of large coherent
+    identity groups."""
+    weighted = weigh(shared.groups, weights.identity, weights)
+    matches = billing_matches(inputs.payments, weights.billing_fuzzy)
+    fuzzy_pairs, fuzzy_evidence = fuzzy_billing_evidence(matches, inputs.payments,
+                                                         weights.billing_fuzzy)
+    pairs = pd.concat([_candidate_pairs(shared, weighted, weights.pair_limit),
+                       fuzzy_pairs]).drop_duplicates().reset_index(drop=True)
     evidence = pd.concat([
-        link_mod.identity_evidence(pairs, identifiers, sizes, weights),
-        link_mod.attribute_evidence(pairs, agents, "user_agent", weights.same_user_agent,
-                                    weights.common_user_agent_accounts),
-        link_mod.attribute_evidence(pairs, bins, "prepaid_bin", weights.shared_bin_prepaid,
-                                    10_000_000),
-        co_evidence,
+        shared_evidence(pairs, shared.identifiers, weighted),
+        shared_evidence(pairs, shared.identifiers, weak_groups(shared.groups, weights.weak)),
+        coactivity.jaccard_evidence(shared.signature, _both_active(pairs, shared.signature),
+                                    weights.coactivity),
+        fuzzy_evidence,
     ], ignore_index=True)
-    return link_mod.score_links(evidence)
+    stars = group_stars(shared.identifiers, weighted, weights.pair_limit,
+                        weights.link_threshold)
+    return pd.concat([score_links(evidence), stars], ignore_index=True)
+
+
+def _both_active(pairs: pd.DataFrame, signature: pd.DataFrame) -> pd.DataFrame:
+    active = set(signature.index)
+    return pairs[pairs["a"].isin(active) & pairs["b"].isin(active)]
+
+
+def campaign_links(shared: Shared, cluster_level: pd.DataFrame, weights: LinkWeights
+                   ) -> pd.DataFrame:
+    """Links at campaign level: operator-level evidence (and what the cluster level found) on
+    pairs of small groups, and links to the members of large coherent groups."""
+    operator = weigh(shared.groups, weights.campaign_kinds, weights)
+    identity = weigh(shared.groups, weights.identity, weights)
+    pairs = pairs_within(shared.identifiers, operator, weights.campaign_pair_limit)
+    evidence = pd.concat([
+        shared_evidence(pairs, shared.identifiers, operator),
+        shared_evidence(pairs, shared.identifiers, identity),
+        coactivity.jaccard_evidence(shared.signature, _both_active(pairs, shared.signature),
+                                    weights.coactivity),
+    ], ignore_index=True)
+    scored = pd.concat([score_links(evidence),
+                        group_stars(shared.identifiers, operator, weights.campaign_pair_limit,
+                                    weights.campaign_threshold),
+                        cluster_level], ignore_index=True)
+    scored = scored[scored["score"].astype("float64") >= weights.campaign_threshold]
+    return scored.sort_values("score", ascending=False).drop_duplicates(["a", "b"])
+
+
+def form_clusters(links: pd.DataFrame, judgements: AccountJudgements, shared: Shared,
+                  weights: LinkWeights, total: int) -> pd.DataFrame:
+    limit = giant_limit(total, weights.giant_share, weights.giant_min_accounts)
+    return form_groups(links, judgements, weights.link_threshold, limit,
+                       _crowd_test(shared.profiles, weights))
 
 
 def resolve_organisations(inputs: ResolutionInputs) -> pd.DataFrame:
@@ -107,22 +188,46 @@ def resolve_organisations(inputs: ResolutionInputs) -> pd.DataFrame:
 
 def resolve(
     inputs: ResolutionInputs, previous: pd.DataFrame, run_id: str,
-    weights: LinkWeights = DEFAULT_WEIGHTS,
+    weights: LinkWeights = DEFAULT_WEIGHTS, previous_campaigns: pd.DataFrame | None = None,
 ) -> Resolution:
     networks = ip_networks(inputs.accounts["signup_ip"], inputs.ip_intel, weights)
-    identifiers = account_identifiers(inputs.accounts, inputs.payments, inputs.domains,
-                                      networks[["ip", "is_hub"]])
-    agents, bins = _weak_attributes(inputs)
-    links = score_all_links(inputs, identifiers, (agents, bins), weights)
+    shared = shared_values(inputs, networks, weights)
     judgements = account_judgements(inputs.judgements)
-    first_pass = form_clusters(links, judgements, weights, len(inputs.accounts))
+    total = len(inputs.accounts)
+    links = cluster_links(inputs, shared, weights)
+    first_pass = form_clusters(links, judgements, shared, weights, total)
     first_pass = first_pass.assign(cluster_id=first_pass["anchor"])
-    attached = attach_mod.attachment_links(first_pass, inputs.usage_buckets, {
-        "user_agent": (agents, weights.same_user_agent),
-        "prepaid_bin": (bins, weights.shared_bin_prepaid),
-    }, weights)
+    weak = {kind: (shared.identifiers[shared.identifiers["kind"] == kind][
+        ["account_id", "value"]], float(rule["weight"])) for kind, rule in weights.weak.items()}
+    attached = attach_mod.attachment_links(first_pass, inputs.usage_buckets, weak, weights)
     links = pd.concat([links, attached], ignore_index=True)
-    clusters = form_clusters(links, judgements, weights, len(inputs.accounts))
+    clusters = form_clusters(links, judgements, shared, weights, total)
     assigned, history = assign_ids(clusters, previous, run_id)
-    return Resolution(identifiers, links, assigned, history, networks,
-                      resolve_organisations(inputs))
+    strong = links[links["score"].astype("float64") >= weights.link_threshold]
+    operator_links = campaign_links(shared, strong, weights)
+    limit = giant_limit(total, weights.campaign_giant_share, weights.giant_min_accounts)
+    campaigns = form_groups(operator_links, judgements, weights.campaign_threshold, limit,
+                            _crowd_test(shared.profiles, weights))
+    previous_campaigns = (previous_campaigns if previous_campaigns is not None
+                          else pd.DataFrame(columns=["account_id", "cluster_id"]))
+    campaigns, _ = assign_ids(campaigns, previous_campaigns.rename(
+        columns={"campaign_id": "cluster_id"}), run_id, prefix="CP")
+    campaigns = campaigns.rename(columns={"cluster_id": "campaign_id"})
+    return Resolution(shared.identifiers, links, assigned, history, networks,
+                      resolve_organisations(inputs), shared.groups, operator_links, campaigns)
+
+
+def oversized_crowds(groups: pd.DataFrame, id_column: str, inputs: ResolutionInputs,
+                     limit: int, weights: LinkWeights = DEFAULT_WEIGHTS) -> list[dict]:
+    """Groups larger than ``limit`` whose accounts look like a crowd, not one operation: what
+    hubs merging the world would produce (a large coherent campaign is not one of them)."""
+    sizes = groups.groupby(id_column).size()
+    big = sizes[sizes > limit]
+    if big.empty:
+        return []
+    profiles = account_profiles(inputs.accounts, inputs.payments, inputs.usage_accounts,
+                                inputs.usage_buckets)
+    members = groups[groups[id_column].isin(big.index)].rename(columns={id_column: "group"})
+    scores = group_coherence(members[["group", "account_id"]], profiles, weights.coherence)
+    return [{id_column: g, "accounts": int(n), "coherence": float(scores.get(g, 0.0))}
+            for g, n in big.items() if scores.get(g, 0.0) < weights.coherence.gate_low]

@@ -1,64 +1,102 @@
-"""How much each kind of shared identifier says about two accounts being one operator.
+"""How much each kind of shared evidence says about two accounts being one operator, read from
+``schemas/reference/resolution.yaml`` (one file, hashed into the run's snapshot).
 
-Weights are probabilities combined by noisy-OR; a link is *strong* when the combined score
-reaches ``link_threshold``. ``max_group`` caps how many accounts may share one identifier before
-it is a hub (a public mail domain, a NAT, a coworking address) that links nobody.
+Weights are probabilities combined by noisy-OR. A shared value counts in full while few accounts
+share it; beyond ``small`` accounts it counts only as far as those accounts look like one operator
+(their coherence, see coherence.py) or, failing that, in inverse proportion to the group's size:
+a campus NAT and a campaign's registrant email can both cover thousands of accounts, and only the
+first is a crowd.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import hashlib
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import yaml
+
+from pipelines.settings import PROJECT_ROOT
+
+CONFIG_FILE = PROJECT_ROOT / "schemas" / "reference" / "resolution.yaml"
 
 
 @dataclass(frozen=True)
 class KindRule:
     weight: float
-    max_group: int  # more accounts than this share the value: a hub, no pairs
-    decay_from: int  # above this group size the weight falls linearly to 0 at max_group
+    small: int  # up to this many accounts the value counts in full
 
-    def weight_for(self, group_size: int) -> float:
-        if group_size < 2 or group_size > self.max_group:
+    def weight_for(self, group_size: int, gate: float = 0.0) -> float:
+        """The value's weight for a group of ``group_size`` accounts whose coherence gate
+        (0 for a crowd, 1 for one operator) is ``gate``."""
+        if group_size < 2:
             return 0.0
-        if group_size <= self.decay_from:
-            return self.weight
-        span = max(self.max_group - self.decay_from, 1)
-        return round(self.weight * (self.max_group - group_size) / span, 4)
+        by_size = 1.0 if group_size <= self.small else self.small / group_size
+        return round(self.weight * max(by_size, gate), 4)
+
+
+@dataclass(frozen=True)
+class CoherenceRules:
+    gate_low: float
+    gate_high: float
+    min_group: int
+    traits: dict[str, float]
+
+    def gate(self, coherence: float) -> float:
+        """0 below ``gate_low``, 1 above ``gate_high``, linear between."""
+        span = max(self.gate_high - self.gate_low, 1e-9)
+        return min(1.0, max(0.0, (coherence - self.gate_low) / span))
 
 
 @dataclass(frozen=True)
 class LinkWeights:
-    # Identity evidence, shared values generate candidate pairs.
-    identity: dict[str, KindRule] = field(default_factory=lambda: {
-        "email": KindRule(0.95, 20, 5),
-        "payment": KindRule(0.9, 40, 25),
-        "phone": KindRule(0.9, 25, 10),
-        "billing": KindRule(0.8, 40, 25),
-        "email_domain": KindRule(0.5, 150, 60),
-        "registrant": KindRule(0.45, 400, 200),
-        "declared_org": KindRule(0.35, 150, 60),
-        "signup_ip": KindRule(0.3, 30, 10),
-    })
-    # Weak evidence, scored only on candidate pairs found by something else.
-    same_user_agent: float = 0.2
-    common_user_agent_accounts: int = 2000  # a user agent this widespread says nothing
-    shared_bin_prepaid: float = 0.2
-    shared_usage_ip: float = 0.2
-    shared_usage_ip_anonymised: float = 0.1  # through hosting, proxy or VPN exits
-    usage_ip_max_accounts: int = 400
-    coactivity_max: float = 0.7  # alone never enough; needs one more piece of evidence
-    coactivity_min_jaccard: float = 0.3
-    coactivity_min_buckets: int = 20
-    link_threshold: float = 0.75
-    # Second pass (attach.py): loose accounts active almost only in a cluster's hot buckets.
-    attach_min_cluster: int = 10
-    attach_min_share: float = 0.8
-    attach_min_lift: float = 2.0
-    shared_proxy_exit: float = 0.1
-    # Giant-component guard: a component holding more than this share of all accounts (and at
-    # least giant_min_accounts) is split by Louvain; the blocking check fails above it.
-    giant_share: float = 0.10
-    giant_min_accounts: int = 500
-    hub_usage_types: tuple[str, ...] = ("mobile_carrier", "education", "hosting", "proxy")
+    """Every rule of resolution (the YAML file's content, typed)."""
+
+    identity: dict[str, KindRule]
+    link_threshold: float
+    pair_limit: int
+    weak: dict[str, dict]
+    billing_fuzzy: dict
+    coactivity: dict
+    attach: dict
+    giant_share: float
+    giant_min_accounts: int
+    campaign_kinds: dict[str, KindRule]
+    campaign_threshold: float
+    campaign_identity_groups: tuple[str, ...]
+    campaign_pair_limit: int
+    campaign_giant_share: float
+    coherence: CoherenceRules
+    hub_usage_types: tuple[str, ...]
+    digest: str
+
+    @classmethod
+    def from_file(cls, path: Path = CONFIG_FILE) -> LinkWeights:
+        text = path.read_text(encoding="utf-8")
+        data = yaml.safe_load(text)
+        cluster, campaign, coherence = data["cluster"], data["campaign"], data["coherence"]
+        return cls(
+            identity={k: KindRule(**v) for k, v in cluster["kinds"].items()},
+            link_threshold=float(cluster["threshold"]), pair_limit=int(cluster["pair_limit"]),
+            weak=cluster["weak"], billing_fuzzy=cluster["billing_fuzzy"],
+            coactivity=cluster["coactivity"], attach=cluster["attach"],
+            giant_share=float(cluster["giant_share"]),
+            giant_min_accounts=int(cluster["giant_min_accounts"]),
+            campaign_kinds={k: KindRule(**v) for k, v in campaign["kinds"].items()},
+            campaign_threshold=float(campaign["threshold"]),
+            campaign_identity_groups=tuple(campaign["identity_groups"]),
+            campaign_pair_limit=int(campaign["pair_limit"]),
+            campaign_giant_share=float(campaign["giant_share"]),
+            coherence=CoherenceRules(**coherence),
+            hub_usage_types=tuple(data["hub_usage_types"]),
+            digest=hashlib.sha256(text.encode()).hexdigest()[:16],
+        )
 
 
-DEFAULT_WEIGHTS = LinkWeights()
+@cache
+def default_weights() -> LinkWeights:
+    return LinkWeights.from_file()
+
+
+DEFAULT_WEIGHTS = default_weights()

@@ -1,0 +1,82 @@
+"""Billing names and addresses prepared for fuzzy comparison: accents folded and other scripts
+transliterated (``Nádražní`` = ``Nadrazni``), street and unit words in several languages
+abbreviated one way (``ul.`` = ``ulica`` = ``street``), postcodes with or without their inner
+space (``702 00`` = ``70200``), and words sorted so that a swapped field still compares."""
+
+from __future__ import annotations
+
+import re
+
+from pipelines.normalise.text import NON_WORD, fold_ascii
+
+# Street, unit and place words: every spelling on the left means the word on the right.
+STREET_WORDS = {
+    "street": ["st", "str", "strasse", "strase", "straat", "stra", "ul", "ulica", "ulitsa",
+               "ulice", "utca", "calle", "c", "rue", "via", "vej", "gatan", "gata", "katu",
+               "jie", "lu"],
+    "road": ["rd", "route", "weg", "tie", "cesta", "dao"],
+    "avenue": ["ave", "av", "avda", "avenida", "prospekt", "prosp", "pr", "aleja", "al"],
+    "boulevard": ["blvd", "bd", "bvd", "bulvar"],
+    "lane": ["ln", "ct", "court"],
+    "square": ["sq", "pl", "plac", "platz", "plaza", "ploshchad", "namesti", "nam"],
+    "highway": ["hwy", "hway"],
+    "drive": ["dr", "drv"],
+    "place": ["pl", "plc"],
+    "circuit": ["cct", "cir", "circ"],
+    "crescent": ["cres", "cr", "crs"],
+    "terrace": ["tce", "terr"],
+    "room": ["rm", "pokoj", "komnata", "kom", "zimmer", "shi"],
+    "tower": ["twr", "tw", "torre", "turm"],
+    "building": ["bldg", "bld", "bldng", "budynek", "gebaude", "edificio", "dasha", "lou"],
+    "floor": ["fl", "flr", "f", "etazh", "stock", "og", "piso", "pietro", "ceng"],
+    "block": ["blk", "bl"],
+    "suite": ["ste", "ofis", "office", "biuro", "buro"],
+    "apartment": ["apt", "apartament", "kv", "kvartira", "wohnung", "mieszkanie", "flat"],
+    "district": ["dist", "distr", "rayon", "bezirk", "qu"],
+    "centre": ["ctr", "center", "centrum", "zentrum", "tsentr"],
+    "park": ["pk", "prk"],
+    "industrial": ["ind", "indust"],
+}
+# Words that say nothing about where: "number", "the", "of", house-number markers.
+FILLER = frozenset({"the", "of", "unit", "number", "no", "nr", "num", "nomer", "dom", "d",
+                    "hao", "haus"})
+ABBREVIATION = {alias: word for word, aliases in STREET_WORDS.items() for alias in aliases}
+ORDINAL = re.compile(r"^(\d+)(st|nd|rd|th|f|e|er|eme|ter|bis)$")
+DIGITS = re.compile(r"^\d+$")
+
+
+def name_tokens(raw: object) -> list[str]:
+    """Folded words of a person's or company's name, sorted (swapped fields still agree)."""
+    return sorted(t for t in NON_WORD.split(fold_ascii(raw)) if t)
+
+
+def _address_tokens(raw: object) -> list[str]:
+    tokens = []
+    for word in NON_WORD.split(fold_ascii(raw)):
+        if not word:
+            continue
+        ordinal = ORDINAL.match(word)
+        if ordinal:
+            tokens.append(ordinal.group(1))
+            continue
+        tokens.append(ABBREVIATION.get(word, word))
+    return tokens
+
+
+def address_parts(raw: object) -> tuple[list[str], list[str]]:
+    """(sorted distinct words, sorted distinct numbers) of an address. Two digit groups written
+    next to each other also count joined, so a postcode with or without its inner space agrees
+    (``702 00`` gives 702, 0 and 70200)."""
+    words, numbers, previous = set(), set(), None
+    for token in _address_tokens(raw):
+        if DIGITS.match(token):
+            number = token.lstrip("0") or "0"
+            numbers.add(number)
+            if previous is not None:
+                numbers.add((previous + token).lstrip("0") or "0")
+            previous = token
+            continue
+        previous = None
+        if token not in FILLER and len(token) > 1:
+            words.add(token)
+    return sorted(words), sorted(numbers)
