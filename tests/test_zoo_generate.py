@@ -16,7 +16,11 @@ import pytest
 
 from pipelines.generate.network import in_reserved
 from pipelines.generate.writer import contract_fields
+from pipelines.generate.zoo import locales as L
+from pipelines.generate.zoo import people as Z
+from pipelines.generate.zoo import phones as F
 from pipelines.generate.zoo import variants as V
+from pipelines.generate.zoo.orgs import ZooBuilder, ZooOrgs
 from pipelines.generate.zoo.tactics import ROUTES, TACTICS, draw_difficulties, draw_plan
 from pipelines.generate.zoo.world import ROLES, generate_zoo_world
 
@@ -160,3 +164,26 @@ def test_noise_keeps_what_it_should() -> None:
     mixed = V.confusable(rng, "operator.example", letters=3)
     assert mixed != "operator.example" and len(mixed) == len("operator.example")
     assert sum(a != b for a, b in zip(mixed, "operator.example", strict=True)) == 3
+
+
+@pytest.mark.parametrize("country", sorted(L.LOCALES))
+def test_every_locale_writes_names_addresses_and_people(country: str) -> None:
+    rng = np.random.default_rng(len(country) * 7919)
+    builder = ZooBuilder(rng, ZooOrgs())
+    for campaign in (-1, 0):
+        org = builder.company(country, "front", campaign)
+        forms = L.LOCALES[country].legal_forms
+        for fuzzy in (False, True):
+            for _ in range(30):
+                assert V.org_name_variant(rng, org.names, forms, fuzzy=fuzzy).strip()
+                office = builder.zoo.address[org.org_id]
+                assert L.render_address(rng, office, fuzzy=fuzzy, fullwidth=True).strip()
+    first, last, native = Z.person(rng, country)
+    assert first and last and native
+    if country in F.VOIP_FOR_HOME:
+        for voip in (False, True):
+            region, code, national = F.number(rng, country, voip)
+            for declared in ("CN", "RU", "GB", "SG", "US", region):
+                text = F.written(rng, region, code, national, declared, noisy=True,
+                                 fullwidth=True)
+                assert phonenumbers.is_valid_number(phonenumbers.parse(text, declared)), text

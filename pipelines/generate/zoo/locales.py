@@ -32,7 +32,7 @@ LOCALES: dict[str, Locale] = {loc.country: loc for loc in (
            ("86", "170")),
     Locale("RU", ("Moscow", "Kazan", "Novosibirsk"),
            ("Severnaya", "Sadovaya", "Lesnaya", "Tsentralnaya"), "999999",
-           {"": []}, ("7", "958")),
+           {}, ("7", "958")),  # the legal form leads: 'LLC "Name"' (see orgs.RU_FORM)
     Locale("CZ", ("Ostrava", "Brno", "Plzeň", "Olomouc"),
            ("Nádražní", "Hlavní", "Školní", "Lipová", "Zahradní", "Polní"), "999 99",
            {" s.r.o.": [" spol. s r.o.", " s. r. o.", " sro"]}, ("420", "910")),

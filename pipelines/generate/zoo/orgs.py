@@ -50,7 +50,7 @@ class ZooBuilder(_Builder):
         r = self.rng
         brand, native = self.brand() if campaign >= 0 else (self.western(), "")
         loc = L.LOCALES[country]
-        form = next(iter(loc.legal_forms))
+        form = next(iter(loc.legal_forms), "")
         word = word or pick(r, N.WEST_KIND)
         office = L.new_address(r, country)
         if country == "CN":
@@ -119,8 +119,8 @@ def build_zoo_orgs(rng: np.random.Generator, plans: list[CampaignPlan], n_univer
         b.own(pick(rng, fronts), holder, float(rng.choice([10.0, 20.0, 35.0, 45.0])),
               "shareholder")
         # A look-alike of the parent that the parent holds a minority stake in.
-        look = b.add(f"{parent.brand} Foods {next(iter(L.LOCALES[parent.country].legal_forms))}"
-                     .replace("  ", " ").strip(), [f"{parent.brand} Foods"], parent.country,
+        form = next(iter(L.LOCALES[parent.country].legal_forms), "")
+        look = b.add(f"{parent.brand} Foods{form}", [f"{parent.brand} Foods"], parent.country,
                      "lookalike", stem=f"{parent.brand}-foods", brand=parent.brand)
         zoo.decoys.append(look)
         b.own(look, parent, float(rng.choice([12.5, 20.0, 35.0])), "shareholder")

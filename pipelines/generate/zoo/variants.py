@@ -121,7 +121,7 @@ def org_name_variant(rng: np.random.Generator, names: list[str], forms: dict[str
     punctuation, accents, a missing word or a legal form left out."""
     name = pick(rng, names)
     for form, alternatives in forms.items():
-        if name.endswith(form) and rng.random() < 0.5:
+        if form and alternatives and name.endswith(form) and rng.random() < 0.5:
             name = name[: -len(form)] + pick(rng, alternatives)
             break
     if not fuzzy:
@@ -135,7 +135,7 @@ def org_name_variant(rng: np.random.Generator, names: list[str], forms: dict[str
         name = strip_accents(name)
     elif u < 0.6:
         for form in forms:
-            if name.endswith(form):
+            if form and name.endswith(form):
                 name = name[: -len(form)].rstrip(" ,")
                 break
     elif u < 0.7:
