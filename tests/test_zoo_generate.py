@@ -47,7 +47,7 @@ def _read(path: Path) -> list[dict]:
 
 def _files(root: Path) -> dict[str, bytes]:
     return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*"))
-            if p.is_file() and p.name != "manifest.json"}  # the manifest holds the seconds
+            if p.is_file()}
 
 
 def _truth(world: Path) -> tuple[dict[str, str | None], dict[str, str], list[dict]]:

@@ -249,8 +249,10 @@ class CampaignBuilder:
         return ctx
 
     def _pool(self, egress: str) -> str:
-        return {"reseller_egress": pick(self.rng, ("proxy:kestrelink", "proxy:umbra")),
+        pool = {"reseller_egress": pick(self.rng, ("proxy:kestrelink", "proxy:umbra")),
                 "cloud_egress": "cloud", "own_hosting": f"chost:{self.plan.index}"}[egress]
+        self.plan.extra["pool"] = pool
+        return pool
 
     def _piece_pools(self, ctx: dict, pool: str) -> dict[int, str]:
         """Each piece of 2-3 accounts keeps to 1-3 exits of its own."""

@@ -31,7 +31,7 @@ from pipelines.generate.writer import contract_fields, rows_to_columns, write_cs
 from pipelines.generate.zoo import people as Z
 from pipelines.generate.zoo.campaign import CampaignBuilder
 from pipelines.generate.zoo.decoys import build_decoys, real_providers
-from pipelines.generate.zoo.network import build_zoo_network
+from pipelines.generate.zoo.network import RESELLERS, build_zoo_network
 from pipelines.generate.zoo.orgs import ZooOrgs, build_zoo_orgs, decoy_org_ids, legit_org_ids
 from pipelines.generate.zoo.sizes import SIZES, ZooSize
 from pipelines.generate.zoo.tactics import (
@@ -50,6 +50,7 @@ from pipelines.generate.zoo.usage import (
 )
 
 DAY = 86_400
+PROXY_SERVICE = {pool: service for pool, (service, _, _) in RESELLERS.items()}
 ROLES = ("campaign", "university_nat", "cgnat_mobile", "startup_one_card", "legit_heavy_user",
          "reseller_customer", "coworking_tenant", "minority_holding_staff", "cloud_egress_dev",
          "public_mail", "legit")
@@ -191,6 +192,7 @@ def _write_truth(truth: Path, ids: list[str], campaign: np.ndarray, role: list[s
     write_json(truth / "campaigns.json", [
         {"campaign_id": cids[p.index], "parent_org_id": zoo.world.parents[p.index].org_id,
          "operating_org_ids": [f.org_id for f in zoo.world.fronts[p.index]],
+         "proxy_service": PROXY_SERVICE.get(p.extra.get("pool", "")),
          "holding_org_ids": [h.org_id for h in zoo.chain[p.index][1:]],
          "n_accounts": int((campaign == p.index).sum()),
          "n_exchanges": int(per_campaign.get(p.index, 0)), "difficulty": p.difficulty,
