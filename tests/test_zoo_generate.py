@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import ipaddress
 import json
+import unicodedata
 from collections import defaultdict
 from pathlib import Path
 
@@ -187,3 +188,52 @@ def test_every_locale_writes_names_addresses_and_people(country: str) -> None:
                 text = F.written(rng, region, code, national, declared, noisy=True,
                                  fullwidth=True)
                 assert phonenumbers.is_valid_number(phonenumbers.parse(text, declared)), text
+
+
+UNCONFUSE = {v: k for k, v in V.CONFUSABLES.items()}
+DOT_BLIND = {d for d, dots, _ in Z.PUBLIC_PROVIDERS if dots}
+PUBLIC = {d for d, _, _ in Z.PUBLIC_PROVIDERS} | set(Z.fictional_providers())
+
+
+def _mailbox(email: str) -> tuple[str, str]:
+    """A mailbox as its provider delivers it: look-alikes and fullwidth digits undone, +tag
+    dropped, dots dropped where the provider ignores them, case folded."""
+    local, domain = email.rsplit("@", 1)
+    local = unicodedata.normalize("NFKC", "".join(UNCONFUSE.get(c, c) for c in local))
+    local = local.split("+", 1)[0].lower()
+    domain = domain.lower()
+    return (local.replace(".", "") if domain in DOT_BLIND else local), domain
+
+
+def _unlinked_campaign_accounts(world: Path) -> list[str]:
+    """Campaign accounts that share no card, phone or mailbox with their campaign and carry no
+    operator-level tie (custom or front domain, declared organisation, billing tie)."""
+    campaign_of, _, campaigns = _truth(world)
+    billing_tie = {c["campaign_id"] for c in campaigns
+                   if {"billing_org", "billing_persons"} & set(c["tactics"])}
+    accounts = [r for r in _read(world / "landing" / "accounts.csv")
+                if campaign_of[r["account_id"]]]
+    keys: dict[str, set] = defaultdict(set)
+    users: dict[tuple, set] = defaultdict(set)
+    for r in accounts:
+        keys[r["account_id"]].add(("mailbox", _mailbox(r["email"])))
+        if r["phone"]:
+            number = phonenumbers.parse(r["phone"], r["declared_country"] or None)
+            keys[r["account_id"]].add(("phone", phonenumbers.format_number(number, 0)))
+    for r in _read(world / "landing" / "payment_instruments.csv"):
+        keys[r["account_id"]].add(("card", r["processor_fingerprint"]))
+    for account, values in keys.items():
+        for value in values:
+            users[value].add(account)
+    return [r["account_id"] for r in accounts
+            if campaign_of[r["account_id"]] not in billing_tie and not r["declared_org"]
+            and _mailbox(r["email"])[1] in PUBLIC
+            and all(len(users[v]) < 2 for v in keys[r["account_id"]])]
+
+
+@pytest.mark.parametrize("seed", [SEED, 12, 13, 14])
+def test_every_campaign_account_can_be_linked(seed: int, world: Path, tmp_path: Path) -> None:
+    if seed != SEED:
+        world = tmp_path / f"zoo{seed}"
+        generate_zoo_world(seed, world, "tiny", progress=_quiet)
+    assert _unlinked_campaign_accounts(world) == []

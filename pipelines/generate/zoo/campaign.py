@@ -208,30 +208,34 @@ class CampaignBuilder:
         bin_ = "4" + f"{int(rng.integers(0, 10**7)):07d}"
         return self.ctx.fingerprint(), bin_, self.ctx.last4(), pick(rng, ("credit", "debit"))
 
-    def _pieces(self, n: int, egress: str) -> dict:
-        """Group assignments per kind of identifier (-1: the account has none of it)."""
+    def _mail_pieces(self, n: int, ctx: dict) -> None:
+        """Custom domains of the registrant, front mailboxes, shared public mailboxes; and
+        which accounts declare their front."""
         rng, plan = self.rng, self.plan
         small = plan.has("small_pieces")
-        none = np.full(n, -1)
-        ctx: dict = {"front_of": rng.integers(0, len(self.fronts), n)}
+        ctx["domain_of"], ctx["domains"] = np.full(n, -1), []
         if plan.has("shared_registrant"):
-            share = rng.uniform(0.5, 0.95)
-            custom = rng.random(n) < share
+            custom = rng.random(n) < rng.uniform(0.5, 0.95)
             gid, k = groups(rng, int(custom.sum()), 2, 3 if small else 20)
-            ctx["domain_of"] = none.copy()
             ctx["domain_of"][custom] = gid
             ctx["domains"] = self._domains(k)
-        else:
-            ctx["domain_of"], ctx["domains"] = none.copy(), []
         ctx["front_mail"] = (rng.random(n) < rng.uniform(0.2, 0.6)) & (ctx["domain_of"] < 0) \
             if plan.has("front_domain_email") else np.zeros(n, bool)
-        box, k = groups(rng, n, 2, 3 if small else 4)
-        ctx["mailbox_of"] = box
-        ctx["mailboxes"] = []
+        ctx["declares"] = (rng.random(n) < 0.6) if plan.has("declared_org") else np.zeros(n, bool)
+        ctx["mailbox_of"], ctx["mailboxes"] = np.full(n, -1), []
+        public = np.flatnonzero((ctx["domain_of"] < 0) & ~ctx["front_mail"])
+        gid, k = groups(rng, len(public), 2, 3 if small else 4)
+        ctx["mailbox_of"][public] = gid
         for _ in range(k):
             first, last, _ = Z.person(rng, plan.home)
             domain, dots = Z.provider(rng, plan.home)
             ctx["mailboxes"].append((Z.mailbox_base(rng, first, last), domain, dots))
+
+    def _instrument_pieces(self, n: int, egress: str, ctx: dict) -> None:
+        """Shared phones, cards and proxy exits (-1: the account shares none)."""
+        rng, plan = self.rng, self.plan
+        small = plan.has("small_pieces")
+        none = np.full(n, -1)
         if plan.has("shared_phones") or small:
             ctx["phone_of"], k = groups(rng, n, 2, 3 if small else 4)
             ctx["phones"] = [F.number(rng, plan.home, plan.has("voip_phones")) for _ in range(k)]
@@ -245,6 +249,36 @@ class CampaignBuilder:
         else:
             ctx["card_of"], ctx["cards"] = none.copy(), []
         ctx["exits_of"] = groups(rng, n, 2, 3)[0] if small and egress != "own_hosting" else none
+
+    def _ensure_a_link(self, ctx: dict) -> None:
+        """Every account shares at least one strong identifier with its campaign or carries an
+        operator-level tie; otherwise no one could tell it from a stranger and recall would
+        measure luck. An account with neither gets the first tie its plan has."""
+        plan = self.plan
+        shared = np.zeros(len(ctx["front_of"]), bool)
+        kinds = ["card_of", "phone_of", "exits_of"]
+        if plan.has("public_mailboxes"):
+            kinds.append("mailbox_of")
+        for kind in kinds:
+            gid = ctx[kind]
+            sizes = np.bincount(gid[gid >= 0], minlength=1)
+            shared |= (gid >= 0) & (sizes[np.maximum(gid, 0)] >= 2)
+        tied = (ctx["domain_of"] >= 0) | ctx["front_mail"] | ctx["declares"] | (
+            plan.has("billing_org") or plan.has("billing_persons"))
+        for i in np.flatnonzero(~shared & ~tied).tolist():
+            if plan.has("declared_org"):
+                ctx["declares"][i] = True
+            elif plan.has("front_domain_email"):
+                ctx["front_mail"][i] = True
+            else:  # shared_registrant: one more mailbox at one of the campaign's domains
+                ctx["domain_of"][i] = int(self.rng.integers(0, len(ctx["domains"])))
+
+    def _pieces(self, n: int, egress: str) -> dict:
+        """Group assignments per kind of identifier, and the staff on billing profiles."""
+        ctx: dict = {"front_of": self.rng.integers(0, len(self.fronts), n)}
+        self._mail_pieces(n, ctx)
+        self._instrument_pieces(n, egress, ctx)
+        self._ensure_a_link(ctx)
         ctx["staff"] = self._staff()
         return ctx
 
@@ -291,8 +325,7 @@ class CampaignBuilder:
                 created=int(created[i]), email=self._email(i, person, ctx),
                 display_name=self._display_name(person), phone=self._phone(i, declared, ctx),
                 declared_country=declared,
-                declared_org=self._org_name(front) if plan.has("declared_org")
-                and rng.random() < 0.6 else "",
+                declared_org=self._org_name(front) if ctx["declares"][i] else "",
                 signup_ip=signup_ip,
                 user_agent=pick(rng, uas) if plan.has("custom_user_agent")
                 and rng.random() < 0.7 else pick(rng, N.COMMON_UAS),
