@@ -10,6 +10,7 @@ from pathlib import Path
 from pipelines import neo4j_local
 from pipelines.errors import AttribError
 from pipelines.generate.presets import PRESETS
+from pipelines.generate.zoo.sizes import SIZES as ZOO_SIZES
 from pipelines.settings import PROJECT_ROOT
 
 DEMO_DIR = PROJECT_ROOT / "data" / "demo"
@@ -56,10 +57,17 @@ def _add_neo4j_parser(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _generate_command(args: argparse.Namespace) -> int:
-    from pipelines.generate.world import generate_world
+    if args.zoo:
+        from pipelines.generate.zoo.world import generate_zoo_world
 
-    summary = generate_world(args.preset, args.seed, Path(args.out))
-    print(f"world written to {args.out}: {summary}")
+        out = Path(args.out or PROJECT_ROOT / "data" / "zoo" / f"{args.zoo_size}-{args.seed}")
+        summary = generate_zoo_world(args.seed, out, args.zoo_size)
+    else:
+        from pipelines.generate.world import generate_world
+
+        out = Path(args.out or DEMO_DIR)
+        summary = generate_world(args.preset, args.seed, out)
+    print(f"world written to {out}: {summary}")
     return 0
 
 
@@ -68,8 +76,13 @@ def _add_generate_parser(subparsers: argparse._SubParsersAction) -> None:
         "generate", help="write a synthetic world (landing files + separate ground truth)")
     parser.add_argument("--preset", default="demo", choices=sorted(PRESETS),
                         help="tiny ≈2k accounts (tests), demo ≈20k, large 200k, seed = 1M accounts")
+    parser.add_argument("--zoo", action="store_true",
+                        help="an adversarial zoo world instead of a preset: campaigns with "
+                        "tactics drawn at random, decoys sized like campaigns")
+    parser.add_argument("--zoo-size", default="full", choices=sorted(ZOO_SIZES),
+                        help="zoo worlds: full 20-40k accounts, quick 4-7k, tiny ~1.5k")
     parser.add_argument("--seed", type=int, default=7, help="random seed (same seed, same world)")
-    parser.add_argument("--out", default=str(DEMO_DIR), help="output folder")
+    parser.add_argument("--out", help="output folder (default data/demo, or data/zoo/SIZE-SEED)")
     parser.set_defaults(handler=_generate_command)
 
 

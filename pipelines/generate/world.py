@@ -58,7 +58,7 @@ def _assemble(ctx: Ctx, progress) -> Block:
     return world
 
 
-def _usage_accounts(w: Block, order: np.ndarray, ids: list[str], nw, rng) -> Accounts:
+def usage_accounts(w: Block, order: np.ndarray, ids: list[str], nw, rng) -> Accounts:
     a = {f: [w.acc[f][i] for i in order.tolist()] for f in
          ("own_ip", "pool", "n_keys")}
     n = len(ids)
@@ -149,7 +149,7 @@ def generate_world(preset: str, seed: int, out_dir: Path,
         counts[source] = write_csv(landing / f"{source}.csv", source,
                                    rows_to_columns(rows, source))
     progress("  writing api_usage/ (one Parquet file per day)")
-    usage_acc = _usage_accounts(w, order, ids, nw, rng)
+    usage_acc = usage_accounts(w, order, ids, nw, rng)
     del w, acc, pay, domains  # free the account-phase columns before streaming usage
     u = write_usage(p, usage_acc, landing / "api_usage", rng, progress)
     counts["api_usage"] = u["rows"]
