@@ -43,7 +43,8 @@ def run_offline(paths: PipelinePaths, progress: Callable[[str], None] = lambda _
     prepare_tables(paths, progress)
     seconds["prepare"] = time.perf_counter() - started
     started = time.perf_counter()
-    resolution = resolve(load_inputs(paths), previous_assignments(paths), run_id)
+    resolution = resolve(load_inputs(paths), previous_assignments(paths), run_id,
+                         previous_campaigns=previous_assignments(paths, "campaign"))
     save_resolution(resolution, paths)
     seconds["resolve"] = time.perf_counter() - started
     started = time.perf_counter()
@@ -52,9 +53,10 @@ def run_offline(paths: PipelinePaths, progress: Callable[[str], None] = lambda _
     attributions = attribute_campaigns(inputs, scores, AttributionConfig())
     seconds["attribute"] = time.perf_counter() - started
     clusters = resolution.clusters[["account_id", "cluster_id"]]
-    campaigns = scores.reset_index(names="campaign_id").assign(clusters=1)
+    members = resolution.campaigns[["account_id", "campaign_id"]]
+    per_campaign = members.merge(clusters, on="account_id", how="left").groupby(
+        "campaign_id")["cluster_id"].nunique().rename("clusters")
+    campaigns = scores.reset_index().join(per_campaign, on="campaign_id")
     campaigns = campaigns[["campaign_id", "accounts", "clusters", "risk_score", "is_campaign"]]
-    members = clusters.rename(columns={"cluster_id": "campaign_id"})
-    ranked = attributions.rename(columns={"cluster_id": "campaign_id"})
     return OfflineResult(clusters, campaigns.reset_index(drop=True), members,
-                         ranked[["campaign_id", "org_id", "rank", "confidence"]], seconds)
+                         attributions[["campaign_id", "org_id", "rank", "confidence"]], seconds)

@@ -7,7 +7,12 @@ import pandas as pd
 
 from pipelines.attribute.config import AttributionConfig, ScoringConfig
 from pipelines.attribute.evaluate import evaluate_attribution
-from pipelines.attribute.pipeline import AttributionInputs, attribute_campaigns, score_campaigns
+from pipelines.attribute.pipeline import (
+    AttributionInputs,
+    attribute_campaigns,
+    score_campaigns,
+    score_level,
+)
 from pipelines.graph import NEO4J_RETRY, Neo4jResource
 from pipelines.load.delta import node_element, relationship_element
 from pipelines.load.statements import SWEEP_ATTRIBUTIONS
@@ -18,25 +23,31 @@ from pipelines.resolve.assets import ground_truth_dir
 
 def enforcement_list(inputs: AttributionInputs, scores: pd.DataFrame,
                      attributions: pd.DataFrame) -> pd.DataFrame:
-    """Account ids of every campaign cluster with the reason and confidence."""
+    """Account ids of every flagged campaign with the reason and confidence."""
     campaigns = scores[scores["is_campaign"]]
-    top = attributions[attributions["rank"] == 1].set_index("cluster_id")
+    top = attributions[attributions["rank"] == 1].set_index("campaign_id")
+    clusters = inputs.clusters.set_index("account_id")["cluster_id"]
     rows = []
-    members = inputs.clusters[inputs.clusters["cluster_id"].isin(campaigns.index)]
-    for cluster_id, group in members.groupby("cluster_id"):
-        features = json.loads(campaigns.at[cluster_id, "features"])
+    members = inputs.campaigns[inputs.campaigns["campaign_id"].isin(campaigns.index)]
+    for campaign_id, group in members.groupby("campaign_id"):
+        features = json.loads(campaigns.at[campaign_id, "features"])
         strongest = sorted(features.items(), key=lambda kv: -kv[1]["contribution"])[:3]
         reason = "; ".join(f"{name}={f['value']:.2f}" for name, f in strongest)
-        parent = top["org_id"].get(cluster_id)
+        parent = top["org_id"].get(campaign_id)
         for account_id in sorted(group["account_id"]):
             rows.append({
-                "account_id": account_id, "cluster_id": cluster_id,
-                "risk_score": float(campaigns.at[cluster_id, "risk_score"]),
+                "account_id": account_id, "campaign_id": campaign_id,
+                "cluster_id": clusters.get(account_id),
+                "risk_score": float(campaigns.at[campaign_id, "risk_score"]),
                 "attributed_parent": parent,
-                "attribution_confidence": float(top["confidence"].get(cluster_id, 0.0)),
-                "reason": f"campaign cluster of {len(group)} accounts: {reason}",
+                "attribution_confidence": float(top["confidence"].get(campaign_id, 0.0)),
+                "reason": f"campaign of {len(group)} accounts: {reason}",
             })
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=ENFORCEMENT_COLUMNS)
+
+
+ENFORCEMENT_COLUMNS = ["account_id", "campaign_id", "cluster_id", "risk_score",
+                       "attributed_parent", "attribution_confidence", "reason"]
 
 
 def attribution_problems(scores: pd.DataFrame, attributions: pd.DataFrame) -> list[str]:
@@ -44,61 +55,70 @@ def attribution_problems(scores: pd.DataFrame, attributions: pd.DataFrame) -> li
     problems = []
     if not attributions["confidence"].between(0, 1).all():
         problems.append("a confidence outside [0, 1]")
-    for cluster_id, ranks in attributions.groupby("cluster_id")["rank"]:
+    for campaign_id, ranks in attributions.groupby("campaign_id")["rank"]:
         if sorted(ranks) != list(range(1, len(ranks) + 1)):
-            problems.append(f"ranks of {cluster_id} are not 1..n")
+            problems.append(f"ranks of {campaign_id} are not 1..n")
     campaigns = set(scores.index[scores["is_campaign"]])
-    stray = sorted(set(attributions["cluster_id"]) - campaigns)
+    stray = sorted(set(attributions["campaign_id"]) - campaigns)
     if stray:
-        problems.append(f"attributions on non-campaign clusters: {stray[:5]}")
+        problems.append(f"attributions on campaigns not flagged: {stray[:5]}")
     return problems
 
 
+SCORED = ["risk_score", "features", "is_campaign", "requests"]
+
+
 def write_attribution_graph(neo4j: Neo4jResource, scores: pd.DataFrame,
-                            attributions: pd.DataFrame) -> None:
-    """Scores on every cluster and the ranked parents, rewritten whole (they are few); parents
-    no longer ranked for a cluster are removed."""
-    scored = node_element("Cluster", scores.reset_index(names="cluster_id"), "cluster_id",
-                          ["risk_score", "features", "is_campaign", "requests"])
+                            cluster_scores: pd.DataFrame, attributions: pd.DataFrame) -> None:
+    """Scores on every campaign and cluster and the ranked parents of campaigns, rewritten whole
+    (they are few); parents no longer ranked for a campaign are removed."""
+    campaigns = node_element("Campaign", scores.reset_index(names="campaign_id"),
+                             "campaign_id", SCORED)
+    clusters = node_element("Cluster", cluster_scores.reset_index(names="cluster_id"),
+                            "cluster_id", SCORED)
     ranked = relationship_element(
-        "ATTRIBUTED_TO", attributions, "cluster_id", "org_id",
+        "ATTRIBUTED_TO", attributions, "campaign_id", "org_id",
         ["rank", "confidence", "support", "coverage", "evidence_paths", "conflicting"],
         source="attribution")
-    keep = (attributions["cluster_id"] + "|" + attributions["org_id"]).tolist()
+    keep = (attributions["campaign_id"] + "|" + attributions["org_id"]).tolist()
     with neo4j.driver() as driver:
         writer = GraphWriter(driver, neo4j.database)
-        writer.node_properties("Cluster", scored.rows())
+        writer.node_properties("Campaign", campaigns.rows())
+        writer.node_properties("Cluster", clusters.rows())
         writer.run(SWEEP_ATTRIBUTIONS, keep=keep)
         writer.relationships("ATTRIBUTED_TO", ranked.rows())
 
 
 @dg.asset(retry_policy=NEO4J_RETRY, group_name="attribute", deps=["identity_graph"],
-          description="Campaign risk score of every cluster, ranked parents of each campaign, "
-          "written to Neo4j; enforcement list as CSV and JSON.",
+          description="Campaign risk score of every campaign (and cluster), ranked parents of "
+          "each flagged campaign, written to Neo4j; enforcement list as CSV and JSON.",
           check_specs=[dg.AssetCheckSpec(
               "attribution_sane", asset="campaign_attribution", blocking=True,
-              description="confidences in [0, 1], ranks 1..n per cluster, every attribution "
-              "on a campaign cluster")])
+              description="confidences in [0, 1], ranks 1..n per campaign, every attribution "
+              "on a flagged campaign")])
 def campaign_attribution(context: dg.AssetExecutionContext, neo4j: Neo4jResource,
                          paths: PipelinePaths) -> dg.MaterializeResult:
     inputs = AttributionInputs.from_paths(paths)
     scores = score_campaigns(inputs, ScoringConfig())
+    cluster_scores = score_level(inputs, ScoringConfig(), "cluster")
     attributions = attribute_campaigns(inputs, scores, AttributionConfig())
     out = paths.output("attribution")
     out.mkdir(parents=True, exist_ok=True)
-    scores.reset_index(names="cluster_id").to_parquet(out / "scores.parquet", index=False)
+    scores.reset_index().to_parquet(out / "scores.parquet", index=False)
+    cluster_scores.reset_index().to_parquet(out / "cluster_scores.parquet", index=False)
     attributions.to_parquet(out / "attributions.parquet", index=False)
     enforcement = enforcement_list(inputs, scores, attributions)
     enforcement.to_csv(out / "enforcement.csv", index=False)
     enforcement.to_json(out / "enforcement.json", orient="records", indent=1)
-    write_attribution_graph(neo4j, scores, attributions)
+    write_attribution_graph(neo4j, scores, cluster_scores, attributions)
     top = attributions[attributions["rank"] == 1]
-    context.log.info(f"{int(scores['is_campaign'].sum())} campaign clusters")
+    flagged = int(scores["is_campaign"].sum())
+    context.log.info(f"{flagged} campaigns flagged")
     problems = attribution_problems(scores, attributions)
     return dg.MaterializeResult(metadata={
-        "campaign_clusters": int(scores["is_campaign"].sum()),
-        "clusters_scored": len(scores),
-        "attributions": dg.MetadataValue.json(top[["cluster_id", "org_id", "confidence"]]
+        "campaigns_flagged": flagged, "campaigns_scored": len(scores),
+        "clusters_scored": len(cluster_scores),
+        "attributions": dg.MetadataValue.json(top[["campaign_id", "org_id", "confidence"]]
                                               .to_dict("records")),
         "enforcement_accounts": len(enforcement),
         "enforcement_csv": str(out / "enforcement.csv"),

@@ -17,7 +17,7 @@ import pandas as pd
 
 from pipelines.attribute.config import AttributionConfig
 
-EVIDENCE_COLUMNS = ["cluster_id", "account_id", "kind", "org_id", "via", "match_score"]
+EVIDENCE_COLUMNS = ["group_id", "account_id", "kind", "org_id", "via", "match_score"]
 
 
 def account_org_evidence(members: pd.DataFrame, payments: pd.DataFrame,
@@ -27,22 +27,22 @@ def account_org_evidence(members: pd.DataFrame, payments: pd.DataFrame,
     parts = []
     declared = by_kind.get("account")
     if declared is not None:
-        parts.append(members[["cluster_id", "account_id"]].merge(
+        parts.append(members[["group_id", "account_id"]].merge(
             declared, left_on="account_id", right_on="subject").assign(
             kind="declared_organisation", via=lambda f: f["account_id"]))
     billing = by_kind.get("billing")
     if billing is not None:
         paid = payments[["account_id", "billing_key"]].dropna().merge(
-            members[["cluster_id", "account_id"]], on="account_id")
+            members[["group_id", "account_id"]], on="account_id")
         parts.append(paid.merge(billing, left_on="billing_key", right_on="subject").assign(
             kind="billing_identity", via=lambda f: f["billing_key"]))
     registrant = by_kind.get("domain")
     if registrant is not None:
-        parts.append(members[["cluster_id", "account_id", "email_domain"]].merge(
+        parts.append(members[["group_id", "account_id", "email_domain"]].merge(
             registrant, left_on="email_domain", right_on="subject").assign(
             kind="email_domain_registrant", via=lambda f: f["email_domain"]))
     sites = organisations[["org_id", "website_domain"]].dropna()
-    parts.append(members[["cluster_id", "account_id", "email_domain"]].merge(
+    parts.append(members[["group_id", "account_id", "email_domain"]].merge(
         sites, left_on="email_domain", right_on="website_domain").assign(
         kind="email_domain_website", via=lambda f: f["email_domain"], score=100.0))
     frame = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
@@ -80,20 +80,20 @@ def ownership_chain(org_id: str, parents: dict[str, str]) -> list[str]:
     return chain
 
 
-def attribute(evidence: pd.DataFrame, cluster_sizes: pd.Series, ownership: pd.DataFrame,
+def attribute(evidence: pd.DataFrame, group_sizes: pd.Series, ownership: pd.DataFrame,
               excluded: set[str], config: AttributionConfig) -> pd.DataFrame:
     """Ranked candidates per cluster with confidence, evidence paths and conflicting evidence."""
     parents = controlling_parent(ownership)
     minority = ownership[~ownership["controls"]]
     rows = []
-    for cluster_id, group in evidence.groupby("cluster_id"):
-        rows.extend(_rank_cluster(cluster_id, group, int(cluster_sizes[cluster_id]), parents,
+    for group_id, group in evidence.groupby("group_id"):
+        rows.extend(_rank_group(group_id, group, int(group_sizes[group_id]), parents,
                                   minority, excluded, config))
-    return pd.DataFrame(rows, columns=["cluster_id", "org_id", "rank", "confidence", "support",
+    return pd.DataFrame(rows, columns=["group_id", "org_id", "rank", "confidence", "support",
                                        "coverage", "evidence_paths", "conflicting"])
 
 
-def _rank_cluster(cluster_id, group, size, parents, minority, excluded, config) -> list[tuple]:
+def _rank_group(group_id, group, size, parents, minority, excluded, config) -> list[tuple]:
     weights = config.evidence_weights
     usable = group[~group["org_id"].isin(excluded)]
     seen_through = group[group["org_id"].isin(excluded)]
@@ -125,7 +125,7 @@ def _rank_cluster(cluster_id, group, size, parents, minority, excluded, config) 
         extra = [{"minority_owner": p, "of": c, "percentage": float(pct)} for c, p, pct in
                  zip(stakes["child_org_id"], stakes["parent_org_id"], stakes["percentage"],
                      strict=True)]
-        rows.append((cluster_id, org_id, rank, round(confidence, 4), round(data["support"], 4),
+        rows.append((group_id, org_id, rank, round(confidence, 4), round(data["support"], 4),
                      round(coverage, 4), json.dumps(data["paths"], ensure_ascii=False),
                      json.dumps(conflicting + extra + _rivals(ranked, org_id))))
     return rows

@@ -1,6 +1,7 @@
-"""Campaign scoring of clusters: each feature's value in [0, 1] and its contribution, summed
-through a logistic into a risk score. Volume alone is no guilt: a legitimate heavy user has high
-volume but neither rate-limit-hugging accounts nor extraction prompts."""
+"""Campaign scoring of groups of accounts (campaigns; clusters for the per-cluster
+view): each feature's value in [0, 1] and its contribution, summed through a logistic into a risk
+score. Volume alone is no guilt: a legitimate heavy user has high volume but neither
+rate-limit-hugging accounts nor extraction prompts."""
 
 from __future__ import annotations
 
@@ -24,15 +25,15 @@ def many_small_accounts(members: pd.DataFrame, config: ScoringConfig) -> pd.Seri
     """Large volume spread over many accounts, each kept under the daily rate limit: the
     share of accounts under the limit, times how many accounts, times how much volume."""
     under = _share(members["max_day"].fillna(0) <= config.rate_limit_per_day,
-                   members["cluster_id"])
-    size = members.groupby("cluster_id").size()
-    volume = members.groupby("cluster_id")["requests"].sum()
+                   members["group_id"])
+    size = members.groupby("group_id").size()
+    volume = members.groupby("group_id")["requests"].sum()
     many = np.minimum(1.0, np.log10(size.clip(lower=1)) / 2.5)
     return under * many * np.minimum(1.0, volume / config.campaign_volume)
 
 
 def extraction_share(members: pd.DataFrame) -> pd.Series:
-    sums = members.groupby("cluster_id")[["extraction_requests", "requests"]].sum()
+    sums = members.groupby("group_id")[["extraction_requests", "requests"]].sum()
     return (sums["extraction_requests"] / sums["requests"].replace(0, np.nan)).fillna(0)
 
 
@@ -40,13 +41,16 @@ def synchronised_activity(members: pd.DataFrame, buckets: pd.DataFrame) -> pd.Se
     """How much of the cluster's activity falls in its hot buckets (where several members are
     active at once), discounted by how much of the day those buckets cover: a scheduler firing
     on a few shared minutes scores high, accounts busy around the clock do not."""
-    clusters = members[["account_id", "cluster_id"]].assign(
-        size=members.groupby("cluster_id")["account_id"].transform("size"))
-    hot, density = hot_buckets(clusters, buckets, ATTACH_WEIGHTS.attach["min_cluster"])
-    active = buckets.merge(clusters[["account_id", "cluster_id"]], on="account_id")
-    hot_keys = hot.assign(hot=True)
-    active = active.merge(hot_keys, on=["cluster_id", "bucket"], how="left")
-    share = active["hot"].fillna(False).astype(float).groupby(active["cluster_id"]).mean()
+    groups = members[["account_id", "group_id"]].assign(
+        size=members.groupby("group_id")["account_id"].transform("size"))
+    hot, density = hot_buckets(groups.rename(columns={"group_id": "cluster_id"}), buckets,
+                               ATTACH_WEIGHTS.attach["min_cluster"])
+    hot = hot.rename(columns={"cluster_id": "group_id"})
+    if hot.empty:
+        return pd.Series(0.0, index=pd.Index(members["group_id"].unique(), name="group_id"))
+    active = buckets.merge(groups[["account_id", "group_id"]], on="account_id")
+    active = active.merge(hot.assign(hot=True), on=["group_id", "bucket"], how="left")
+    share = active["hot"].fillna(False).astype(float).groupby(active["group_id"]).mean()
     return (share * (1 - density.reindex(share.index).fillna(1))).clip(0, 1)
 
 
@@ -59,24 +63,24 @@ def creation_burst(members: pd.DataFrame) -> pd.Series:
         window = 24 * 3600
         ends = np.searchsorted(times, times + window, side="right")
         return float((ends - np.arange(len(times))).max() / len(times))
-    return members.groupby("cluster_id")["created_at"].apply(densest)
+    return members.groupby("group_id")["created_at"].apply(densest)
 
 
 def anonymised_network_share(members: pd.DataFrame, account_ips: pd.DataFrame,
                              networks: pd.DataFrame) -> pd.Series:
     """Share of the cluster's requests sent through proxy, VPN or hosting exits."""
     flags = networks.set_index("ip")["anonymised"]
-    ips = account_ips.merge(members[["account_id", "cluster_id"]], on="account_id")
+    ips = account_ips.merge(members[["account_id", "group_id"]], on="account_id")
     ips = ips.assign(anon=ips["source_ip"].map(flags).fillna(False).astype(bool))
-    total = ips.groupby("cluster_id")["requests"].sum()
-    anon = ips[ips["anon"]].groupby("cluster_id")["requests"].sum()
+    total = ips.groupby("group_id")["requests"].sum()
+    anon = ips[ips["anon"]].groupby("group_id")["requests"].sum()
     return (anon / total).reindex(total.index).fillna(0)
 
 
 def unsupported_region_share(members: pd.DataFrame, config: ScoringConfig) -> pd.Series:
     unsupported = members["declared_country"].isin(config.unsupported_countries) | members[
         "card_country"].isin(config.unsupported_countries)
-    return _share(unsupported, members["cluster_id"])
+    return _share(unsupported, members["group_id"])
 
 
 def release_burst(members: pd.DataFrame, days: pd.DataFrame, config: ScoringConfig) -> pd.Series:
@@ -87,11 +91,11 @@ def release_burst(members: pd.DataFrame, days: pd.DataFrame, config: ScoringConf
     in_window = np.zeros(len(days), dtype=bool)
     for release in releases:
         in_window |= ((day >= release) & (day < release + window)).to_numpy()
-    frame = days.assign(in_window=in_window).merge(members[["account_id", "cluster_id"]],
+    frame = days.assign(in_window=in_window).merge(members[["account_id", "group_id"]],
                                                    on="account_id")
-    observed = frame[frame["in_window"]].groupby("cluster_id")["requests"].sum() / frame.groupby(
-        "cluster_id")["requests"].sum()
-    span = frame.groupby("cluster_id")["day"].agg(lambda d: max(d.nunique(), 1))
+    observed = frame[frame["in_window"]].groupby("group_id")["requests"].sum() / frame.groupby(
+        "group_id")["requests"].sum()
+    span = frame.groupby("group_id")["day"].agg(lambda d: max(d.nunique(), 1))
     expected = (len(releases) * config.release_window_hours / 24) / span
     ratio = (observed.fillna(0) / expected.clip(lower=1e-9)).reindex(span.index).fillna(0)
     return ((ratio - 1) / 2).clip(0, 1)
@@ -99,11 +103,11 @@ def release_burst(members: pd.DataFrame, days: pd.DataFrame, config: ScoringConf
 
 def disposable_or_voip_share(members: pd.DataFrame) -> pd.Series:
     flag = members["email_disposable"].fillna(False).astype(bool) | members["phone_type"].eq("voip")
-    return _share(flag, members["cluster_id"])
+    return _share(flag, members["group_id"])
 
 
-def score_clusters(features: pd.DataFrame, config: ScoringConfig) -> pd.DataFrame:
-    """Risk score per cluster with each feature's value and contribution as JSON."""
+def score_groups(features: pd.DataFrame, config: ScoringConfig) -> pd.DataFrame:
+    """Risk score per group with each feature's value and contribution as JSON."""
     names = list(config.weights)
     contributions = features[names].mul(pd.Series(config.weights))
     logit = config.bias + contributions.sum(axis=1)
@@ -121,10 +125,10 @@ def score_clusters(features: pd.DataFrame, config: ScoringConfig) -> pd.DataFram
     return out
 
 
-def cluster_features(members: pd.DataFrame, buckets: pd.DataFrame, account_ips: pd.DataFrame,
+def group_features(members: pd.DataFrame, buckets: pd.DataFrame, account_ips: pd.DataFrame,
                      networks: pd.DataFrame, days: pd.DataFrame,
                      config: ScoringConfig) -> pd.DataFrame:
-    """All features per cluster. ``members``: one row per clustered account with its usage and
+    """All features per group. ``members``: one row per grouped account with its usage and
     normalised account fields."""
     features = pd.DataFrame({
         "many_small_accounts": many_small_accounts(members, config),
@@ -136,7 +140,7 @@ def cluster_features(members: pd.DataFrame, buckets: pd.DataFrame, account_ips: 
         "release_burst": release_burst(members, days, config),
         "disposable_or_voip_share": disposable_or_voip_share(members),
     }).fillna(0)
-    features["accounts"] = members.groupby("cluster_id").size()
-    sums = members.groupby("cluster_id")[["requests"]].sum()
+    features["accounts"] = members.groupby("group_id").size()
+    sums = members.groupby("group_id")[["requests"]].sum()
     features["requests"] = sums["requests"].fillna(0).astype("int64")
     return features

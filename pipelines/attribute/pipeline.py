@@ -8,7 +8,7 @@ import pandas as pd
 
 from pipelines.attribute.attribution import account_org_evidence, attribute, intermediaries
 from pipelines.attribute.config import AttributionConfig, ScoringConfig
-from pipelines.attribute.features import cluster_features, score_clusters
+from pipelines.attribute.features import group_features, score_groups
 from pipelines.paths import PipelinePaths
 from pipelines.resolve.pipeline import ip_networks
 from pipelines.resolve.weights import DEFAULT_WEIGHTS
@@ -17,6 +17,7 @@ from pipelines.resolve.weights import DEFAULT_WEIGHTS
 @dataclass
 class AttributionInputs:
     clusters: pd.DataFrame
+    campaigns: pd.DataFrame
     links: pd.DataFrame
     org_matches: pd.DataFrame
     accounts: pd.DataFrame
@@ -35,7 +36,8 @@ class AttributionInputs:
         norm = lambda n: pd.read_parquet(paths.normalised(n))  # noqa: E731
         res = lambda n: pd.read_parquet(paths.output(f"resolved/{n}.parquet"))  # noqa: E731
         return cls(
-            clusters=res("clusters"), links=res("links"), org_matches=res("org_matches"),
+            clusters=res("clusters"), campaigns=res("campaigns"), links=res("links"),
+            org_matches=res("org_matches"),
             accounts=norm("accounts"), payments=norm("payment_instruments"),
             usage_accounts=norm("usage_accounts"), usage_ips=norm("usage_account_ips"),
             usage_days=norm("usage_account_days"), usage_buckets=norm("usage_account_buckets"),
@@ -44,47 +46,62 @@ class AttributionInputs:
             ownership=norm("ownership"),
         )
 
+    def groups(self, level: str) -> pd.DataFrame:
+        """account_id, group_id of the level asked for ("campaign" or "cluster")."""
+        frame = self.campaigns if level == "campaign" else self.clusters
+        return frame[["account_id", f"{level}_id"]].rename(columns={f"{level}_id": "group_id"})
+
 
 def usage_networks(ips: pd.Series, ip_intel: pd.DataFrame) -> pd.DataFrame:
     """Whether each address sits behind a proxy, VPN or hosting exit."""
     frame = ip_networks(ips, ip_intel, DEFAULT_WEIGHTS)
-    frame["anonymised"] = frame["usage_type"].isin(["proxy", "hosting"]) | frame[
-        ["is_hosting", "is_proxy", "is_vpn"]].fillna(False).astype(bool).any(axis=1)
+    flags = frame[["is_hosting", "is_proxy", "is_vpn"]].astype(object).fillna(False).astype(bool)
+    frame["anonymised"] = frame["usage_type"].isin(["proxy", "hosting"]) | flags.any(axis=1)
     return frame
 
 
-def cluster_members(inputs: AttributionInputs) -> pd.DataFrame:
+def group_members(inputs: AttributionInputs, groups: pd.DataFrame) -> pd.DataFrame:
+    """One row per grouped account with its normalised fields and usage."""
     cards = inputs.payments.groupby("account_id")["card_country"].first()
-    members = inputs.clusters[["account_id", "cluster_id"]].merge(
-        inputs.accounts, on="account_id").merge(inputs.usage_accounts, on="account_id",
-                                                how="left")
+    members = groups.merge(inputs.accounts, on="account_id").merge(
+        inputs.usage_accounts, on="account_id", how="left")
     members["card_country"] = members["account_id"].map(cards)
     for column in ("requests", "extraction_requests", "max_day"):
         members[column] = members[column].fillna(0)
     return members
 
 
-def score_campaigns(inputs: AttributionInputs, config: ScoringConfig) -> pd.DataFrame:
-    members = cluster_members(inputs)
+SCORE_COLUMNS = ["risk_score", "features", "accounts", "is_campaign", "requests"]
+
+
+def score_level(inputs: AttributionInputs, config: ScoringConfig, level: str = "campaign"
+                ) -> pd.DataFrame:
+    """Risk score of every campaign (or cluster), highest first, indexed by its id."""
+    members = group_members(inputs, inputs.groups(level))
     if members.empty:
-        return pd.DataFrame(columns=["risk_score", "features", "accounts", "is_campaign",
-                                     "requests"])
+        return pd.DataFrame(columns=SCORE_COLUMNS).rename_axis(f"{level}_id")
     networks = usage_networks(inputs.usage_ips["source_ip"], inputs.ip_intel)
-    features = cluster_features(members, inputs.usage_buckets, inputs.usage_ips, networks,
-                                inputs.usage_days, config)
-    scores = score_clusters(features, config)
+    features = group_features(members, inputs.usage_buckets, inputs.usage_ips, networks,
+                              inputs.usage_days, config)
+    scores = score_groups(features, config)
     scores["requests"] = features["requests"]
-    return scores.sort_values("risk_score", ascending=False)
+    return scores.sort_values("risk_score", ascending=False).rename_axis(f"{level}_id")
+
+
+def score_campaigns(inputs: AttributionInputs, config: ScoringConfig) -> pd.DataFrame:
+    return score_level(inputs, config, "campaign")
 
 
 def attribute_campaigns(inputs: AttributionInputs, scores: pd.DataFrame,
                         config: AttributionConfig) -> pd.DataFrame:
-    campaigns = scores[scores["is_campaign"]].index
-    members = cluster_members(inputs)
-    members = members[members["cluster_id"].isin(campaigns)]
+    """Ranked parents of every flagged campaign (campaign_id, org_id, rank, confidence, …)."""
+    flagged = scores[scores["is_campaign"]].index
+    members = group_members(inputs, inputs.groups("campaign"))
+    members = members[members["group_id"].isin(flagged)]
     evidence = account_org_evidence(members, inputs.payments, inputs.organisations,
                                     inputs.org_matches)
     excluded = intermediaries(inputs.organisations, inputs.ip_intel, inputs.organisation_names)
-    sizes = members.groupby("cluster_id").size()
+    sizes = members.groupby("group_id").size()
     ranked = attribute(evidence, sizes, inputs.ownership, excluded, config)
-    return ranked[ranked["confidence"] >= config.min_confidence].reset_index(drop=True)
+    ranked = ranked[ranked["confidence"] >= config.min_confidence].reset_index(drop=True)
+    return ranked.rename(columns={"group_id": "campaign_id"})

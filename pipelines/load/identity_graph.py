@@ -145,14 +145,26 @@ def organisation_elements(inputs: GraphInputs, resolution: Resolution) -> list[E
 
 
 def cluster_elements(resolution: Resolution, threshold: float) -> list[Element]:
-    """Strong links with their evidence, clusters and membership."""
+    """Strong links with their evidence, clusters, campaigns and membership."""
     strong = resolution.links[resolution.links["score"] >= threshold]
+    strong = strong.sort_values("score", ascending=False).drop_duplicates(["a", "b"])
     clusters = resolution.clusters.drop_duplicates("cluster_id")
+    campaigns = resolution.campaigns
+    per_campaign = campaigns.groupby("campaign_id").agg(
+        size=("account_id", "size"), anchor=("anchor", "first")).reset_index()
+    part_of = resolution.clusters.merge(campaigns[["account_id", "campaign_id"]],
+                                        on="account_id").drop_duplicates("cluster_id")
     return [
         relationship_element("LINKED_TO", strong, "a", "b", ["score", "kinds", "evidence"],
                              source="resolution"),
         node_element("Cluster", clusters, "cluster_id", ["size", "anchor"], source="resolution"),
         relationship_element("IN_CLUSTER", resolution.clusters, "account_id", "cluster_id",
+                             source="resolution"),
+        node_element("Campaign", per_campaign, "campaign_id", ["size", "anchor"],
+                     source="resolution"),
+        relationship_element("IN_CAMPAIGN", campaigns, "account_id", "campaign_id",
+                             source="resolution"),
+        relationship_element("PART_OF", part_of, "cluster_id", "campaign_id",
                              source="resolution"),
     ]
 

@@ -8,7 +8,8 @@ NODE_KEYS = {
     "Account": "account_id", "Email": "address", "Domain": "name", "Phone": "e164",
     "PaymentInstrument": "fingerprint", "BillingIdentity": "key", "IPAddress": "address",
     "Prefix": "cidr", "ASN": "number", "ProxyService": "name", "Organisation": "org_id",
-    "UserAgent": "key", "Cluster": "cluster_id", "ClusterEvent": "event_id",
+    "UserAgent": "key", "Cluster": "cluster_id", "Campaign": "campaign_id",
+    "ClusterEvent": "event_id",
 }
 # Relationship type → (start label, end label).
 RELATIONSHIP_ENDS = {
@@ -22,7 +23,8 @@ RELATIONSHIP_ENDS = {
     "REGISTERED_BY": ("Domain", "Organisation"), "WEBSITE_OF": ("Domain", "Organisation"),
     "OWNED_BY": ("Organisation", "Organisation"), "LINKED_TO": ("Account", "Account"),
     "IN_CLUSTER": ("Account", "Cluster"), "RECORDED": ("Run", "ClusterEvent"),
-    "ATTRIBUTED_TO": ("Cluster", "Organisation"),
+    "IN_CAMPAIGN": ("Account", "Campaign"), "PART_OF": ("Cluster", "Campaign"),
+    "ATTRIBUTED_TO": ("Campaign", "Organisation"),
 }
 KEYS = {**NODE_KEYS, "Run": "run_id"}
 
@@ -80,8 +82,8 @@ WIPE_OWNED_NODES = (
 )
 # Attribution is rewritten whole each run: parents no longer ranked for a cluster go away.
 SWEEP_ATTRIBUTIONS = (
-    "MATCH (c:Cluster)-[r:ATTRIBUTED_TO]->(o:Organisation) "
-    "WHERE NOT c.cluster_id + '|' + o.org_id IN $keep DELETE r"
+    "MATCH (c:Campaign)-[r:ATTRIBUTED_TO]->(o:Organisation) "
+    "WHERE NOT c.campaign_id + '|' + o.org_id IN $keep DELETE r"
 )
 COUNT_NODES = "MATCH (n) RETURN count(n) AS nodes"
 COUNT_RELATIONSHIPS = "MATCH ()-[r]->() RETURN count(r) AS relationships"

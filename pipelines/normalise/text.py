@@ -15,6 +15,9 @@ WHITESPACE = re.compile(r"\s+")
 # Everything that is neither a letter nor a digit in any script becomes a separator.
 NON_WORD = re.compile(r"[\W_]+", re.UNICODE)
 ALNUM_ASCII = frozenset("abcdefghijklmnopqrstuvwxyz0123456789")
+# Han, Hiragana, Katakana and Hangul syllables: one character is one syllable (and in names,
+# often one word), so each is transliterated as a word of its own.
+CJK = re.compile(r"([\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff])")
 
 
 def clean(raw: object) -> str:
@@ -79,4 +82,4 @@ def fold_ascii(text: object) -> str:
     and CJK to Latin letters), look-alike letters unmasked, lower case: for fuzzy comparison of
     names and addresses."""
     unmasked = " ".join(_unmask(w) for w in clean(text).casefold().split(" "))
-    return anyascii(unmasked).casefold()
+    return WHITESPACE.sub(" ", anyascii(CJK.sub(r" \1 ", unmasked))).strip().casefold()

@@ -37,6 +37,20 @@ def _split_judged_apart(graph: nx.Graph, different: list[tuple[str, str]]) -> No
                                      if (u in side_a) != (v in side_a)])
 
 
+def _cut_weak_bridges(graph: nx.Graph, strong: float, min_side: int) -> None:
+    """Remove every link weaker than ``strong`` that is the only tie between two parts of at
+    least ``min_side`` accounts each: one doubtful match must not merge two operations (a real
+    operation's accounts are tied many times over)."""
+    weak = [(u, v, graph.edges[u, v]["weight"]) for u, v in nx.bridges(graph)
+            if graph.edges[u, v]["weight"] < strong]
+    if not weak:
+        return
+    graph.remove_edges_from((u, v) for u, v, _ in weak)
+    size = {n: len(c) for c in nx.connected_components(graph) for n in c}
+    graph.add_weighted_edges_from((u, v, w) for u, v, w in weak
+                                  if min(size[u], size[v]) < min_side)
+
+
 def _split_crowds(graph: nx.Graph, max_size: int,
                   is_crowd: Callable[[set[str]], bool]) -> list[set[str]]:
     """Components; one larger than ``max_size`` whose accounts look like a crowd is divided by
@@ -57,11 +71,16 @@ def giant_limit(total_accounts: int, share: float, min_accounts: int) -> int:
     return max(min_accounts, int(share * total_accounts))
 
 
+BRIDGE_STRONG = 0.9  # a single tie at least this strong may join two groups on its own
+BRIDGE_MIN_SIDE = 3
+
+
 def form_groups(links: pd.DataFrame, judgements: AccountJudgements, threshold: float,
                 max_size: int, is_crowd: Callable[[set[str]], bool]) -> pd.DataFrame:
     """account_id → anchor (smallest member id) and size, for every group of ≥ 2 accounts."""
     graph = link_graph(links, judgements, threshold)
     _split_judged_apart(graph, judgements.different)
+    _cut_weak_bridges(graph, BRIDGE_STRONG, BRIDGE_MIN_SIDE)
     rows = []
     for members in _split_crowds(graph, max_size, is_crowd):
         if len(members) < 2:

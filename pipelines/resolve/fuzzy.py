@@ -17,6 +17,8 @@ import logging
 import warnings
 
 import pandas as pd
+from rapidfuzz import fuzz
+from rapidfuzz.distance import JaroWinkler, Levenshtein
 
 from pipelines.normalise.address import address_parts, name_tokens
 from pipelines.resolve.scoring import EVIDENCE_COLUMNS
@@ -25,7 +27,7 @@ MATCH_COLUMNS = ["left", "right", "match_probability", "match_weight", "gammas"]
 MIN_PROFILES = 50  # fewer distinct profiles than this: too few pairs to learn from
 MAX_ACCOUNTS_PER_SIDE = 60  # a profile shared by more accounts links through its first one
 SEED = 17
-U_PAIRS = 3e4  # random pairs for the u probabilities (each costs ~0.1 ms in DuckDB)
+U_PAIRS = 2e5  # random pairs sampled for the u probabilities
 COMPARED = ("name", "address_words", "address_numbers", "country")
 
 
@@ -58,36 +60,24 @@ def billing_profiles(payments: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
-def _fuzzy_share(column: str, similarity: float) -> str:
-    """DuckDB SQL: the share of one side's words that have a Jaro-Winkler twin on the other
-    side (over the longer side), robust to typos, missing words and word order."""
-    left, right = f"{column}_l", f"{column}_r"
-    matched = (f"len(list_filter({left}, lambda x: list_max(list_transform({right}, "
-               f"lambda y: jaro_winkler_similarity(x, y))) >= {similarity}))")
-    return f"({matched} / greatest(len({left}), len({right})))"
+def _near_numbers() -> str:
+    """DuckDB SQL: how many numbers of one side have a twin at most one edit away."""
+    return ("len(list_filter(address_numbers_l, lambda x: list_min(list_transform("
+            "address_numbers_r, lambda y: levenshtein(x, y))) <= 1))")
 
 
-def _overlap(column: str) -> str:
-    """DuckDB SQL: Jaccard similarity of two arrays (character bigrams: robust to a word split
-    in two, letters swapped or dropped)."""
-    left, right = f"{column}_l", f"{column}_r"
-    return (f"(len(list_intersect({left}, {right})) / "
-            f"len(list_distinct(list_concat({left}, {right}))))")
-
-
-def _text_comparison(label: str, joined: str, words: str, bigrams: str, levels: tuple):
-    """Null, exact (with term-frequency adjustment), then the given fuzzy levels, else."""
+def _text_comparison(label: str, joined: str, compact: str, levels: tuple[float, ...]):
+    """Null, exact (with term-frequency adjustment), then Jaro-Winkler levels on the words run
+    together (so a word split in two or joined still compares), else."""
     import splink.comparison_level_library as cll
     import splink.comparison_library as cl
 
-    sql = {"words": lambda t: f"{_fuzzy_share(words, 0.88)} >= {t}",
-           "bigrams": lambda t: f"{_overlap(bigrams)} >= {t}"}
     return cl.CustomComparison(
         output_column_name=label,
         comparison_levels=[
             cll.NullLevel(joined),
             cll.ExactMatchLevel(joined).configure(tf_adjustment_column=joined),
-            *[cll.CustomLevel(sql[kind](t), f"{kind} alike ≥ {t}") for kind, t in levels],
+            *[cll.JaroWinklerLevel(compact, t) for t in levels],
             cll.ElseLevel(),
         ])
 
@@ -101,15 +91,16 @@ def _settings():
         link_type="dedupe_only",
         unique_id_column_name="unique_id",
         comparisons=[
-            _text_comparison("name", "name", "name_tokens", "name_bigrams", (
-                ("words", 1.0), ("bigrams", 0.7), ("words", 0.5), ("bigrams", 0.45))),
-            _text_comparison("address", "address_words", "address_list", "address_bigrams", (
-                ("bigrams", 0.85), ("bigrams", 0.7), ("bigrams", 0.55), ("bigrams", 0.4))),
+            _text_comparison("name", "name", "name_compact", (0.95, 0.88, 0.8)),
+            _text_comparison("address", "address_words", "address_compact",
+                             (0.95, 0.9, 0.85, 0.75)),
             cl.CustomComparison(output_column_name="address_numbers", comparison_levels=[
                 cll.NullLevel("address_numbers"),
                 cll.ExactMatchLevel("address_numbers"),
                 cll.ArrayIntersectLevel("address_numbers", 2),
+                cll.CustomLevel(f"{_near_numbers()} >= 2", "two numbers alike (one typo)"),
                 cll.ArrayIntersectLevel("address_numbers", 1),
+                cll.CustomLevel(f"{_near_numbers()} >= 1", "a number alike (one typo)"),
                 cll.ElseLevel()]),
             cl.ExactMatch("country"),
         ],
@@ -122,15 +113,9 @@ def _settings():
             block_on("rare_words", "address_numbers",
                      arrays_to_explode=["rare_words", "address_numbers"]),
         ],
-        retain_intermediate_calculation_columns=False,
-        retain_matching_columns=False,
+        retain_intermediate_calculation_columns=True,
+        retain_matching_columns=True,  # the gamma (level) columns come with them
     )
-
-
-def _bigrams(words: list[str] | None) -> list[str] | None:
-    """Character bigrams of the words run together (a split or joined word still agrees)."""
-    text = "".join(words or [])
-    return sorted({text[i:i + 2] for i in range(len(text) - 1)}) or None
 
 
 def _rare(lists: pd.Series, share: float = 0.002, floor: int = 20) -> pd.Series:
@@ -145,8 +130,8 @@ def comparison_frame(profiles: pd.DataFrame) -> pd.DataFrame:
     data = profiles[["unique_id", "name", "name_tokens", "address_words", "address_list",
                      "address_numbers", "country"]].copy()
     data["name_tokens"] = data["name_tokens"].map(lambda t: list(t) or None)
-    data["name_bigrams"] = data["name_tokens"].map(_bigrams)
-    data["address_bigrams"] = data["address_list"].map(_bigrams)
+    data["name_compact"] = data["name_tokens"].map(lambda t: "".join(t) if t else None)
+    data["address_compact"] = data["address_list"].map(lambda t: "".join(t) if t else None)
     # Numbers of three digits or more (postcodes, long house numbers) are rare enough to block on.
     data["long_numbers"] = data["address_numbers"].map(
         lambda n: [x for x in n if len(x) >= 3] or None if n is not None else None)
@@ -154,15 +139,94 @@ def comparison_frame(profiles: pd.DataFrame) -> pd.DataFrame:
     return data
 
 
+def _floor_u(linker) -> None:
+    """A level no random pair reached has u = 0, which Splink reads as 'certain match'; it only
+    means u is below what the sample can see, so it is set to half of one sampled pair."""
+    floor = 0.5 / U_PAIRS
+    for comparison in linker._settings_obj.comparisons:
+        for level in comparison.comparison_levels:
+            if not level.is_null_level and level.u_probability is not None:
+                level.u_probability = max(level.u_probability, floor)
+
+
 def _train(linker) -> None:
     from splink import block_on
 
     linker.training.estimate_probability_two_random_records_match(
-        [block_on("name", "address_words")], recall=0.5)
+        [block_on("name"), block_on("address_words")], recall=0.8)
     linker.training.estimate_u_using_random_sampling(max_pairs=U_PAIRS, seed=SEED, num_chunks=1)
+    _floor_u(linker)
     for rule in (block_on("name"), block_on("address_words")):
         linker.training.estimate_parameters_using_expectation_maximisation(
             rule, estimate_without_term_frequencies=True)
+
+
+NAME_ALIKE = 0.85  # token-set similarity of two names that are one name with typos or gaps
+ADDRESS_ALIKE = 0.85  # …of two addresses (words and numbers) that are one place
+ADDRESS_NEAR = 0.6  # …of two addresses that share most of their words and numbers
+RARE_NAME_ALIKE = 0.9  # …of two names, one uncommon, that are one name
+WORD_ALIKE = 0.9  # Jaro-Winkler of two name words that are one word with a typo
+COMMON_NAME_WORD = 0.001  # a name word on more than this share of profiles is a common name
+
+
+class IdentityRule:
+    """What a billing identity is, whatever the trained weights say: one name (give or take
+    typos, swapped or missing words) at one address (likewise), or a name sharing an uncommon
+    word at the very same address. The same address under an unrelated name is a shared office
+    (a coworking space); the same name elsewhere is a namesake or an operator-level trait; two
+    addresses on one street with other house numbers are two places. None of these makes two
+    profiles one identity."""
+
+    def __init__(self, profiles: pd.DataFrame) -> None:
+        self.profiles = profiles.set_index("unique_id")
+        counts = profiles["name_tokens"].explode().value_counts()
+        self.common = set(counts[counts > max(2, COMMON_NAME_WORD * len(profiles))].index)
+
+    def _address(self, row) -> str:
+        return " ".join((row["address_list"] or []) + (row["address_numbers"] or []))
+
+    def _shares_uncommon_word(self, left: list[str], right: list[str]) -> bool:
+        return any(JaroWinkler.similarity(x, y) >= WORD_ALIKE for x in left
+                   if len(x) > 2 and x not in self.common for y in right if len(y) > 2)
+
+    @staticmethod
+    def _numbers_agree(left: list[str] | None, right: list[str] | None) -> bool:
+        """House numbers, units and postcodes (two digits or more) agree: one in common, and
+        at least half of the shorter side's within one edit of the other's. No such numbers on
+        one side: nothing to disagree on."""
+        left = [x for x in left or [] if len(x) >= 2]
+        right = [y for y in right or [] if len(y) >= 2]
+        if not left or not right:
+            return True
+        if not set(left) & set(right):
+            return False
+        shorter, longer = sorted((left, right), key=len)
+        near = sum(any(Levenshtein.distance(x, y) <= 1 for y in longer) for x in shorter)
+        return near * 2 >= len(shorter)
+
+    def same(self, left: int, right: int) -> bool:
+        a, b = self.profiles.loc[left], self.profiles.loc[right]
+        name = fuzz.token_set_ratio(a["name"] or "", b["name"] or "") / 100
+        if not self._numbers_agree(a["address_numbers"], b["address_numbers"]):
+            # Other house numbers on one street: two places, unless an uncommon name is
+            # the same on both (then the numbers carry typos).
+            words = fuzz.token_set_ratio(a["address_words"] or "", b["address_words"] or "")
+            return (name >= RARE_NAME_ALIKE and words / 100 >= ADDRESS_ALIKE
+                    and self._shares_uncommon_word(a["name_tokens"], b["name_tokens"]))
+        # token_sort, not token_set: a word on one side only (another street) counts against.
+        address = fuzz.token_sort_ratio(self._address(a), self._address(b)) / 100
+        return (name >= NAME_ALIKE and address >= ADDRESS_NEAR) or (
+            address >= ADDRESS_ALIKE
+            and self._shares_uncommon_word(a["name_tokens"], b["name_tokens"]))
+
+
+def same_identity(pairs: pd.DataFrame, profiles: pd.DataFrame) -> pd.Series:
+    """Which scored pairs of profiles pass the identity rule."""
+    if pairs.empty:
+        return pd.Series(dtype=bool)
+    rule = IdentityRule(profiles)
+    return pd.Series([rule.same(a, b) for a, b in zip(pairs["unique_id_l"], pairs["unique_id_r"],
+                                                       strict=True)], index=pairs.index)
 
 
 def predict_matches(profiles: pd.DataFrame, min_probability: float) -> tuple[pd.DataFrame, str]:
@@ -179,12 +243,13 @@ def predict_matches(profiles: pd.DataFrame, min_probability: float) -> tuple[pd.
         linker = Linker(db_api.register(data), _settings(), log_level=logging.ERROR)
         try:
             _train(linker)
-        except Exception as exc:  # noqa: BLE001 — EM needs enough pairs; say so, keep priors
+        except Exception as exc:
             logging.getLogger(__name__).warning(f"billing model kept its priors: {exc}")
         scored = linker.inference.predict(threshold_match_probability=min_probability)
         frame = scored.as_pandas_dataframe()
         model = linker.misc.save_model_to_json(out_path=None) if hasattr(
             linker.misc, "save_model_to_json") else {}
+    frame = frame[same_identity(frame, profiles)]
     gamma_columns = [c for c in frame.columns if c.startswith("gamma_")]
     frame["gammas"] = frame[gamma_columns].astype(str).agg(",".join, axis=1) if len(
         frame) else ""
@@ -207,6 +272,13 @@ def billing_matches(payments: pd.DataFrame, rule: dict) -> pd.DataFrame:
         profile_r=matches["right"].map(lookup["profile"]))
 
 
+def _weight(probability: float, rule: dict) -> float:
+    """A match at ``min_probability`` weighs ``weight_at_min``, a certain one ``weight_at_one``."""
+    low = float(rule["min_probability"])
+    share = (probability - low) / max(1 - low, 1e-9)
+    return rule["weight_at_min"] + (rule["weight_at_one"] - rule["weight_at_min"]) * share
+
+
 def _representatives(accounts: list[str]) -> list[str]:
     return accounts if len(accounts) <= MAX_ACCOUNTS_PER_SIDE else accounts[:1]
 
@@ -219,7 +291,7 @@ def fuzzy_billing_evidence(matches: pd.DataFrame, payments: pd.DataFrame, rule: 
             matches["accounts_l"], matches["accounts_r"], matches["match_probability"],
             matches["profile_l"], matches["profile_r"], strict=True):
         value = " ≈ ".join(p.replace("\x1f", " | ").strip(" |") for p in (left, right))
-        weight = round(float(rule["weight"]) * float(probability), 4)
+        weight = round(_weight(float(probability), rule), 4)
         for a in _representatives(accounts_l):
             for b in _representatives(accounts_r):
                 if a != b:

@@ -13,6 +13,7 @@ CREATE CONSTRAINT proxy_service_name IF NOT EXISTS FOR (n:ProxyService) REQUIRE 
 CREATE CONSTRAINT organisation_id IF NOT EXISTS FOR (n:Organisation) REQUIRE n.org_id IS UNIQUE;
 CREATE CONSTRAINT user_agent_key IF NOT EXISTS FOR (n:UserAgent) REQUIRE n.key IS UNIQUE;
 CREATE CONSTRAINT cluster_id IF NOT EXISTS FOR (n:Cluster) REQUIRE n.cluster_id IS UNIQUE;
+CREATE CONSTRAINT campaign_id IF NOT EXISTS FOR (n:Campaign) REQUIRE n.campaign_id IS UNIQUE;
 CREATE CONSTRAINT run_id IF NOT EXISTS FOR (n:Run) REQUIRE n.run_id IS UNIQUE;
 CREATE CONSTRAINT cluster_event_id IF NOT EXISTS FOR (n:ClusterEvent) REQUIRE n.event_id IS UNIQUE;
 CREATE CONSTRAINT load_state_name IF NOT EXISTS FOR (n:LoadState) REQUIRE n.name IS UNIQUE;
