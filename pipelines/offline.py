@@ -36,11 +36,13 @@ class OfflineResult:
 
 
 def run_offline(paths: PipelinePaths, progress: Callable[[str], None] = lambda _: None,
-                run_id: str = "offline") -> OfflineResult:
-    """Run every step up to attribution on ``paths.landing``, writing into ``paths.work``."""
+                run_id: str = "offline", prepare: bool = True) -> OfflineResult:
+    """Run every step up to attribution on ``paths.landing``, writing into ``paths.work``
+    (``prepare=False``: start from the normalised tables a previous run left there)."""
     seconds: dict[str, float] = {}
     started = time.perf_counter()
-    prepare_tables(paths, progress)
+    if prepare:
+        prepare_tables(paths, progress)
     seconds["prepare"] = time.perf_counter() - started
     started = time.perf_counter()
     resolution = resolve(load_inputs(paths), previous_assignments(paths), run_id,
@@ -51,6 +53,10 @@ def run_offline(paths: PipelinePaths, progress: Callable[[str], None] = lambda _
     inputs = AttributionInputs.from_paths(paths)
     scores = score_campaigns(inputs, ScoringConfig())
     attributions = attribute_campaigns(inputs, scores, AttributionConfig())
+    out = paths.output("attribution")
+    out.mkdir(parents=True, exist_ok=True)
+    scores.reset_index().to_parquet(out / "scores.parquet", index=False)
+    attributions.to_parquet(out / "attributions.parquet", index=False)
     seconds["attribute"] = time.perf_counter() - started
     clusters = resolution.clusters[["account_id", "cluster_id"]]
     members = resolution.campaigns[["account_id", "campaign_id"]]

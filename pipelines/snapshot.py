@@ -7,6 +7,8 @@ import hashlib
 import json
 from pathlib import Path
 
+from pipelines.settings import PROJECT_ROOT
+
 CHUNK = 8 * 1024 * 1024
 
 
@@ -25,7 +27,15 @@ def landing_files(landing: Path) -> list[Path]:
             and not any(part.startswith(".") for part in p.relative_to(landing).parts)]
 
 
+def reference_files() -> dict[str, str]:
+    """Digests of the rules resolution runs by (schemas/reference/*.yaml): a changed rule is a
+    new run, and the run records which rules built its graph."""
+    folder = PROJECT_ROOT / "schemas" / "reference"
+    return {f"reference/{p.name}": file_digest(p) for p in sorted(folder.glob("*.yaml"))}
+
+
 def snapshot(landing: Path) -> dict:
     files = {p.relative_to(landing).as_posix(): file_digest(p) for p in landing_files(landing)}
-    combined = hashlib.sha256(json.dumps(files, sort_keys=True).encode()).hexdigest()
-    return {"run_id": f"snap-{combined[:16]}", "files": files}
+    reference = reference_files()
+    combined = hashlib.sha256(json.dumps([files, reference], sort_keys=True).encode()).hexdigest()
+    return {"run_id": f"snap-{combined[:16]}", "files": files, "reference": reference}

@@ -20,8 +20,28 @@ from pipelines.attribute.config import AttributionConfig
 EVIDENCE_COLUMNS = ["group_id", "account_id", "kind", "org_id", "via", "match_score"]
 
 
+def registrant_websites(members: pd.DataFrame, domains: pd.DataFrame,
+                        organisations: pd.DataFrame, hub_registrants: set[str]) -> pd.DataFrame:
+    """Account → the organisation whose website is the domain of the email that registered the
+    account's mail domain (the registrant organisation field is often blank; the registrant's
+    own address is not). Registrants that are hubs (a privacy service registering for everyone)
+    are no route."""
+    registered = domains[["registrable_domain", "registrant_email_key"]].dropna()
+    registered = registered[~registered["registrant_email_key"].isin(hub_registrants)]
+    registered = registered.assign(
+        registrant_domain=registered["registrant_email_key"].str.rpartition("@")[2])
+    sites = organisations[["org_id", "website_domain"]].dropna()
+    frame = members[["group_id", "account_id", "email_domain"]].merge(
+        registered, left_on="email_domain", right_on="registrable_domain").merge(
+        sites, left_on="registrant_domain", right_on="website_domain")
+    return frame.assign(kind="registrant_email_website", score=100.0,
+                        via=frame["registrant_email_key"])
+
+
 def account_org_evidence(members: pd.DataFrame, payments: pd.DataFrame,
-                         organisations: pd.DataFrame, org_matches: pd.DataFrame) -> pd.DataFrame:
+                         organisations: pd.DataFrame, org_matches: pd.DataFrame,
+                         domains: pd.DataFrame | None = None,
+                         hub_registrants: frozenset[str] = frozenset()) -> pd.DataFrame:
     """Every (account, organisation) evidence path, with the identifier it runs through."""
     by_kind = {k: g for k, g in org_matches.groupby("subject_kind")}
     parts = []
@@ -45,6 +65,8 @@ def account_org_evidence(members: pd.DataFrame, payments: pd.DataFrame,
     parts.append(members[["group_id", "account_id", "email_domain"]].merge(
         sites, left_on="email_domain", right_on="website_domain").assign(
         kind="email_domain_website", via=lambda f: f["email_domain"], score=100.0))
+    if domains is not None and len(domains):
+        parts.append(registrant_websites(members, domains, organisations, set(hub_registrants)))
     frame = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
     if frame.empty:
         return pd.DataFrame(columns=EVIDENCE_COLUMNS)

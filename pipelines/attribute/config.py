@@ -8,7 +8,6 @@ from dataclasses import dataclass, field
 @dataclass(frozen=True)
 class ScoringConfig:
     rate_limit_per_day: int = 300
-    campaign_volume: int = 50_000  # exchanges at which a cluster's volume counts in full
     unsupported_countries: tuple[str, ...] = ("CN", "RU", "KP", "IR")
     release_dates: tuple[str, ...] = ("2026-04-28", "2026-05-14", "2026-05-29")
     release_window_hours: int = 72
@@ -17,15 +16,17 @@ class ScoringConfig:
     # Each feature's value in [0, 1] times its weight; the sum goes through a logistic.
     weights: dict[str, float] = field(default_factory=lambda: {
         "many_small_accounts": 1.5,
-        "extraction_share": 2.5,
-        "synchronised_activity": 1.5,
+        "extraction_excess": 2.5,
+        "operator_coherence": 2.0,
+        "synchronised_activity": 1.0,
         "creation_burst": 1.0,
         "anonymised_network_share": 1.0,
         "unsupported_region_share": 1.0,
         "release_burst": 0.75,
         "disposable_or_voip_share": 0.75,
+        "lookalike_share": 0.75,
     })
-    bias: float = -4.0
+    bias: float = -4.5
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,7 @@ class AttributionConfig:
         "billing_identity": 1.0,
         "email_domain_registrant": 0.8,
         "email_domain_website": 0.6,
+        "registrant_email_website": 0.6,
         "declared_organisation": 0.4,
         "partner_indicator": 0.5,
     })

@@ -6,6 +6,7 @@ rate-limit-hugging accounts nor extraction prompts."""
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -22,19 +23,41 @@ def _share(mask: pd.Series, groups: pd.Series) -> pd.Series:
 
 
 def many_small_accounts(members: pd.DataFrame, config: ScoringConfig) -> pd.Series:
-    """Large volume spread over many accounts, each kept under the daily rate limit: the
-    share of accounts under the limit, times how many accounts, times how much volume."""
-    under = _share(members["max_day"].fillna(0) <= config.rate_limit_per_day,
-                   members["group_id"])
-    size = members.groupby("group_id").size()
-    volume = members.groupby("group_id")["requests"].sum()
+    """Traffic spread over many active accounts, each kept under the daily rate limit: the
+    share of active accounts under the limit times how many there are (log scale, full at
+    ~300). Accounts that never sent a request are no part of it."""
+    active = members[members["requests"] > 0]
+    under = _share(active["max_day"] <= config.rate_limit_per_day, active["group_id"])
+    size = active.groupby("group_id").size()
     many = np.minimum(1.0, np.log10(size.clip(lower=1)) / 2.5)
-    return under * many * np.minimum(1.0, volume / config.campaign_volume)
+    return (under * many).reindex(members["group_id"].unique()).fillna(0.0)
 
 
-def extraction_share(members: pd.DataFrame) -> pd.Series:
+def extraction_excess(members: pd.DataFrame, baseline: float) -> pd.Series:
+    """How far the group's share of extraction-prone prompts (chain-of-thought elicitation,
+    reasoning traces, tool use) exceeds the typical account's, as a share of the headroom:
+    full when the excess is half of it. A disguised mix still stands out from ordinary use."""
     sums = members.groupby("group_id")[["extraction_requests", "requests"]].sum()
-    return (sums["extraction_requests"] / sums["requests"].replace(0, np.nan)).fillna(0)
+    share = (sums["extraction_requests"] / sums["requests"].replace(0, np.nan)).fillna(0)
+    excess = (share - baseline) / max(1 - baseline, 1e-9)
+    return (excess / 0.5).clip(0, 1)
+
+
+def typical_extraction_share(usage: pd.DataFrame) -> float:
+    """The median account's share of extraction-prone prompts (robust to any one campaign)."""
+    active = usage[usage["requests"] > 0]
+    if active.empty:
+        return 0.0
+    return float((active["extraction_requests"] / active["requests"]).median())
+
+
+def operator_coherence(members: pd.DataFrame, profiles: pd.DataFrame) -> pd.Series:
+    """How much the group's accounts look like one operator (coherence.py): created together,
+    one tier and funding, one prompt mix and schedule. A crowd scores near 0."""
+    from pipelines.resolve.coherence import group_coherence
+
+    frame = members[["group_id", "account_id"]].rename(columns={"group_id": "group"})
+    return group_coherence(frame, profiles, ATTACH_WEIGHTS.coherence)
 
 
 def synchronised_activity(members: pd.DataFrame, buckets: pd.DataFrame) -> pd.Series:
@@ -106,6 +129,12 @@ def disposable_or_voip_share(members: pd.DataFrame) -> pd.Series:
     return _share(flag, members["group_id"])
 
 
+def lookalike_share(members: pd.DataFrame) -> pd.Series:
+    """Share of accounts whose email or name mixes look-alike letters from another script."""
+    flag = members.get("lookalike", pd.Series(False, index=members.index))
+    return _share(flag.fillna(False).astype(bool), members["group_id"])
+
+
 def score_groups(features: pd.DataFrame, config: ScoringConfig) -> pd.DataFrame:
     """Risk score per group with each feature's value and contribution as JSON."""
     names = list(config.weights)
@@ -125,20 +154,30 @@ def score_groups(features: pd.DataFrame, config: ScoringConfig) -> pd.DataFrame:
     return out
 
 
+@dataclass
+class Population:
+    """What the whole population looks like, for features measured against it."""
+
+    extraction_share: float
+    profiles: pd.DataFrame
+
+
 def group_features(members: pd.DataFrame, buckets: pd.DataFrame, account_ips: pd.DataFrame,
-                     networks: pd.DataFrame, days: pd.DataFrame,
-                     config: ScoringConfig) -> pd.DataFrame:
+                   networks: pd.DataFrame, days: pd.DataFrame, config: ScoringConfig,
+                   population: Population) -> pd.DataFrame:
     """All features per group. ``members``: one row per grouped account with its usage and
     normalised account fields."""
     features = pd.DataFrame({
         "many_small_accounts": many_small_accounts(members, config),
-        "extraction_share": extraction_share(members),
+        "extraction_excess": extraction_excess(members, population.extraction_share),
+        "operator_coherence": operator_coherence(members, population.profiles),
         "synchronised_activity": synchronised_activity(members, buckets),
         "creation_burst": creation_burst(members),
         "anonymised_network_share": anonymised_network_share(members, account_ips, networks),
         "unsupported_region_share": unsupported_region_share(members, config),
         "release_burst": release_burst(members, days, config),
         "disposable_or_voip_share": disposable_or_voip_share(members),
+        "lookalike_share": lookalike_share(members),
     }).fillna(0)
     features["accounts"] = members.groupby("group_id").size()
     sums = members.groupby("group_id")[["requests"]].sum()

@@ -8,9 +8,15 @@ import pandas as pd
 
 from pipelines.attribute.attribution import account_org_evidence, attribute, intermediaries
 from pipelines.attribute.config import AttributionConfig, ScoringConfig
-from pipelines.attribute.features import group_features, score_groups
+from pipelines.attribute.features import (
+    Population,
+    group_features,
+    score_groups,
+    typical_extraction_share,
+)
 from pipelines.paths import PipelinePaths
 from pipelines.resolve.pipeline import ip_networks
+from pipelines.resolve.profiles import account_profiles
 from pipelines.resolve.weights import DEFAULT_WEIGHTS
 
 
@@ -30,6 +36,8 @@ class AttributionInputs:
     organisations: pd.DataFrame
     organisation_names: pd.DataFrame
     ownership: pd.DataFrame
+    domains: pd.DataFrame
+    groups_shared: pd.DataFrame  # every shared value: kind, value, accounts, coherence
 
     @classmethod
     def from_paths(cls, paths: PipelinePaths) -> AttributionInputs:
@@ -43,8 +51,22 @@ class AttributionInputs:
             usage_days=norm("usage_account_days"), usage_buckets=norm("usage_account_buckets"),
             ip_intel=norm("ip_intel"),
             organisations=norm("organisations"), organisation_names=norm("organisation_names"),
-            ownership=norm("ownership"),
+            ownership=norm("ownership"), domains=norm("domain_registrations"),
+            groups_shared=res("groups"),
         )
+
+    def population(self) -> Population:
+        profiles = account_profiles(self.accounts, self.payments, self.usage_accounts,
+                                    self.usage_buckets)
+        return Population(typical_extraction_share(self.usage_accounts), profiles)
+
+    def hub_registrants(self) -> frozenset[str]:
+        """Registrant emails shared by a large crowd (a privacy or registrar service)."""
+        rule = DEFAULT_WEIGHTS.campaign_kinds["registrant"]
+        groups = self.groups_shared[self.groups_shared["kind"] == "registrant"]
+        gates = groups["coherence"].map(DEFAULT_WEIGHTS.coherence.gate)
+        hubs = groups[(groups["accounts"] > rule.small) & (gates <= 0)]
+        return frozenset(hubs["value"])
 
     def groups(self, level: str) -> pd.DataFrame:
         """account_id, group_id of the level asked for ("campaign" or "cluster")."""
@@ -82,7 +104,7 @@ def score_level(inputs: AttributionInputs, config: ScoringConfig, level: str = "
         return pd.DataFrame(columns=SCORE_COLUMNS).rename_axis(f"{level}_id")
     networks = usage_networks(inputs.usage_ips["source_ip"], inputs.ip_intel)
     features = group_features(members, inputs.usage_buckets, inputs.usage_ips, networks,
-                              inputs.usage_days, config)
+                              inputs.usage_days, config, inputs.population())
     scores = score_groups(features, config)
     scores["requests"] = features["requests"]
     return scores.sort_values("risk_score", ascending=False).rename_axis(f"{level}_id")
@@ -99,7 +121,7 @@ def attribute_campaigns(inputs: AttributionInputs, scores: pd.DataFrame,
     members = group_members(inputs, inputs.groups("campaign"))
     members = members[members["group_id"].isin(flagged)]
     evidence = account_org_evidence(members, inputs.payments, inputs.organisations,
-                                    inputs.org_matches)
+                                    inputs.org_matches, inputs.domains, inputs.hub_registrants())
     excluded = intermediaries(inputs.organisations, inputs.ip_intel, inputs.organisation_names)
     sizes = members.groupby("group_id").size()
     ranked = attribute(evidence, sizes, inputs.ownership, excluded, config)

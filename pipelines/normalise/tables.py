@@ -15,7 +15,7 @@ from pipelines.normalise.payment import (
     normalise_funding_type,
 )
 from pipelines.normalise.phone import normalise_phone
-from pipelines.normalise.text import clean
+from pipelines.normalise.text import clean, is_mixed_script_evasion
 
 
 def _map_unique(series: pd.Series, func) -> pd.Series:
@@ -36,6 +36,9 @@ def normalise_accounts(frame: pd.DataFrame) -> pd.DataFrame:
     out["email_domain"] = emails.map(lambda e: e.registrable_domain if e else None)
     out["email_public_provider"] = emails.map(lambda e: bool(e and e.is_public_provider))
     out["email_disposable"] = emails.map(lambda e: bool(e and e.is_disposable))
+    # Look-alike letters from another script in the address or the name: an evasion signal.
+    out["lookalike"] = emails.map(lambda e: bool(e and e.confusable)) | out[
+        "display_name"].map(lambda n: isinstance(n, str) and is_mixed_script_evasion(n))
     phones = pd.Series(
         [normalise_phone(p, c) if isinstance(p, str) else None
          for p, c in zip(out["phone"], out["declared_country"], strict=True)],

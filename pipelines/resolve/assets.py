@@ -24,6 +24,7 @@ def load_inputs(paths: PipelinePaths) -> ResolutionInputs:
         domains=read("domain_registrations"), ip_intel=read("ip_intel"),
         organisation_names=read("organisation_names"), judgements=read("analyst_judgements"),
         usage_buckets=read("usage_account_buckets"), usage_accounts=read("usage_accounts"),
+        organisations=read("organisations"), ownership=read("ownership"),
     )
 
 
@@ -40,6 +41,7 @@ def save_resolution(resolution: Resolution, paths: PipelinePaths) -> None:
         out = paths.output(f"resolved/{name}.parquet")
         out.parent.mkdir(parents=True, exist_ok=True)
         getattr(resolution, name).to_parquet(out, index=False)
+    paths.output("resolved/billing_model.json").write_text(resolution.billing_model or "{}")
     state = paths.output("state/cluster_assignments.parquet")
     state.parent.mkdir(parents=True, exist_ok=True)
     resolution.clusters[["account_id", "cluster_id"]].to_parquet(state, index=False)
@@ -53,8 +55,10 @@ def save_resolution(resolution: Resolution, paths: PipelinePaths) -> None:
 
 
 def read_resolution(paths: PipelinePaths) -> Resolution:
+    model = paths.output("resolved/billing_model.json")
     return Resolution(**{n: pd.read_parquet(paths.output(f"resolved/{n}.parquet"))
-                         for n in RESOLVED_TABLES})
+                         for n in RESOLVED_TABLES},
+                      billing_model=model.read_text() if model.exists() else "")
 
 
 @dg.asset(group_name="resolve", description="Hashes of every landing file; its digest is the "
@@ -80,7 +84,8 @@ def snapshot_files(paths: PipelinePaths) -> dict[str, str]:
     group_name="resolve",
     deps=["input_snapshot", "normalised_accounts", "normalised_payment_instruments",
           "normalised_domain_registrations", "normalised_ip_intel",
-          "normalised_organisation_names", "normalised_analyst_judgements", "normalised_usage"],
+          "normalised_organisation_names", "normalised_analyst_judgements", "normalised_usage",
+          "normalised_organisations", "normalised_ownership"],
     description="Scored account links, stable clusters and organisation matches.",
     check_specs=[dg.AssetCheckSpec("no_giant_cluster", asset="resolved_clusters",
                                    blocking=True, description="no cluster holding more than "

@@ -10,6 +10,8 @@ artefact that unrelated accounts share (jobs on the hour) counts for little.
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pandas as pd
 
@@ -88,3 +90,37 @@ def jaccard_evidence(signature: pd.DataFrame, pairs: pd.DataFrame, rule: dict) -
                             accounts=2, weight=(rule["max_weight"] * scale).round(4),
                             coherence=0.0)
     return evidence[evidence["weight"] > 0][EVIDENCE_COLUMNS].reset_index(drop=True)
+
+
+def synchronised_stars(signature: pd.DataFrame, memberships: pd.DataFrame,
+                       weighted: pd.DataFrame, threshold: float, full_jaccard: float
+                       ) -> pd.DataFrame:
+    """Campaign-level links for band groups (of any size) whose weight reaches ``threshold``:
+    each member to the group's most common signature, when the two are near-identical (Jaccard
+    at least ``full_jaccard``). One shared band alone is a hint, not a schedule: members that
+    merely collided in one band are left out."""
+    strong = weighted[weighted["weight"] >= threshold]
+    if strong.empty:
+        return pd.DataFrame(columns=["a", "b", "score", "kinds", "evidence"])
+    members = memberships.merge(strong, on=["kind", "value"])
+    full = pd.util.hash_pandas_object(signature, index=False)
+    full = pd.Series(full.to_numpy(), index=signature.index)
+    members = members.assign(full=members["account_id"].map(full))
+    mode = members.groupby(["value", "full"]).size().rename("n").reset_index()
+    mode = mode.sort_values(["value", "n", "full"], ascending=[True, False, True])
+    mode = mode.drop_duplicates("value").set_index("value")["full"]
+    rep = members[members["full"] == members["value"].map(mode)]
+    rep = rep.groupby("value")["account_id"].min()
+    pairs = members.assign(a=members["value"].map(rep)).rename(columns={"account_id": "b"})
+    pairs = pairs[pairs["a"] != pairs["b"]].reset_index(drop=True)
+    pairs["jaccard"] = estimated_jaccard(signature, pairs[["a", "b"]]).to_numpy()
+    pairs = pairs[pairs["jaccard"] >= full_jaccard]
+    evidence = [json.dumps([{"kind": "coactivity", "value": f"{j:.2f} of activity buckets shared "
+                             f"with a synchronised group", "accounts": int(n),
+                             "weight": float(w), "coherence": float(c), "via": "group"}])
+                for j, n, w, c in zip(pairs["jaccard"], pairs["accounts"], pairs["weight"],
+                                      pairs["coherence"], strict=True)]
+    out = pd.DataFrame({"a": pairs["a"], "b": pairs["b"], "score": pairs["weight"],
+                        "kinds": "coactivity", "evidence": evidence})
+    out[["a", "b"]] = np.sort(out[["a", "b"]].to_numpy(), axis=1) if len(out) else out[["a", "b"]]
+    return out.sort_values("score", ascending=False).drop_duplicates(["a", "b"])

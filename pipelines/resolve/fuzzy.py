@@ -258,18 +258,19 @@ def predict_matches(profiles: pd.DataFrame, min_probability: float) -> tuple[pd.
                                                                    default=str)
 
 
-def billing_matches(payments: pd.DataFrame, rule: dict) -> pd.DataFrame:
-    """Pairs of distinct billing profiles the model matches, with their accounts."""
+def billing_matches(payments: pd.DataFrame, rule: dict) -> tuple[pd.DataFrame, str]:
+    """Pairs of distinct billing profiles the model matches, with their accounts; and the
+    trained model as JSON."""
     profiles = billing_profiles(payments)
-    matches, _ = predict_matches(profiles, float(rule["min_probability"]))
+    matches, model = predict_matches(profiles, float(rule["min_probability"]))
     if matches.empty:
-        return matches.assign(accounts_l=[], accounts_r=[], profile_l=[], profile_r=[])
+        return matches.assign(accounts_l=[], accounts_r=[], profile_l=[], profile_r=[]), model
     lookup = profiles.set_index("unique_id")
     return matches.assign(
         accounts_l=matches["left"].map(lookup["accounts"]),
         accounts_r=matches["right"].map(lookup["accounts"]),
         profile_l=matches["left"].map(lookup["profile"]),
-        profile_r=matches["right"].map(lookup["profile"]))
+        profile_r=matches["right"].map(lookup["profile"])), model
 
 
 def _weight(probability: float, rule: dict) -> float:

@@ -12,6 +12,12 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from pipelines.attribute.attribution import (
+    account_org_evidence,
+    controlling_parent,
+    intermediaries,
+    ownership_chain,
+)
 from pipelines.normalise.network import PrefixIndex
 from pipelines.resolve import attach as attach_mod
 from pipelines.resolve import coactivity
@@ -40,6 +46,8 @@ class ResolutionInputs:
     judgements: pd.DataFrame
     usage_buckets: pd.DataFrame
     usage_accounts: pd.DataFrame
+    organisations: pd.DataFrame
+    ownership: pd.DataFrame
 
 
 @dataclass
@@ -53,6 +61,7 @@ class Resolution:
     groups: pd.DataFrame  # kind, value, accounts, coherence: every shared value
     campaign_links: pd.DataFrame  # links at campaign level (score ≥ the campaign threshold)
     campaigns: pd.DataFrame  # account_id, anchor, size, campaign_id
+    billing_model: str = ""  # the trained fuzzy billing model (Splink settings JSON)
 
 
 def ip_networks(ips: pd.Series, ip_intel: pd.DataFrame, weights: LinkWeights) -> pd.DataFrame:
@@ -109,11 +118,11 @@ def _candidate_pairs(shared: Shared, weighted: pd.DataFrame, limit: int) -> pd.D
 
 
 def cluster_links(inputs: ResolutionInputs, shared: Shared, weights: LinkWeights
-                  ) -> pd.DataFrame:
+                  ) -> tuple[pd.DataFrame, str]:
     """Scored account pairs at cluster level, and links to the members of large coherent
-    identity groups."""
+    identity groups; and the fuzzy billing model that scored billing profiles."""
     weighted = weigh(shared.groups, weights.identity, weights)
-    matches = billing_matches(inputs.payments, weights.billing_fuzzy)
+    matches, model = billing_matches(inputs.payments, weights.billing_fuzzy)
     fuzzy_pairs, fuzzy_evidence = fuzzy_billing_evidence(matches, inputs.payments,
                                                          weights.billing_fuzzy)
     pairs = pd.concat([_candidate_pairs(shared, weighted, weights.pair_limit),
@@ -127,7 +136,7 @@ def cluster_links(inputs: ResolutionInputs, shared: Shared, weights: LinkWeights
     ], ignore_index=True)
     stars = group_stars(shared.identifiers, weighted, weights.pair_limit,
                         weights.link_threshold)
-    return pd.concat([score_links(evidence), stars], ignore_index=True)
+    return pd.concat([score_links(evidence), stars], ignore_index=True), model
 
 
 def _both_active(pairs: pd.DataFrame, signature: pd.DataFrame) -> pd.DataFrame:
@@ -139,8 +148,10 @@ def campaign_links(shared: Shared, cluster_level: pd.DataFrame, weights: LinkWei
                    ) -> pd.DataFrame:
     """Links at campaign level: operator-level evidence (and what the cluster level found) on
     pairs of small groups, and links to the members of large coherent groups."""
-    operator = weigh(shared.groups, weights.campaign_kinds, weights)
+    kinds = {k: r for k, r in weights.campaign_kinds.items() if k != "coactivity"}
+    operator = weigh(shared.groups, kinds, weights)
     identity = weigh(shared.groups, weights.identity, weights)
+    bands = weigh(shared.groups, {"coactivity": weights.campaign_kinds["coactivity"]}, weights)
     pairs = pairs_within(shared.identifiers, operator, weights.campaign_pair_limit)
     evidence = pd.concat([
         shared_evidence(pairs, shared.identifiers, operator),
@@ -151,6 +162,9 @@ def campaign_links(shared: Shared, cluster_level: pd.DataFrame, weights: LinkWei
     scored = pd.concat([score_links(evidence),
                         group_stars(shared.identifiers, operator, weights.campaign_pair_limit,
                                     weights.campaign_threshold),
+                        coactivity.synchronised_stars(
+                            shared.signature, shared.identifiers, bands,
+                            weights.campaign_threshold, weights.coactivity["full_jaccard"]),
                         cluster_level], ignore_index=True)
     scored = scored[scored["score"].astype("float64") >= weights.campaign_threshold]
     return scored.sort_values("score", ascending=False).drop_duplicates(["a", "b"])
@@ -186,6 +200,27 @@ def resolve_organisations(inputs: ResolutionInputs) -> pd.DataFrame:
     return pd.concat([p[columns] for p in parts], ignore_index=True)
 
 
+def parent_identifiers(inputs: ResolutionInputs, org_matches: pd.DataFrame,
+                       groups: pd.DataFrame, weights: LinkWeights) -> pd.DataFrame:
+    """(account, "parent", ultimate parent) for every registry organisation an account reaches
+    (declared, billing, registrant or website of its mail domain), climbed up controlling
+    ownership: sibling fronts of one parent share it. Intermediaries (proxy and hosting
+    companies) and registrants that are hubs are no route."""
+    members = inputs.accounts[["account_id", "email_domain"]].assign(group_id="all")
+    registrants = groups[(groups["kind"] == "registrant")
+                         & (groups["accounts"] > weights.campaign_kinds["registrant"].small)
+                         & (groups["coherence"].map(weights.coherence.gate) <= 0)]
+    evidence = account_org_evidence(members, inputs.payments, inputs.organisations, org_matches,
+                                    inputs.domains, frozenset(registrants["value"]))
+    excluded = intermediaries(inputs.organisations, inputs.ip_intel, inputs.organisation_names)
+    evidence = evidence[~evidence["org_id"].isin(excluded)]
+    parents = controlling_parent(inputs.ownership)
+    top = {org: ownership_chain(org, parents)[-1] for org in evidence["org_id"].unique()}
+    frame = pd.DataFrame({"account_id": evidence["account_id"], "kind": "parent",
+                          "value": evidence["org_id"].map(top)})
+    return frame.drop_duplicates().reset_index(drop=True)
+
+
 def resolve(
     inputs: ResolutionInputs, previous: pd.DataFrame, run_id: str,
     weights: LinkWeights = DEFAULT_WEIGHTS, previous_campaigns: pd.DataFrame | None = None,
@@ -194,7 +229,7 @@ def resolve(
     shared = shared_values(inputs, networks, weights)
     judgements = account_judgements(inputs.judgements)
     total = len(inputs.accounts)
-    links = cluster_links(inputs, shared, weights)
+    links, model = cluster_links(inputs, shared, weights)
     first_pass = form_clusters(links, judgements, shared, weights, total)
     first_pass = first_pass.assign(cluster_id=first_pass["anchor"])
     weak = {kind: (shared.identifiers[shared.identifiers["kind"] == kind][
@@ -203,6 +238,11 @@ def resolve(
     links = pd.concat([links, attached], ignore_index=True)
     clusters = form_clusters(links, judgements, shared, weights, total)
     assigned, history = assign_ids(clusters, previous, run_id)
+    org_matches = resolve_organisations(inputs)
+    parents = parent_identifiers(inputs, org_matches, shared.groups, weights)
+    shared.identifiers = pd.concat([shared.identifiers, parents], ignore_index=True)
+    shared.groups = pd.concat([shared.groups, value_groups(parents, shared.profiles, weights)],
+                              ignore_index=True)
     strong = links[links["score"].astype("float64") >= weights.link_threshold]
     operator_links = campaign_links(shared, strong, weights)
     limit = giant_limit(total, weights.campaign_giant_share, weights.giant_min_accounts)
@@ -214,7 +254,8 @@ def resolve(
         columns={"campaign_id": "cluster_id"}), run_id, prefix="CP")
     campaigns = campaigns.rename(columns={"cluster_id": "campaign_id"})
     return Resolution(shared.identifiers, links, assigned, history, networks,
-                      resolve_organisations(inputs), shared.groups, operator_links, campaigns)
+                      org_matches, shared.groups, operator_links, campaigns,
+                      model)
 
 
 def oversized_crowds(groups: pd.DataFrame, id_column: str, inputs: ResolutionInputs,
