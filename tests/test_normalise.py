@@ -71,7 +71,8 @@ def test_disposable_domain_is_flagged() -> None:
     assert not normalise_email("x@gmail.com").is_disposable
 
 
-@pytest.mark.parametrize("raw", ["pаypal@example.com", "paypal@exаmple.com", "ｐａｙｐａｌ@example.com"])
+@pytest.mark.parametrize(
+    "raw", ["pаypal@example.com", "paypal@exаmple.com", "ｐａｙｐａｌ@example.com"])
 def test_look_alike_letters_reach_the_same_mailbox_and_are_flagged(raw: str) -> None:
     key = normalise_email(raw)
     assert key.address == "paypal@example.com"
