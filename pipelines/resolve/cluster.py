@@ -40,15 +40,38 @@ def _split_judged_apart(graph: nx.Graph, different: list[tuple[str, str]]) -> No
 def _cut_weak_bridges(graph: nx.Graph, strong: float, min_side: int) -> None:
     """Remove every link weaker than ``strong`` that is the only tie between two parts of at
     least ``min_side`` accounts each: one doubtful match must not merge two operations (a real
-    operation's accounts are tied many times over)."""
-    weak = [(u, v, graph.edges[u, v]["weight"]) for u, v in nx.bridges(graph)
-            if graph.edges[u, v]["weight"] < strong]
+    operation's accounts are tied many times over).
+
+    Worked on the graph of strong components (accounts joined by strong links), where the weak
+    links are the edges: much smaller than the account graph."""
+    weak = [(u, v, w) for u, v, w in graph.edges(data="weight") if w < strong]
     if not weak:
         return
-    graph.remove_edges_from((u, v) for u, v, _ in weak)
-    size = {n: len(c) for c in nx.connected_components(graph) for n in c}
-    graph.add_weighted_edges_from((u, v, w) for u, v, w in weak
-                                  if min(size[u], size[v]) < min_side)
+    core = nx.Graph()
+    core.add_nodes_from(graph)
+    core.add_edges_from((u, v) for u, v, w in graph.edges(data="weight") if w >= strong)
+    part = {}
+    for number, members in enumerate(nx.connected_components(core)):
+        part.update(dict.fromkeys(members, number))
+    ties: dict[tuple[int, int], list[tuple[str, str]]] = {}
+    for u, v, _ in weak:
+        key = (min(part[u], part[v]), max(part[u], part[v]))
+        if key[0] != key[1]:
+            ties.setdefault(key, []).append((u, v))
+    parts = nx.Graph()
+    parts.add_nodes_from(set(part.values()))
+    parts.add_edges_from(ties)
+    single = [key for key in nx.bridges(parts) if len(ties[tuple(sorted(key))]) == 1]
+    if not single:
+        return
+    parts.remove_edges_from(single)
+    sizes = pd.Series(part).value_counts()
+    side = {}
+    for members in nx.connected_components(parts):
+        total = int(sizes.reindex(list(members)).sum())
+        side.update(dict.fromkeys(members, total))
+    graph.remove_edges_from(ties[tuple(sorted(key))][0] for key in single
+                            if min(side[key[0]], side[key[1]]) >= min_side)
 
 
 def _split_crowds(graph: nx.Graph, max_size: int,

@@ -178,12 +178,17 @@ class IdentityRule:
     profiles one identity."""
 
     def __init__(self, profiles: pd.DataFrame) -> None:
-        self.profiles = profiles.set_index("unique_id")
         counts = profiles["name_tokens"].explode().value_counts()
         self.common = set(counts[counts > max(2, COMMON_NAME_WORD * len(profiles))].index)
-
-    def _address(self, row) -> str:
-        return " ".join((row["address_list"] or []) + (row["address_numbers"] or []))
+        # Plain Python records: this rule runs once per scored pair (tens of thousands).
+        self.records = {
+            uid: {"name": name or "", "name_tokens": list(tokens) if tokens is not None else [],
+                  "address_words": words or "", "address_numbers": list(numbers or []),
+                  "address": " ".join(list(wordlist or []) + list(numbers or []))}
+            for uid, name, tokens, words, wordlist, numbers in zip(
+                profiles["unique_id"], profiles["name"], profiles["name_tokens"],
+                profiles["address_words"], profiles["address_list"],
+                profiles["address_numbers"], strict=True)}
 
     def _shares_uncommon_word(self, left: list[str], right: list[str]) -> bool:
         return any(JaroWinkler.similarity(x, y) >= WORD_ALIKE for x in left
@@ -205,16 +210,16 @@ class IdentityRule:
         return near * 2 >= len(shorter)
 
     def same(self, left: int, right: int) -> bool:
-        a, b = self.profiles.loc[left], self.profiles.loc[right]
-        name = fuzz.token_set_ratio(a["name"] or "", b["name"] or "") / 100
+        a, b = self.records[left], self.records[right]
+        name = fuzz.token_set_ratio(a["name"], b["name"]) / 100
         if not self._numbers_agree(a["address_numbers"], b["address_numbers"]):
             # Other house numbers on one street: two places, unless an uncommon name is
             # the same on both (then the numbers carry typos).
-            words = fuzz.token_set_ratio(a["address_words"] or "", b["address_words"] or "")
+            words = fuzz.token_set_ratio(a["address_words"], b["address_words"])
             return (name >= RARE_NAME_ALIKE and words / 100 >= ADDRESS_ALIKE
                     and self._shares_uncommon_word(a["name_tokens"], b["name_tokens"]))
         # token_sort, not token_set: a word on one side only (another street) counts against.
-        address = fuzz.token_sort_ratio(self._address(a), self._address(b)) / 100
+        address = fuzz.token_sort_ratio(a["address"], b["address"]) / 100
         return (name >= NAME_ALIKE and address >= ADDRESS_NEAR) or (
             address >= ADDRESS_ALIKE
             and self._shares_uncommon_word(a["name_tokens"], b["name_tokens"]))
@@ -249,10 +254,11 @@ def predict_matches(profiles: pd.DataFrame, min_probability: float) -> tuple[pd.
         frame = scored.as_pandas_dataframe()
         model = linker.misc.save_model_to_json(out_path=None) if hasattr(
             linker.misc, "save_model_to_json") else {}
-    frame = frame[same_identity(frame, profiles)]
-    gamma_columns = [c for c in frame.columns if c.startswith("gamma_")]
-    frame["gammas"] = frame[gamma_columns].astype(str).agg(",".join, axis=1) if len(
-        frame) else ""
+    frame = frame[same_identity(frame, profiles)].copy()
+    # Each comparison's level, e.g. "name=3,address=4,...": why the model scored the pair so.
+    levels = [c.removeprefix("gamma_") + "=" + frame[c].astype(str)
+              for c in frame.columns if c.startswith("gamma_")]
+    frame["gammas"] = levels[0].str.cat(levels[1:], sep=",") if levels and len(frame) else ""
     frame = frame.rename(columns={"unique_id_l": "left", "unique_id_r": "right"})
     return frame[MATCH_COLUMNS].reset_index(drop=True), json.dumps(model, sort_keys=True,
                                                                    default=str)
