@@ -31,14 +31,18 @@ def run_summary(paths: PipelinePaths) -> list[str]:
         sizes = clusters.groupby("cluster_id").size().sort_values(ascending=False)
         lines.append(f"clusters: {len(sizes)} holding {int(sizes.sum())} accounts; largest: "
                      + ", ".join(f"{c} ({n})" for c, n in sizes.head(5).items()))
+        campaigns = pd.read_parquet(paths.output("resolved/campaigns.parquet"))
+        groups = campaigns.groupby("campaign_id").size()
+        lines.append(f"campaign groups (clusters tied by operator-level evidence): {len(groups)}"
+                     f" holding {int(groups.sum())} accounts")
     evaluation = paths.output("evaluation/clustering.json")
     if evaluation.exists():
         report = json.loads(evaluation.read_text())
         pw, b3 = report["overall"]["pairwise"], report["overall"]["bcubed"]
         share = report["legit_in_campaign_share"]
-        lines.append(f"against ground truth: pairwise P {pw['precision']:.4f} R {pw['recall']:.4f}"
-                     f"; B-cubed F1 {b3['f1']:.4f}; legitimate accounts in campaign clusters "
-                     f"{report['legit_in_campaign_clusters']} ({share:.4%})")
+        lines.append(f"against ground truth (campaigns): pairwise P {pw['precision']:.4f} "
+                     f"R {pw['recall']:.4f}; B-cubed F1 {b3['f1']:.4f}; legitimate accounts in "
+                     f"campaign groups {report['legit_in_campaign_clusters']} ({share:.4%})")
     lines.extend(_attribution_lines(paths))
     lines.append(f"outputs: {paths.work}")
     return lines
@@ -48,17 +52,17 @@ def _attribution_lines(paths: PipelinePaths) -> list[str]:
     attributions_file = paths.output("attribution/attributions.parquet")
     if not attributions_file.exists():
         return []
-    scores = pd.read_parquet(paths.output("attribution/scores.parquet")).set_index("cluster_id")
+    scores = pd.read_parquet(paths.output("attribution/scores.parquet")).set_index("campaign_id")
     attributions = pd.read_parquet(attributions_file)
     names = pd.read_parquet(paths.normalised("organisations")).set_index("org_id")["legal_name"]
     campaigns = scores[scores["is_campaign"]]
     lines = [f"campaigns found: {len(campaigns)}"]
-    top = attributions[attributions["rank"] == 1].set_index("cluster_id")
-    for cluster_id, row in campaigns.iterrows():
-        parent = top["org_id"].get(cluster_id)
+    top = attributions[attributions["rank"] == 1].set_index("campaign_id")
+    for campaign_id, row in campaigns.iterrows():
+        parent = top["org_id"].get(campaign_id)
         who = (f"{names.get(parent, parent)} ({parent}), confidence "
-               f"{top['confidence'][cluster_id]:.2f}") if parent else "no parent identified"
-        lines.append(f"  {cluster_id}: {int(row['accounts'])} accounts, "
+               f"{top['confidence'][campaign_id]:.2f}") if parent else "no parent identified"
+        lines.append(f"  {campaign_id}: {int(row['accounts'])} accounts, "
                      f"{int(row['requests']):,} exchanges, risk {row['risk_score']:.2f} → {who}")
     evaluation = paths.output("evaluation/attribution.json")
     if evaluation.exists():

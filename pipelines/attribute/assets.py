@@ -134,8 +134,9 @@ def attribution_evaluation(context: dg.AssetExecutionContext,
     if not (truth / "campaigns.json").exists():
         context.log.info(f"no ground truth in {truth}: nothing to evaluate")
         return dg.MaterializeResult(metadata={"evaluated": False})
+    campaigns = pd.read_parquet(paths.output("resolved/campaigns.parquet"))
     report = evaluate_attribution(
-        pd.read_parquet(paths.output("resolved/clusters.parquet")),
+        campaigns.rename(columns={"campaign_id": "cluster_id"}),
         pd.read_parquet(paths.output("attribution/attributions.parquet")),
         pd.read_parquet(truth / "accounts.parquet"),
         json.loads((truth / "campaigns.json").read_text()),

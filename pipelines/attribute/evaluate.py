@@ -6,14 +6,18 @@ from __future__ import annotations
 import pandas as pd
 
 
-def evaluate_attribution(clusters: pd.DataFrame, attributions: pd.DataFrame,
+def evaluate_attribution(groups: pd.DataFrame, attributions: pd.DataFrame,
                          truth_accounts: pd.DataFrame, campaigns: list[dict],
                          legit_orgs: set[str]) -> dict:
-    frame = clusters.merge(truth_accounts[["account_id", "campaign_id"]], on="account_id")
-    majority = (frame.dropna(subset=["campaign_id"]).groupby(["campaign_id", "cluster_id"])
+    """``groups``: account_id, cluster_id (the predicted campaign each account is in);
+    ``attributions``: ranked parents keyed by that id (``campaign_id``)."""
+    truth = truth_accounts[["account_id", "campaign_id"]].rename(
+        columns={"campaign_id": "true_campaign"})
+    frame = groups.merge(truth, on="account_id")
+    majority = (frame.dropna(subset=["true_campaign"]).groupby(["true_campaign", "cluster_id"])
                 .size().rename("n").reset_index().sort_values("n", ascending=False)
-                .drop_duplicates("campaign_id"))
-    top = attributions[attributions["rank"] == 1].set_index("cluster_id")
+                .drop_duplicates("true_campaign").rename(columns={"true_campaign": "campaign_id"}))
+    top = attributions[attributions["rank"] == 1].set_index("campaign_id")
     per_campaign = {}
     for campaign in campaigns:
         row = majority[majority["campaign_id"] == campaign["campaign_id"]]

@@ -31,8 +31,8 @@ class CaseTables:
         norm = lambda n: pd.read_parquet(paths.normalised(n))  # noqa: E731
         return cls(
             attributions=out("attribution/attributions.parquet"),
-            scores=out("attribution/scores.parquet").set_index("cluster_id"),
-            clusters=out("resolved/clusters.parquet"), links=out("resolved/links.parquet"),
+            scores=out("attribution/scores.parquet").set_index("campaign_id"),
+            clusters=out("resolved/campaigns.parquet"), links=out("resolved/links.parquet"),
             organisations=norm("organisations"), ownership=norm("ownership"),
             usage_days=norm("usage_account_days"), usage_accounts=norm("usage_accounts"),
             snapshot=json.loads(paths.output("snapshot.json").read_text()),
@@ -66,8 +66,8 @@ def parents(tables: CaseTables) -> list[str]:
 def build_case(tables: CaseTables, org_id: str) -> Case:
     top = tables.attributions[(tables.attributions["rank"] == 1)
                               & (tables.attributions["org_id"] == org_id)]
-    cluster_ids = sorted(top["cluster_id"])
-    members = tables.clusters[tables.clusters["cluster_id"].isin(cluster_ids)]
+    campaign_ids = sorted(top["campaign_id"])
+    members = tables.clusters[tables.clusters["campaign_id"].isin(campaign_ids)]
     accounts = sorted(members["account_id"])
     usage = tables.usage_accounts[tables.usage_accounts["account_id"].isin(accounts)]
     daily = (tables.usage_days[tables.usage_days["account_id"].isin(accounts)]
@@ -88,9 +88,9 @@ def build_case(tables: CaseTables, org_id: str) -> Case:
 
 
 def _cluster_row(tables: CaseTables, row) -> dict:
-    score = tables.scores.loc[row.cluster_id]
+    score = tables.scores.loc[row.campaign_id]
     features = json.loads(score["features"])
-    return {"cluster_id": row.cluster_id, "accounts": int(score["accounts"]),
+    return {"cluster_id": row.campaign_id, "accounts": int(score["accounts"]),
             "risk_score": float(score["risk_score"]), "confidence": float(row.confidence),
             "coverage": float(row.coverage),
             "features": sorted(features.items(), key=lambda kv: -kv[1]["contribution"])}
@@ -120,7 +120,7 @@ def _evidence(top: pd.DataFrame) -> list[dict]:
     for record in top.itertuples():
         for path in json.loads(record.evidence_paths):
             for item in path["evidence"]:
-                rows.append({"cluster_id": record.cluster_id, "kind": item["kind"],
+                rows.append({"cluster_id": record.campaign_id, "kind": item["kind"],
                              "via_org": path["via_org"], "chain": " → ".join(path["chain"]),
                              "accounts": item["accounts"], "match": item["match"]})
     return sorted(rows, key=lambda r: (-r["accounts"], -r["match"]))

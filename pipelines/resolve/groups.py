@@ -32,7 +32,9 @@ def weigh(groups: pd.DataFrame, rules: dict[str, KindRule], weights: LinkWeights
           ) -> pd.DataFrame:
     """Groups of the kinds in ``rules`` with their weight at that level (zero-weight dropped)."""
     usable = groups[groups["kind"].isin(rules)].copy()
-    gates = usable["coherence"].map(weights.coherence.gate)
-    usable["weight"] = [rules[k].weight_for(int(n), g) for k, n, g in
-                        zip(usable["kind"], usable["accounts"], gates, strict=True)]
+    rules_c = weights.coherence
+    usable["weight"] = [
+        rules[k].weight_for(int(n), rules_c.gate(c), rules_c.trust(c, n >= rules_c.min_group))
+        for k, n, c in zip(usable["kind"], usable["accounts"], usable["coherence"],
+                           strict=True)]
     return usable[usable["weight"] > 0].reset_index(drop=True)

@@ -27,12 +27,14 @@ class KindRule:
     weight: float
     small: int  # up to this many accounts the value counts in full
 
-    def weight_for(self, group_size: int, gate: float = 0.0) -> float:
+    def weight_for(self, group_size: int, gate: float = 0.0, trust: float = 1.0) -> float:
         """The value's weight for a group of ``group_size`` accounts whose coherence gate
-        (0 for a crowd, 1 for one operator) is ``gate``."""
+        (0 for a crowd, 1 for one operator) is ``gate``. Beyond ``small`` accounts the weight
+        falls with the group's size, and further with ``trust`` (how far its coherence is from
+        a crowd's: 0 for a measured crowd, 1 when unmeasured or near the gate)."""
         if group_size < 2:
             return 0.0
-        by_size = 1.0 if group_size <= self.small else self.small / group_size
+        by_size = 1.0 if group_size <= self.small else self.small / group_size * trust
         return round(self.weight * max(by_size, gate), 4)
 
 
@@ -42,6 +44,11 @@ class CoherenceRules:
     gate_high: float
     min_group: int
     traits: dict[str, float]
+
+    def trust(self, coherence: float, measured: bool) -> float:
+        """1 for an unmeasured group; for a measured one, its coherence as a share of
+        ``gate_low`` (a group that looks like a crowd is trusted like one)."""
+        return 1.0 if not measured else min(1.0, max(0.0, coherence / self.gate_low))
 
     def gate(self, coherence: float) -> float:
         """0 below ``gate_low``, 1 above ``gate_high``, linear between."""
