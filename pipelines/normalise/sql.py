@@ -25,6 +25,7 @@ def connect(spill: Path) -> Iterator[duckdb.DuckDBPyConnection]:
         "memory_limit": os.environ.get("ATTRIB_DUCKDB_MEMORY", DEFAULT_MEMORY),
         "threads": int(os.environ.get("ATTRIB_DUCKDB_THREADS", os.cpu_count() or 1)),
         "temp_directory": str(spill),
+        "enable_progress_bar": False,
     })
     try:
         _use_utc(connection)
