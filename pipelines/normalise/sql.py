@@ -25,9 +25,9 @@ def connect(spill: Path) -> Iterator[duckdb.DuckDBPyConnection]:
         "memory_limit": os.environ.get("ATTRIB_DUCKDB_MEMORY", DEFAULT_MEMORY),
         "threads": int(os.environ.get("ATTRIB_DUCKDB_THREADS", os.cpu_count() or 1)),
         "temp_directory": str(spill),
-        "enable_progress_bar": False,
     })
     try:
+        connection.execute("SET enable_progress_bar = false")
         _use_utc(connection)
         yield connection
     finally:
