@@ -9,7 +9,7 @@ from neo4j import Driver, GraphDatabase
 
 from pipelines.graph import Neo4jResource
 from pipelines.load.assets import load_graph
-from pipelines.load.bulk import BULK_SETTING
+from pipelines.load.bulk import BULK_SETTING, MIN_ROWS_SETTING
 from pipelines.load.writer import wipe
 from pipelines.paths import PipelinePaths
 from pipelines.schema import apply_schema
@@ -90,6 +90,7 @@ def test_bulk_build_equals_transactional_build_and_goes_on_by_difference(
     expected, history = graph_dump(empty_graph), _history(empty_graph)
 
     monkeypatch.setenv(BULK_SETTING, "auto")
+    monkeypatch.setenv(MIN_ROWS_SETTING, "0")
     (paths.output("state/graph") / "token").unlink()  # the manifest no longer vouches for it
     bulk = load_graph(neo4j_resource, paths)
     _forget_bookmarks(empty_graph)
@@ -113,6 +114,7 @@ def test_a_database_holding_other_data_is_never_imported_over(
     paths = PipelinePaths(landing_dir=str(tmp_path / "landing"), work_dir=str(tmp_path / "w"))
     prepare(paths, {"accounts": [account("acc_0"), account("acc_1")]})
     monkeypatch.setenv(BULK_SETTING, "auto")
+    monkeypatch.setenv(MIN_ROWS_SETTING, "0")
     try:
         summary = load_graph(neo4j_resource, paths)
         assert summary["method"] == "transactional"

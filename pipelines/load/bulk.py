@@ -42,9 +42,16 @@ from pipelines.neo4j_local import LocalNeo4j, drop_store, import_database, runni
 from pipelines.schema import apply_schema
 
 BULK_SETTING = "ATTRIB_BULK_IMPORT"  # "auto" (default): the local server only; "off": never
+# Below this many rows the server's restart costs more than the transactional writes it saves.
+MIN_ROWS_SETTING = "ATTRIB_BULK_MIN_ROWS"
+DEFAULT_MIN_ROWS = 200_000
 DEFAULT_DATABASE = "neo4j"  # Community's one user database
 PROJECT_LABELS = [*KEYS, "LoadState"]
 History = dict[str, list[dict]]
+
+
+def bulk_min_rows() -> int:
+    return int(os.environ.get(MIN_ROWS_SETTING, DEFAULT_MIN_ROWS))
 
 
 def graph_token_matches(writer: GraphWriter, manifest: Manifest) -> bool:
@@ -130,7 +137,9 @@ def bulk_rebuild(neo4j: Neo4jResource, elements: list[Element], manifest: Manife
         writer = GraphWriter(driver, neo4j.database, progress=log)
         if graph_token_matches(writer, manifest):
             return None
-        reason = why_not_bulk(writer, neo4j)
+        rows, least = sum(len(e.frame) for e in elements), bulk_min_rows()
+        reason = (f"{rows:,} rows are fewer than {MIN_ROWS_SETTING}={least:,}" if rows < least
+                  else why_not_bulk(writer, neo4j))
         if reason:
             log(f"the graph must be rebuilt; transactionally, because {reason}")
             return None
@@ -147,6 +156,9 @@ def bulk_rebuild(neo4j: Neo4jResource, elements: list[Element], manifest: Manife
     server = LocalNeo4j.from_env()
     imported = _import_over(server, import_arguments(files, nodes, files_folder / "report.txt"),
                             log)
+    for file in files:  # as large as the graph: not kept once imported
+        file.header.unlink(missing_ok=True)
+        file.data.unlink(missing_ok=True)
     with neo4j.driver() as driver:
         _after_import(driver, neo4j.database, history, log)
         if not imported:

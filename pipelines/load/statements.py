@@ -128,9 +128,6 @@ SWEEP_ATTRIBUTIONS = (
 COUNT_NODES = "MATCH (n) RETURN count(n) AS nodes"
 COUNT_RELATIONSHIPS = "MATCH ()-[r]->() RETURN count(r) AS relationships"
 
-# The naive baseline for the benchmark: one auto-commit MERGE per row.
-NAIVE_ACCOUNT_MERGE = "MERGE (n:Account {account_id: $key}) SET n += $props"
-
 # Emptying a database (tests and benchmarks only): relationships first, in small transactions,
 # so that deleting a hub node never needs one huge transaction.
 WIPE_RELATIONSHIPS = "MATCH ()-[r]->() CALL (r) { DELETE r } IN TRANSACTIONS OF 20000 ROWS"
