@@ -115,31 +115,40 @@ def _empty_lists(element: Element) -> dict[str, list]:
     return found
 
 
-def import_table(element: Element) -> tuple[list[str], pa.Table]:
-    """Header fields and data of one element, as the importer reads them."""
+def column_types(element: Element) -> dict[str, str]:
+    """The importer's type of every property, chosen on the whole element (so that every
+    chunk of it has the same header)."""
     frame = element.frame
+    types = {prop: _column_type(prop, frame[prop]) for prop in element.props}
+    if element.is_node:
+        types["_key"] = _column_type(KEYS[element.kind], frame["_key"])
+    for prop, value in element.constants.items():
+        types[prop] = _column_type(prop, pd.Series([value], dtype=object))
+    return types
+
+
+def import_table(element: Element, frame: pd.DataFrame, types: dict[str, str]
+                 ) -> tuple[list[str], pa.Table]:
+    """Header fields and data of rows of one element, as the importer reads them."""
     headers: list[str] = []
     columns: list[pa.Array] = []
     if element.is_node:
         label, key = element.kind, KEYS[element.kind]
         headers.append(f":ID({label})")
         columns.append(_id_text(frame["_key"]))
-        key_type = _column_type(key, frame["_key"])
-        headers.append(f"{key}:{key_type}")
-        columns.append(_values(key, frame["_key"], key_type))
+        headers.append(f"{key}:{types['_key']}")
+        columns.append(_values(key, frame["_key"], types["_key"]))
     else:
         start, end = RELATIONSHIP_ENDS[element.kind]
         headers += [f":START_ID({start})", f":END_ID({end})"]
         columns += [_id_text(frame["_source"]), _id_text(frame["_target"])]
     for prop in element.props:
-        kind = _column_type(prop, frame[prop])
-        headers.append(f"{prop}:{kind}")
-        columns.append(_values(prop, frame[prop], kind))
+        headers.append(f"{prop}:{types[prop]}")
+        columns.append(_values(prop, frame[prop], types[prop]))
     for prop, value in element.constants.items():
         constant = pd.Series([value] * len(frame), dtype=object)
-        kind = _column_type(prop, constant)
-        headers.append(f"{prop}:{kind}")
-        columns.append(_values(prop, constant, kind))
+        headers.append(f"{prop}:{types[prop]}")
+        columns.append(_values(prop, constant, types[prop]))
     names = [f"c{i}" for i in range(len(headers))]
     return headers, pa.table(columns, names=names)
 
@@ -152,6 +161,9 @@ def _has_line_breaks(table: pa.Table) -> bool:
     return False
 
 
+CHUNK_ROWS = 1_000_000  # rows converted to Arrow at a time: bounded memory at any size
+
+
 def write_import_files(elements: list[Element], folder: Path) -> list[ImportFile]:
     """Header and data files for every element with rows, in ``folder`` (emptied first)."""
     folder.mkdir(parents=True, exist_ok=True)
@@ -159,13 +171,24 @@ def write_import_files(elements: list[Element], folder: Path) -> list[ImportFile
         old.unlink()
     written = []
     for element in elements:
-        if element.frame.empty:
-            continue
-        headers, table = import_table(element)
-        header = folder / f"{element.kind}.header.csv"
-        data = folder / f"{element.kind}.csv"
-        header.write_text(",".join(headers) + "\n", encoding="utf-8")
-        pacsv.write_csv(table, data, pacsv.WriteOptions(include_header=False))
-        written.append(ImportFile(element.kind, header, data, table.num_rows,
-                                  _has_line_breaks(table), _empty_lists(element)))
+        if not element.frame.empty:
+            written.append(_write_element(element, folder))
     return written
+
+
+def _write_element(element: Element, folder: Path) -> ImportFile:
+    header = folder / f"{element.kind}.header.csv"
+    data = folder / f"{element.kind}.csv"
+    multiline, writer, types = False, None, column_types(element)
+    for start in range(0, len(element.frame), CHUNK_ROWS):
+        chunk = element.frame.iloc[start:start + CHUNK_ROWS]
+        headers, table = import_table(element, chunk, types)
+        if writer is None:
+            header.write_text(",".join(headers) + "\n", encoding="utf-8")
+            writer = pacsv.CSVWriter(data, table.schema,
+                                     write_options=pacsv.WriteOptions(include_header=False))
+        writer.write_table(table)
+        multiline = multiline or _has_line_breaks(table)
+    writer.close()
+    return ImportFile(element.kind, header, data, len(element.frame), multiline,
+                      _empty_lists(element))
