@@ -58,8 +58,7 @@ def main() -> None:
         stage.rows = ingest_usage_days(paths, progress)
     rows.append(stage)
     with measured("combine usage days") as stage:
-        aggregates = combine_usage_days(paths, progress)
-        stage.rows = int(aggregates.accounts["requests"].sum())
+        stage.rows = combine_usage_days(paths, progress).requests
     rows.append(stage)
     print_table(f"Generation, ingestion and normalisation — preset {args.preset}, seed "
                 f"{args.seed}", ["stage", "rows", "seconds", "rows/s", "peak RSS MB"],

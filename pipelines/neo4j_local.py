@@ -184,6 +184,30 @@ def set_initial_password(server: LocalNeo4j, java: str, password: str) -> None:
         raise Neo4jSetupError(f"Could not set the initial password:\n{result.stderr[-2000:]}")
 
 
+def import_database(server: LocalNeo4j, arguments: list[str]) -> str:
+    """``neo4j-admin database import full ARGUMENTS`` on this home's stopped server, with the
+    jars the project resolved (no password involved: the import works on the store files).
+    Its heap is the server's; its off-heap memory the page cache's, so it fits where the
+    server fits. Returns the importer's report; raises with its output's tail on failure."""
+    env = {**os.environ, "NEO4J_HOME": str(server.home), "NEO4J_CONF": str(server.home / "conf")}
+    command = [java_executable(), f"-Xmx{server.heap}", *JVM_FLAGS, "-cp", server.classpath(),
+               ADMIN_TOOL, "database", "import", "full",
+               f"--max-off-heap-memory={server.pagecache}", *arguments]
+    result = subprocess.run(command, capture_output=True, text=True, env=env, cwd=server.home)
+    if result.returncode != 0:
+        tail = "\n".join((result.stdout + result.stderr).splitlines()[-25:])
+        raise Neo4jSetupError(f"neo4j-admin database import failed (exit {result.returncode}):"
+                              f"\n{tail}")
+    return result.stdout
+
+
+def drop_store(server: LocalNeo4j, database: str) -> None:
+    """Delete one database's store and transaction logs (the server stopped): it starts empty.
+    For a failed import, whose half-written store the server could not open."""
+    for folder in ("databases", "transactions"):
+        shutil.rmtree(server.home / "data" / folder / database, ignore_errors=True)
+
+
 def running_pid(server: LocalNeo4j) -> int | None:
     """PID of our server from the PID file, or of an orphan JVM serving this home."""
     if server.pid_file.exists():

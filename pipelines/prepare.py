@@ -10,7 +10,7 @@ from pipelines.contract import load_contracts
 from pipelines.ingest.assets import ingest_source
 from pipelines.ingest.days import usage_day_files
 from pipelines.ingest.usage import ingest_usage_day
-from pipelines.normalise.assets import TABLES, normalise_table, write_usage_tables
+from pipelines.normalise.assets import TABLES, normalise_table
 from pipelines.normalise.usage import aggregate_usage_day, combine_usage_days
 from pipelines.paths import PipelinePaths
 
@@ -33,4 +33,4 @@ def prepare_tables(paths: PipelinePaths, progress: Callable[[str], None] = lambd
     for table in TABLES:
         normalise_table(table, paths)
     ingest_usage_days(paths, progress)
-    write_usage_tables(combine_usage_days(paths, progress), paths)
+    combine_usage_days(paths, progress)

@@ -15,6 +15,9 @@ from pipelines.schema import apply_schema
 from pipelines.settings import Neo4jSettings
 
 WIPE_OPT_IN = "ATTRIB_TESTS_MAY_WIPE"
+# A bulk rebuild restarts the server under every other test's driver: only the tests of the
+# bulk import turn it on (tests/test_bulk_import.py).
+os.environ.setdefault("ATTRIB_BULK_IMPORT", "off")
 
 
 @pytest.fixture(scope="session")

@@ -6,7 +6,8 @@ import dagster as dg
 import pandas as pd
 
 from pipelines.graph import NEO4J_RETRY, Neo4jResource
-from pipelines.load.delta import finish_load, open_manifest, sync_elements
+from pipelines.load.bulk import bulk_rebuild
+from pipelines.load.delta import Manifest, finish_load, open_manifest, sync_elements
 from pipelines.load.identity_graph import GraphInputs, count_graph, graph_elements, write_run
 from pipelines.load.writer import GraphWriter
 from pipelines.paths import PipelinePaths
@@ -30,17 +31,25 @@ def load_graph(neo4j: Neo4jResource, paths: PipelinePaths, log=lambda _: None) -
     current = run_id(paths)
     resolution = read_resolution(paths)
     elements = graph_elements(graph_inputs(paths), resolution, DEFAULT_WEIGHTS.link_threshold)
+    folder = paths.output("state/graph")
+    imported = bulk_rebuild(neo4j, elements, Manifest(folder), paths.output("tmp/import"), log)
     with neo4j.driver() as driver:
         writer = GraphWriter(driver, neo4j.database, progress=log)
-        manifest, rebuilt = open_manifest(writer, paths.output("state/graph"))
-        changes = sync_elements(writer, manifest, elements)
+        if imported is None:
+            manifest, rebuilt = open_manifest(writer, folder)
+            changes = sync_elements(writer, manifest, elements)
+        else:
+            manifest, rebuilt, changes = Manifest(folder), True, imported
         write_run(writer, resolution, current, snapshot_files(paths))
         finish_load(writer, manifest)
         counts = count_graph(writer)
     seconds = time.monotonic() - started
     return {**counts, "writes": writer.stats.writes, "seconds": round(seconds, 1),
             "writes_per_second": round(writer.stats.writes / max(seconds, 1e-9)),
-            "run_id": current, "rebuilt": rebuilt, "changes": changes}
+            "run_id": current, "rebuilt": rebuilt,
+            "method": "transactional" if imported is None else "bulk import",
+            "imported": sum(c["written"] for c in imported.values()) if imported else 0,
+            "changes": changes}
 
 
 @dg.asset(retry_policy=NEO4J_RETRY, group_name="load", deps=["graph_schema", "resolved_clusters"],

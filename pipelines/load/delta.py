@@ -58,9 +58,44 @@ class Element:
                                                   strict=True)}
             yield {**ends, "props": {**props, **self.constants}}
 
+    @property
+    def time_props(self) -> tuple[str, ...]:
+        """Properties holding datetimes: sent as epoch microseconds (see ``write_rows``)."""
+        return tuple(p for p in self.props
+                     if isinstance(self.frame[p].dtype, pd.DatetimeTZDtype))
+
+    def write_rows(self, frame: pd.DataFrame) -> Iterator[dict]:
+        """Rows for the loader's own statements (``statements.node_write`` and
+        ``relationship_write``): columns converted whole rather than value by value, datetimes
+        as epoch microseconds in ``times``."""
+        times = self.time_props
+        keys = [_plain_column(frame[k]) for k in self.keys]
+        props = {p: _plain_column(frame[p]) for p in self.props if p not in times}
+        micros = {p: _epoch_micros(frame[p]) for p in times}
+        names = [k[1:] for k in self.keys]
+        for i in range(len(frame)):
+            row = {name: column[i] for name, column in zip(names, keys, strict=True)}
+            row["props"] = {**{p: column[i] for p, column in props.items()}, **self.constants}
+            row["times"] = {p: column[i] for p, column in micros.items()}
+            yield row
+
     def key_rows(self, frame: pd.DataFrame) -> Iterator[dict]:
         for values in frame[self.keys].itertuples(index=False, name=None):
             yield {k[1:]: plain(v) for k, v in zip(self.keys, values, strict=True)}
+
+
+def _plain_column(column: pd.Series) -> list:
+    """Python values with None for nulls (what ``plain`` gives value by value, column-wise)."""
+    if column.dtype == object:
+        return [plain(v) for v in column]
+    values = column.astype(object).where(column.notna(), None)
+    return values.tolist()
+
+
+def _epoch_micros(column: pd.Series) -> list:
+    naive = column.dt.tz_convert("UTC").dt.tz_localize(None)
+    micros = naive.to_numpy(dtype="datetime64[us]").view("int64").tolist()
+    return [None if missing else m for m, missing in zip(micros, column.isna(), strict=True)]
 
 
 def node_element(kind: str, frame: pd.DataFrame, key: str, props: list[str],
@@ -109,6 +144,7 @@ class Delta:
     changed: pd.DataFrame  # rows of the element to write
     removed: pd.DataFrame  # key columns of rows to delete
     current: pd.DataFrame  # fingerprints to save once both are done
+    new: np.ndarray  # per changed row: True when the manifest has never seen its key
 
     def __len__(self) -> int:
         return len(self.changed) + len(self.removed)
@@ -118,10 +154,13 @@ def difference(element: Element, previous: pd.DataFrame) -> Delta:
     current = fingerprints(element)
     known = previous.drop_duplicates("id").set_index("id")["row"] if len(previous) else None
     if known is None:
-        return Delta(element.frame, pd.DataFrame(columns=element.keys), current)
-    same = current["id"].map(known).eq(current["row"]).to_numpy()
+        return Delta(element.frame, pd.DataFrame(columns=element.keys), current,
+                     np.ones(len(element.frame), dtype=bool))
+    seen = current["id"].map(known)
+    same = seen.eq(current["row"]).to_numpy()
     removed = previous[~previous["id"].isin(current["id"])]
-    return Delta(element.frame[~same], removed[element.keys], current)
+    return Delta(element.frame[~same], removed[element.keys], current,
+                 seen.isna().to_numpy()[~same])
 
 
 class Manifest:
@@ -136,11 +175,13 @@ class Manifest:
         path = self.folder / "token"
         return path.read_text().strip() if path.exists() else None
 
-    def reset(self, token: str) -> None:
-        """Forget everything (the graph is being rebuilt) and take the graph's new token."""
+    def reset(self, token: str | None) -> None:
+        """Forget everything (the graph is being rebuilt) and take the graph's new token (none
+        yet: the caller sets it once the tables are saved)."""
         shutil.rmtree(self.folder, ignore_errors=True)
         self.folder.mkdir(parents=True)
-        self.set_token(token)
+        if token is not None:
+            self.set_token(token)
 
     def set_token(self, token: str) -> None:
         temporary = self.folder / "token.tmp"
@@ -157,6 +198,19 @@ class Manifest:
         temporary = self.folder / f"{kind}.parquet.tmp"
         current.to_parquet(temporary, index=False)
         temporary.replace(self.folder / f"{kind}.parquet")
+        self._marker(kind).unlink(missing_ok=True)
+
+    def _marker(self, kind: str) -> Path:
+        return self.folder / f"{kind}.writing"
+
+    def begin(self, kind: str) -> bool:
+        """Note that ``kind`` is being written; True when its table can be trusted to list
+        every row the graph holds. A marker left by a run killed mid-write means the graph
+        may hold rows the table does not: those must be MERGEd, never CREATEd twice."""
+        marker = self._marker(kind)
+        trusted = not marker.exists()
+        marker.touch()
+        return trusted
 
 
 LOAD_STATE = "identity_graph"
@@ -191,13 +245,13 @@ def sync_elements(writer: GraphWriter, manifest: Manifest, elements: list[Elemen
     for element in (e for e in elements if e.is_node):
         started = time.monotonic()
         delta = difference(element, manifest.read(element.kind))
-        writer.nodes(element.kind, element.rows(delta.changed))
+        _write(writer, manifest, element, delta)
         pending.append((element, delta, time.monotonic() - started))
     for element in (e for e in elements if not e.is_node):
         started = time.monotonic()
         delta = difference(element, manifest.read(element.kind))
         writer.delete_relationships(element.kind, element.key_rows(delta.removed))
-        writer.relationships(element.kind, element.rows(delta.changed))
+        _write(writer, manifest, element, delta)
         if len(delta):
             manifest.save(element.kind, delta.current)
         summary[element.kind] = _report(writer, element, delta, time.monotonic() - started)
@@ -209,6 +263,17 @@ def sync_elements(writer: GraphWriter, manifest: Manifest, elements: list[Elemen
         summary[element.kind] = _report(writer, element, delta,
                                         seconds + time.monotonic() - started)
     return summary
+
+
+def _write(writer: GraphWriter, manifest: Manifest, element: Element, delta: Delta) -> None:
+    """Changed rows: CREATE for keys the manifest has never seen (when it can be trusted),
+    MERGE for the rest."""
+    if not len(delta):
+        return
+    trusted = manifest.begin(element.kind)
+    new = delta.new if trusted else np.zeros(len(delta.changed), dtype=bool)
+    writer.element(element, delta.changed[new], create=True)
+    writer.element(element, delta.changed[~new], create=False)
 
 
 def _report(writer: GraphWriter, element: Element, delta: Delta, seconds: float

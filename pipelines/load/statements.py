@@ -53,6 +53,33 @@ RELATIONSHIP_STATEMENTS = {
     f"MERGE (s)-[r:{rel}]->(t) SET r += row.props"
     for rel, (start, end) in RELATIONSHIP_ENDS.items()
 }
+
+# The loader's own writes of an element: rows the difference knows to be new are CREATEd (no
+# lookup of what cannot exist); changed rows are MERGEd. Datetimes travel as microseconds since
+# the epoch in ``row.times`` and become DateTimes in Cypher: converting Python datetimes into
+# Bolt values is the client's largest cost per row.
+EPOCH_MICROS = ("CASE WHEN {v} IS NULL THEN null ELSE datetime({{epochSeconds: {v} / 1000000, "
+                "nanosecond: {v} % 1000000 * 1000}}) END")
+
+
+def _set_times(variable: str, times: tuple[str, ...]) -> str:
+    return "".join(f", {variable}.{p} = " + EPOCH_MICROS.format(v=f"row.times.{p}")
+                   for p in times)
+
+
+def node_write(label: str, times: tuple[str, ...], create: bool) -> str:
+    verb = "CREATE" if create else "MERGE"
+    return (f"UNWIND $rows AS row {verb} (n:{label} {{{NODE_KEYS[label]}: row.key}}) "
+            f"SET n += row.props{_set_times('n', times)}")
+
+
+def relationship_write(rel_type: str, times: tuple[str, ...], create: bool) -> str:
+    start, end = RELATIONSHIP_ENDS[rel_type]
+    verb = "CREATE" if create else "MERGE"
+    return (f"UNWIND $rows AS row {_match('s', start, 'source')}{_match('t', end, 'target')}"
+            f"{verb} (s)-[r:{rel_type}]->(t) SET r += row.props{_set_times('r', times)}")
+
+
 DELETE_RELATIONSHIPS = {
     rel: f"UNWIND $rows AS row MATCH (s:{start} {{{KEYS[start]}: row.source}})"
     f"-[r:{rel}]->(t:{end} {{{KEYS[end]}: row.target}}) DELETE r"
@@ -80,6 +107,21 @@ WIPE_OWNED_NODES = (
     "MATCH (n) WHERE any(l IN labels(n) WHERE l IN $labels) "
     "CALL (n) { DELETE n } IN TRANSACTIONS OF 20000 ROWS"
 )
+# Bulk import replaces the whole database: it is only done where nothing but the project's own
+# labels lives, and the run history (Run, ClusterEvent, RECORDED) is read first and put back.
+FOREIGN_NODES = ("MATCH (n) WHERE none(l IN labels(n) WHERE l IN $known) "
+                 "RETURN count(n) AS nodes")
+READ_HISTORY_NODES = {
+    label: f"MATCH (n:{label}) RETURN properties(n) AS props" for label in ("Run", "ClusterEvent")
+}
+READ_HISTORY_RELATIONSHIPS = (
+    "MATCH (r:Run)-[x:RECORDED]->(e:ClusterEvent) "
+    "RETURN r.run_id AS source, e.event_id AS target, properties(x) AS props"
+)
+RESTORE_HISTORY_NODES = {
+    label: f"UNWIND $rows AS row CREATE (n:{label}) SET n = row.props"
+    for label in ("Run", "ClusterEvent")
+}
 # Attribution is rewritten whole each run: parents no longer ranked for a cluster go away.
 SWEEP_ATTRIBUTIONS = (
     "MATCH (c:Campaign)-[r:ATTRIBUTED_TO]->(o:Organisation) "
@@ -87,9 +129,6 @@ SWEEP_ATTRIBUTIONS = (
 )
 COUNT_NODES = "MATCH (n) RETURN count(n) AS nodes"
 COUNT_RELATIONSHIPS = "MATCH ()-[r]->() RETURN count(r) AS relationships"
-
-# The naive baseline for the benchmark: one auto-commit MERGE per row.
-NAIVE_ACCOUNT_MERGE = "MERGE (n:Account {account_id: $key}) SET n += $props"
 
 # Emptying a database (tests and benchmarks only): relationships first, in small transactions,
 # so that deleting a hub node never needs one huge transaction.

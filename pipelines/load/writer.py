@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import math
+import os
 import time
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from itertools import islice
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -20,9 +23,20 @@ from pipelines.load.statements import (
     SET_NODE_PROPERTIES,
     WIPE_NODES,
     WIPE_RELATIONSHIPS,
+    node_write,
+    relationship_write,
 )
 
+if TYPE_CHECKING:
+    from pipelines.load.delta import Element
+
 BATCH_SIZE = 10_000
+SESSIONS_SETTING = "ATTRIB_LOAD_SESSIONS"  # parallel write sessions for the loader's elements
+DEFAULT_SESSIONS = 2
+
+
+def load_sessions() -> int:
+    return max(1, int(os.environ.get(SESSIONS_SETTING, DEFAULT_SESSIONS)))
 
 
 def plain(value: object) -> object:
@@ -58,9 +72,11 @@ class GraphWriter:
     """Sends rows in batches of ``batch_size``, one write transaction per batch."""
 
     def __init__(self, driver: Driver, database: str, batch_size: int = BATCH_SIZE,
-                 progress: Callable[[str], None] = lambda _: None) -> None:
+                 progress: Callable[[str], None] = lambda _: None,
+                 sessions: int | None = None) -> None:
         self.driver, self.database, self.batch_size = driver, database, batch_size
         self.progress = progress
+        self.sessions = sessions or load_sessions()
         self.stats = WriteStats()
 
     def _send(self, statement: str, rows: Iterable[dict]) -> int:
@@ -78,9 +94,39 @@ class GraphWriter:
         tally[kind] = tally.get(kind, 0) + self._send(statement, rows)
         self.stats.seconds += time.monotonic() - started
 
+    def write_rows(self, statement: str, rows: Iterable[dict]) -> int:
+        """Any ``UNWIND $rows`` statement, batched; the number of rows sent."""
+        return self._send(statement, rows)
+
     def nodes(self, label: str, rows: Iterable[dict]) -> None:
         """Create or update nodes (``{key, props}`` rows)."""
         self._timed(self.stats.nodes, label, NODE_STATEMENTS[label], rows)
+
+    def element(self, element: Element, frame: pd.DataFrame, create: bool) -> None:
+        """Write rows of one of the loader's elements: CREATE when the caller knows none of
+        them exists, else MERGE. With several sessions, rows are partitioned by their source
+        node (by key, for nodes), so no two sessions ever lock the same source; within a
+        partition they are ordered by target, so sessions that share a dense target (a proxy
+        exit IP) take its lock in the same order and wait for each other rather than deadlock
+        (a deadlock that still happens is retried by the driver)."""
+        if frame.empty:
+            return
+        if element.is_node:
+            statement = node_write(element.kind, element.time_props, create)
+            tally, by, order = self.stats.nodes, "_key", "_key"
+        else:
+            statement = relationship_write(element.kind, element.time_props, create)
+            tally, by, order = self.stats.relationships, "_source", "_target"
+        started = time.monotonic()
+        parts = _partitions(frame, by, order, self.sessions, self.batch_size)
+        if len(parts) == 1:
+            sent = self._send(statement, element.write_rows(parts[0]))
+        else:
+            with ThreadPoolExecutor(len(parts)) as pool:
+                sent = sum(pool.map(lambda part: self._send(statement,
+                                                            element.write_rows(part)), parts))
+        tally[element.kind] = tally.get(element.kind, 0) + sent
+        self.stats.seconds += time.monotonic() - started
 
     def node_properties(self, label: str, rows: Iterable[dict]) -> None:
         """Set properties on nodes that exist; never creates one."""
@@ -105,6 +151,18 @@ class GraphWriter:
         records, _, _ = self.driver.execute_query(statement, parameters_=parameters,
                                                   database_=self.database)
         return [r.data() for r in records]
+
+
+def _partitions(frame: pd.DataFrame, by: str, order: str, sessions: int, batch_size: int
+                ) -> list[pd.DataFrame]:
+    """``frame`` split by a hash of column ``by`` into at most ``sessions`` parts (one part
+    when there is less than a batch for each), each sorted by ``order``."""
+    count = min(sessions, max(1, len(frame) // batch_size))
+    if count == 1:
+        return [frame.sort_values(order, kind="stable")]
+    hashed = pd.util.hash_pandas_object(frame[by].astype(str), index=False).to_numpy()
+    bucket = hashed % np.uint64(count)
+    return [frame[bucket == i].sort_values(order, kind="stable") for i in range(count)]
 
 
 def wipe(driver: Driver, database: str) -> None:

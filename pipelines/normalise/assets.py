@@ -6,11 +6,7 @@ import pandas as pd
 
 from pipelines.ingest.days import usage_day_files
 from pipelines.normalise import tables
-from pipelines.normalise.usage import (
-    UsageAggregates,
-    aggregate_usage_day,
-    combine_usage_days,
-)
+from pipelines.normalise.usage import aggregate_usage_day, combine_usage_days
 from pipelines.partitions import ONE_RUN, usage_days
 from pipelines.paths import PipelinePaths
 
@@ -109,22 +105,14 @@ def normalised_usage_day(context: dg.AssetExecutionContext,
 def normalised_usage(
     context: dg.AssetExecutionContext, paths: PipelinePaths
 ) -> dg.MaterializeResult:
-    aggregates = combine_usage_days(paths, context.log.info)
-    write_usage_tables(aggregates, paths)
+    summary = combine_usage_days(paths, context.log.info)
     return dg.MaterializeResult(metadata={
         "days": len(usage_day_files(paths.landing)),
-        "accounts_with_usage": len(aggregates.accounts),
-        "requests": int(aggregates.accounts["requests"].sum()) if len(aggregates.accounts) else 0,
-        "account_ip_pairs": len(aggregates.account_ips),
-        "activity_buckets": len(aggregates.account_buckets),
+        "accounts_with_usage": summary.accounts,
+        "requests": summary.requests,
+        "account_ip_pairs": summary.account_ip_pairs,
+        "activity_buckets": summary.activity_buckets,
     })
-
-
-def write_usage_tables(aggregates: UsageAggregates, paths: PipelinePaths) -> None:
-    for name in ("accounts", "account_ips", "account_days", "account_buckets"):
-        out = paths.normalised(f"usage_{name}")
-        out.parent.mkdir(parents=True, exist_ok=True)
-        getattr(aggregates, name).to_parquet(out, index=False)
 
 
 normalise_assets = [build_normalise_asset(t) for t in TABLES]

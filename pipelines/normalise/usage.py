@@ -1,5 +1,9 @@
-"""Usage aggregation, streamed over the ingested Parquet: per account, per account and IP, per
-account and day, and the set of time buckets each account was active in."""
+"""Usage aggregation as DuckDB SQL over the ingested Parquet day files: each day is folded once
+into partial sums (per account, account×IP, ×category, ×day, ×10-minute bucket), and the partials
+of every day are combined into the usage tables the later steps read. Neither step holds a table
+whole in Python: DuckDB streams the files and spills to the work folder past its memory limit
+(see :mod:`pipelines.normalise.sql`), so the seed preset's 30-million-row account×IP table is
+combined in bounded memory."""
 
 from __future__ import annotations
 
@@ -8,120 +12,153 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-import pandas as pd
+import duckdb
 import pyarrow.parquet as pq
 
 from pipelines.errors import ContractError
 from pipelines.ingest.days import DaySidecar, landing_digest, usage_day_files
+from pipelines.normalise.sql import connect, write_parquet
 
-BUCKET = "10min"
+BUCKET_MINUTES = 10
 EXTRACTION_CATEGORIES = ("cot_elicitation", "reasoning_trace", "tool_use", "data_extraction")
 
-
-@dataclass
-class UsageAggregates:
-    accounts: pd.DataFrame
-    account_ips: pd.DataFrame
-    account_days: pd.DataFrame
-    account_buckets: pd.DataFrame
-
-
-def _batch_aggregates(frame: pd.DataFrame) -> dict[str, pd.DataFrame]:
-    frame = frame.assign(
-        day=frame["ts"].dt.floor("D"), bucket=frame["ts"].dt.floor(BUCKET),
-        extraction=frame["prompt_category"].isin(EXTRACTION_CATEGORIES).astype("int64"),
-    )
-    accounts = frame.groupby("account_id").agg(
-        requests=("request_id", "size"), input_tokens=("input_tokens", "sum"),
-        output_tokens=("output_tokens", "sum"), extraction_requests=("extraction", "sum"),
-        first_ts=("ts", "min"), last_ts=("ts", "max"),
-    )
-    categories = frame.groupby(["account_id", "prompt_category"]).size().rename("requests")
-    ips = frame.groupby(["account_id", "source_ip"]).agg(
-        requests=("request_id", "size"), first_ts=("ts", "min"), last_ts=("ts", "max"))
-    days = frame.groupby(["account_id", "day"]).size().rename("requests")
-    buckets = frame.groupby(["account_id", "bucket"]).size().rename("requests")
-    return {"accounts": accounts, "categories": categories.to_frame(), "ips": ips,
-            "days": days.to_frame(), "buckets": buckets.to_frame()}
-
-
-PARTS = ("accounts", "categories", "ips", "days", "buckets")
-SUMS = {"requests": "sum"}
-HOW = {
-    "accounts": {"requests": "sum", "input_tokens": "sum", "output_tokens": "sum",
-                 "extraction_requests": "sum", "first_ts": "min", "last_ts": "max"},
-    "categories": SUMS,
-    "ips": {"requests": "sum", "first_ts": "min", "last_ts": "max"},
-    "days": SUMS,
-    "buckets": SUMS,
+# One day's requests folded per key: the partial tables a day leaves in its folder. Rows whose
+# key is missing are left out (ingestion quarantines them before they get here).
+FOLD_DAY = {
+    "accounts": """
+        SELECT account_id, count(*) AS requests, sum(input_tokens)::BIGINT AS input_tokens,
+               sum(output_tokens)::BIGINT AS output_tokens,
+               count(*) FILTER (WHERE list_contains($extraction, prompt_category))
+                   AS extraction_requests,
+               min(ts) AS first_ts, max(ts) AS last_ts
+        FROM requests WHERE account_id IS NOT NULL GROUP BY account_id""",
+    "categories": """
+        SELECT account_id, prompt_category, count(*) AS requests FROM requests
+        WHERE account_id IS NOT NULL AND prompt_category IS NOT NULL
+        GROUP BY account_id, prompt_category""",
+    "ips": """
+        SELECT account_id, source_ip, count(*) AS requests, min(ts) AS first_ts,
+               max(ts) AS last_ts
+        FROM requests WHERE account_id IS NOT NULL AND source_ip IS NOT NULL
+        GROUP BY account_id, source_ip""",
+    "days": """
+        SELECT account_id, date_trunc('day', ts::TIMESTAMP)::TIMESTAMPTZ AS day,
+               count(*) AS requests
+        FROM requests WHERE account_id IS NOT NULL AND ts IS NOT NULL GROUP BY ALL""",
+    "buckets": f"""
+        SELECT account_id,
+               time_bucket(INTERVAL {BUCKET_MINUTES} MINUTES, ts::TIMESTAMP)::TIMESTAMPTZ AS bucket,
+               count(*) AS requests
+        FROM requests WHERE account_id IS NOT NULL AND ts IS NOT NULL GROUP BY ALL""",
 }
-Partials = dict[str, pd.DataFrame]
+PARTS = tuple(FOLD_DAY)
+LOAD_DAY = """
+    CREATE OR REPLACE TEMP TABLE requests AS
+    SELECT ts, account_id, source_ip, input_tokens, output_tokens, prompt_category
+    FROM read_parquet($file)"""
+
+# Every day's partials combined, each table sorted by its keys (stable output, easy to compare).
+COMBINE = {
+    "usage_account_ips": """
+        SELECT account_id, source_ip, sum(requests)::BIGINT AS requests,
+               min(first_ts) AS first_ts, max(last_ts) AS last_ts
+        FROM read_parquet($ips) GROUP BY account_id, source_ip ORDER BY account_id, source_ip""",
+    "usage_account_days": """
+        SELECT account_id, day, sum(requests)::BIGINT AS requests
+        FROM read_parquet($days) GROUP BY account_id, day ORDER BY account_id, day""",
+    "usage_account_buckets": """
+        SELECT account_id, bucket, sum(requests)::BIGINT AS requests
+        FROM read_parquet($buckets) GROUP BY account_id, bucket ORDER BY account_id, bucket""",
+}
+# Per account: totals, one column per prompt category seen, and the day profile (read back
+# from the combined day table, written first).
+COMBINE_ACCOUNTS = """
+    WITH totals AS (
+        SELECT account_id, sum(requests)::BIGINT AS requests,
+               sum(input_tokens)::BIGINT AS input_tokens,
+               sum(output_tokens)::BIGINT AS output_tokens,
+               sum(extraction_requests)::BIGINT AS extraction_requests,
+               min(first_ts) AS first_ts, max(last_ts) AS last_ts
+        FROM read_parquet($accounts) GROUP BY account_id),
+    categories AS (
+        SELECT account_id{category_sums} FROM read_parquet($categories) GROUP BY account_id),
+    per_day AS (
+        SELECT account_id, count(*) AS active_days, max(requests) AS max_day
+        FROM read_parquet($combined_days) GROUP BY account_id)
+    SELECT totals.*{category_columns}, per_day.active_days, per_day.max_day
+    FROM totals LEFT JOIN categories USING (account_id) LEFT JOIN per_day USING (account_id)
+    ORDER BY account_id"""
+CATEGORIES_SEEN = "SELECT DISTINCT prompt_category FROM read_parquet($categories) ORDER BY 1"
+ACCOUNT_COLUMNS = ("account_id VARCHAR, requests BIGINT, input_tokens BIGINT, "
+                   "output_tokens BIGINT, extraction_requests BIGINT, first_ts TIMESTAMPTZ, "
+                   "last_ts TIMESTAMPTZ, active_days BIGINT, max_day BIGINT")
+EMPTY = {
+    "usage_accounts": ACCOUNT_COLUMNS,
+    "usage_account_ips": "account_id VARCHAR, source_ip VARCHAR, requests BIGINT, "
+                         "first_ts TIMESTAMPTZ, last_ts TIMESTAMPTZ",
+    "usage_account_days": "account_id VARCHAR, day TIMESTAMPTZ, requests BIGINT",
+    "usage_account_buckets": "account_id VARCHAR, bucket TIMESTAMPTZ, requests BIGINT",
+}
+USAGE_TABLES = tuple(EMPTY)
 
 
-def _combine(parts: list[pd.DataFrame], how: dict[str, str]) -> pd.DataFrame:
-    joined = pd.concat(parts)
-    return joined.groupby(level=list(range(joined.index.nlevels))).agg(how)
+@dataclass(frozen=True)
+class UsageSummary:
+    """What the combined usage tables hold (the tables themselves are Parquet files)."""
+
+    accounts: int
+    requests: int
+    account_ip_pairs: int
+    activity_buckets: int
 
 
-def partial_aggregates(
-    path: Path, progress: Callable[[str], None] = lambda _: None, batch_rows: int = 1_000_000
-) -> Partials | None:
-    """One ingested usage file folded per account (and account×IP, ×category, ×day, ×bucket);
-    None when it has no rows. Partials of several files combine with :func:`combine_partials`."""
-    parts: dict[str, list[pd.DataFrame]] = {k: [] for k in PARTS}
-    seen = 0
-    for batch in pq.ParquetFile(path).iter_batches(batch_size=batch_rows):
-        for key, frame in _batch_aggregates(batch.to_pandas()).items():
-            parts[key].append(frame)
-        seen += batch.num_rows
-        progress(f"usage aggregation: {seen:,} requests")
-    if not seen:
-        return None
-    return {key: _combine(frames, HOW[key]) for key, frames in parts.items()}
+def fold_day(path: Path, folder: Path, spill: Path) -> bool:
+    """Fold one ingested usage file into the partial tables in ``folder``; False (and nothing
+    written) when the file has no rows."""
+    with connect(spill) as db:
+        db.execute(LOAD_DAY, {"file": str(path)})
+        if db.execute("SELECT count(*) FROM requests").fetchall()[0][0] == 0:
+            return False
+        for part, query in FOLD_DAY.items():
+            parameters = {"extraction": list(EXTRACTION_CATEGORIES)} if "$extraction" in query \
+                else {}
+            write_parquet(db.query(query, params=parameters), folder / f"{part}.parquet")
+    return True
 
 
-def write_partials(partials: Partials, folder: Path) -> None:
-    folder.mkdir(parents=True, exist_ok=True)
-    for key, frame in partials.items():
-        frame.to_parquet(folder / f"{key}.parquet")
+def _quoted(identifier: str) -> str:
+    return '"' + identifier.replace('"', '""') + '"'
 
 
-def read_partials(folder: Path) -> Partials:
-    return {key: pd.read_parquet(folder / f"{key}.parquet") for key in PARTS}
+def _combine_accounts(db: duckdb.DuckDBPyConnection, files: dict[str, list[str]],
+                      combined_days: Path, out: Path) -> None:
+    categories = [row[0] for row in db.execute(
+        CATEGORIES_SEEN, {"categories": files["categories"]}).fetchall()]
+    names = {f"c{i}": category for i, category in enumerate(categories)}
+    sums = "".join(f", sum(requests) FILTER (WHERE prompt_category = ${p})::BIGINT AS "
+                   f"{_quoted('category_' + c)}" for p, c in names.items())
+    columns = "".join(f", coalesce({_quoted('category_' + c)}, 0) AS "
+                      f"{_quoted('category_' + c)}" for c in categories)
+    query = COMBINE_ACCOUNTS.format(category_sums=sums, category_columns=columns)
+    parameters = {"accounts": files["accounts"], "categories": files["categories"],
+                  "combined_days": str(combined_days), **names}
+    write_parquet(db.query(query, params=parameters), out)
 
 
-def combine_partials(partials: list[Partials]) -> UsageAggregates:
-    """The per-account usage tables over every day given."""
-    partials = [p for p in partials if p is not None]
-    if not partials:
-        return _empty()
-    merged = {key: _combine([p[key] for p in partials], HOW[key]) for key in PARTS}
-    accounts = merged["accounts"]
-    categories = merged["categories"]["requests"].unstack(fill_value=0)
-    accounts = accounts.join(categories.add_prefix("category_"), how="left").fillna(0)
-    days = merged["days"].reset_index()
-    per_day = days.groupby("account_id")["requests"].agg(active_days="size", max_day="max")
-    accounts = accounts.join(per_day)
-    return UsageAggregates(
-        accounts=accounts.reset_index(),
-        account_ips=merged["ips"].reset_index(),
-        account_days=days,
-        account_buckets=merged["buckets"].reset_index(),
-    )
-
-
-def _empty() -> UsageAggregates:
-    return UsageAggregates(
-        accounts=pd.DataFrame(columns=["account_id", "requests", "input_tokens", "output_tokens",
-                                       "extraction_requests", "first_ts", "last_ts",
-                                       "active_days", "max_day"]),
-        account_ips=pd.DataFrame(columns=["account_id", "source_ip", "requests", "first_ts",
-                                          "last_ts"]),
-        account_days=pd.DataFrame(columns=["account_id", "day", "requests"]),
-        account_buckets=pd.DataFrame(columns=["account_id", "bucket", "requests"]),
-    )
-
-
+def combine_partials(folders: list[Path], outputs: Callable[[str], Path], spill: Path) -> None:
+    """Combine the partial tables in ``folders`` (one per day) into the usage tables, written
+    where ``outputs(name)`` says."""
+    files = {part: [str(f / f"{part}.parquet") for f in folders] for part in PARTS}
+    with connect(spill) as db:
+        if not folders:
+            for name, columns in EMPTY.items():
+                db.execute(f"CREATE OR REPLACE TEMP TABLE empty ({columns})")
+                write_parquet(db.table("empty"), outputs(name))
+            return
+        for name, query in COMBINE.items():
+            write_parquet(db.query(query, params={k: v for k, v in files.items()
+                                                  if f"${k}" in query}), outputs(name))
+        _combine_accounts(db, files, outputs("usage_account_days"), outputs("usage_accounts"))
 def aggregate_usage_day(paths, day: str, progress: Callable[[str], None] = lambda _: None) -> str:
     """Fold one ingested day into partial aggregates (skipped when already done for the same
     landing file); return what happened."""
@@ -135,17 +172,17 @@ def aggregate_usage_day(paths, day: str, progress: Callable[[str], None] = lambd
         return "unchanged"
     sidecar.path.unlink(missing_ok=True)
     shutil.rmtree(folder, ignore_errors=True)
-    partials = partial_aggregates(paths.usage_day_ingested(day), progress)
-    if partials is not None:
-        write_partials(partials, folder)
-    sidecar.write(ingested, empty=partials is None)
-    return "empty" if partials is None else "aggregated"
+    folded = fold_day(paths.usage_day_ingested(day), folder, paths.output("tmp/duckdb"))
+    progress(f"usage {day}: {'folded' if folded else 'no requests'}")
+    sidecar.write(ingested, empty=not folded)
+    return "aggregated" if folded else "empty"
 
 
 def combine_usage_days(paths, progress: Callable[[str], None] = lambda _: None
-                       ) -> UsageAggregates:
-    """Usage tables over every day in the landing folder; each day must have been aggregated
-    from the file that is there now (otherwise the answer would mix old and new exports)."""
+                       ) -> UsageSummary:
+    """Write the usage tables over every day in the landing folder; each day must have been
+    folded from the file that is there now (otherwise the answer would mix old and new
+    exports)."""
     files = usage_day_files(paths.landing)
     stale = [day for day, path in files.items()
              if DaySidecar(paths.usage_day_partials(day)).source_digest() != landing_digest(path)]
@@ -156,11 +193,19 @@ def combine_usage_days(paths, progress: Callable[[str], None] = lambda _: None
             "partitions of ingested_api_usage and normalised_usage_day (the landing sensor and "
             "`attrib demo` do this), then run again."
         )
-    partials = []
-    for number, day in enumerate(sorted(files), start=1):
-        folder = paths.usage_day_partials(day)
-        if (folder / f"{PARTS[0]}.parquet").exists():
-            partials.append(read_partials(folder))
-        if number % 10 == 0:
-            progress(f"usage: read {number}/{len(files)} days")
-    return combine_partials(partials)
+    folders = [paths.usage_day_partials(day) for day in sorted(files)]
+    folders = [f for f in folders if (f / f"{PARTS[0]}.parquet").exists()]
+    progress(f"usage: combining {len(folders)} day(s) with requests")
+    combine_partials(folders, paths.normalised, paths.output("tmp/duckdb"))
+    return usage_summary(paths)
+
+
+def usage_summary(paths) -> UsageSummary:
+    accounts = pq.read_table(paths.normalised("usage_accounts"), columns=["requests"])
+    return UsageSummary(
+        accounts=accounts.num_rows,
+        requests=int(accounts["requests"].to_numpy().sum()) if accounts.num_rows else 0,
+        account_ip_pairs=pq.ParquetFile(paths.normalised("usage_account_ips")).metadata.num_rows,
+        activity_buckets=pq.ParquetFile(
+            paths.normalised("usage_account_buckets")).metadata.num_rows,
+    )
