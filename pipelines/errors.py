@@ -23,3 +23,7 @@ class GraphAuthError(AttribError):
 
 class ContractError(AttribError):
     """An input contract file or a landing folder is not usable."""
+
+
+class NotFoundError(AttribError):
+    """An id given by the user names nothing in the graph."""

@@ -1,13 +1,16 @@
 // name: riskiest_clusters
+// category: Campaigns
 // answers: Which clusters look most like distillation campaigns, with their size, volume, risk
-//          score, the features behind it and the attributed parent?
-// parameters: limit (e.g. 10)
+//          score, the features behind it (value and contribution) and the attributed parent?
+// parameters:
+//   limit: integer = 10, how many clusters
 // returns: cluster_id, accounts, requests, risk_score, is_campaign, parent, confidence, features
 MATCH (c:Cluster)
 WHERE c.risk_score IS NOT NULL
 OPTIONAL MATCH (c)-[a:ATTRIBUTED_TO {rank: 1}]->(o:Organisation)
 RETURN c.cluster_id AS cluster_id, c.size AS accounts, c.requests AS requests,
        c.risk_score AS risk_score, c.is_campaign AS is_campaign,
-       o.legal_name AS parent, a.confidence AS confidence, c.features AS features
+       o.legal_name AS parent, a.confidence AS confidence,
+       apoc.convert.fromJsonMap(c.features) AS features
 ORDER BY risk_score DESC, accounts DESC
 LIMIT toInteger($limit);
