@@ -162,6 +162,36 @@ def _add_query_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(handler=_query_command)
 
 
+def _stix_command(args: argparse.Namespace) -> int:
+    from pipelines.paths import PipelinePaths
+    from pipelines.share.commands import export_bundle, import_bundle
+
+    paths = PipelinePaths.from_env()
+    if args.action == "export":
+        out = Path(args.out or paths.output(f"share/case-{args.org_id}.stix.json"))
+        print(f"STIX 2.1 bundle written to {export_bundle(paths, args.org_id, out)}")
+        return 0
+    matches = import_bundle(paths, Path(args.bundle), args.partner)
+    print(f"{len(matches)} indicator(s) of {args.partner} match our data; added to "
+          f"{paths.landing / 'partner_indicators.csv'} (the next run takes them in as "
+          "partner_indicator evidence)")
+    return 0
+
+
+def _add_stix_parser(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "stix", help="share a case's indicators with partners as STIX 2.1, or take a "
+        "partner's bundle in (personal identifiers as HMAC under ATTRIB_SHARING_KEY)")
+    actions = parser.add_subparsers(dest="action", required=True)
+    export = actions.add_parser("export", help="write the STIX bundle of one case")
+    export.add_argument("org_id", help="the attributed parent's org_id (see the case reports)")
+    export.add_argument("--out", help="output file (default: out/.../share/case-ORG.stix.json)")
+    take = actions.add_parser("import", help="match a partner's bundle against our accounts")
+    take.add_argument("bundle", help="the partner's STIX 2.1 bundle (JSON)")
+    take.add_argument("--partner", required=True, help="the partner's name")
+    parser.set_defaults(handler=_stix_command)
+
+
 def _demo_command(args: argparse.Namespace) -> int:
     from pipelines.paths import PipelinePaths
     from pipelines.runner import run_main_job
@@ -201,6 +231,7 @@ SUBCOMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [
     _add_split_usage_parser,
     _add_explain_parser,
     _add_query_parser,
+    _add_stix_parser,
 ]
 
 

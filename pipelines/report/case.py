@@ -229,7 +229,7 @@ def _partner_evidence(tables: CaseTables, members: pd.DataFrame, provenance: Pro
             kind="partner_indicator", kind_words=wording.EVIDENCE_KINDS["partner_indicator"],
             value=f"{hit['indicator_type']} {hit['value']}", organisation=parent.label,
             chain=parent.legal_name, accounts=tuple(hit["accounts"]),
-            accounts_sharing=len(hit["accounts"]),
+            accounts_sharing=hit["sharing"],
             match=f"shared by {hit['partner']}, partner confidence {hit['confidence']:.2f}",
             weight=round(weight * hit["confidence"], 4), support=0.0,
             sources=(hit["source"],)), parent.org_id))

@@ -42,27 +42,30 @@ def evidence_graph(case: Case) -> graphviz.Digraph:
         "ranksep": "0.6"}, node_attr={"fontname": "DejaVu Sans", "fontsize": "9"},
         edge_attr={"fontname": "DejaVu Sans", "fontsize": "8", "color": "#666666"})
     cluster_of = {a.account_id: a.cluster_id for a in case.accounts}
+    # Graphviz reads "a:b" as node a, port b: node ids are plain names.
+    org_ids: dict[str, str] = {}
+    org = lambda name: org_ids.setdefault(name, f"o{len(org_ids)}")  # noqa: E731
     for finding in case.clusters:
-        graph.node(f"c:{finding.cluster_id}", f"Cluster {finding.cluster_id}\n"
+        graph.node(f"c_{finding.cluster_id}", f"Cluster {finding.cluster_id}\n"
                    f"{finding.accounts:,} accounts", **STYLE["cluster"])
     organisations: set[str] = set()
     stakes: set[tuple[str, str]] = set()
     for index, item in enumerate(case.evidence[:MAX_IDENTIFIERS]):
-        node = f"e:{index}"
+        node = f"e{index}"
         graph.node(node, _identifier_label(item), **STYLE["identifier"])
         for cluster_id, n in Counter(cluster_of.get(a) for a in item.accounts).items():
             if cluster_id:
-                graph.edge(f"c:{cluster_id}", node, label=f"{n} account(s)")
+                graph.edge(f"c_{cluster_id}", node, label=f"{n} account(s)")
         chain = item.chain.split(" → ")
-        graph.edge(node, f"o:{chain[0]}", label=_short(item.match.split(",")[-1].strip(), 16))
+        graph.edge(node, org(chain[0]), label=_short(item.match.split(",")[-1].strip(), 16))
         organisations.update(chain)
         for child, owner in itertools.pairwise(chain):
             stakes.add((child, owner))
     for child, owner in sorted(stakes):
-        graph.edge(f"o:{child}", f"o:{owner}", label="controlled by", style="bold")
+        graph.edge(org(child), org(owner), label="controlled by", style="bold")
     for name in sorted(organisations):
         is_parent = name == case.parent.legal_name
-        graph.node(f"o:{name}", _short(case.parent.label if is_parent else name, 60),
+        graph.node(org(name), _short(case.parent.label if is_parent else name, 60),
                    **STYLE["parent" if is_parent else "organisation"])
     _legend(graph, len(case.evidence) - min(len(case.evidence), MAX_IDENTIFIERS))
     return graph

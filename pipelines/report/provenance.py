@@ -121,7 +121,8 @@ class Provenance:
         return cite(chosen["_file"], chosen["_line"])
 
     def partner_hits(self, account_ids: pd.Series) -> list[dict]:
-        """Partners' indicators equal to an identifier of the given accounts."""
+        """Partners' indicators equal to an identifier of the given accounts, with how many
+        accounts in all carry that identifier."""
         partner = self.tables.partner_indicators
         if partner.empty:
             return []
@@ -129,14 +130,17 @@ class Provenance:
                                                      strict=True)]
         partner = partner.assign(key=keys).dropna(subset=["key"])
         ours = account_keys(self.tables.accounts, self.tables.payments)
-        ours = ours[ours["account_id"].isin(set(account_ids))]
         hits = partner.merge(ours[["account_id", "indicator_type", "key"]],
                              on=["indicator_type", "key"])
+        case = set(account_ids)
         out = []
         for (kind, value, who), group in hits.groupby(["indicator_type", "value", "partner"]):
+            involved = sorted(set(group["account_id"]) & case)
+            if not involved:
+                continue
             first = group.iloc[0]
             out.append({"indicator_type": kind, "value": value, "partner": who,
-                        "confidence": float(first["confidence"]),
-                        "accounts": sorted(group["account_id"].unique()),
+                        "confidence": float(first["confidence"]), "accounts": involved,
+                        "sharing": int(group["account_id"].nunique()),
                         "source": f"{first['_file']} row {int(first['_line'])}"})
         return out

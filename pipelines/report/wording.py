@@ -70,7 +70,7 @@ def recommended_action(parent: Organisation, strong: list[ClusterFinding],
                 "below before any action.")
     text = (f"Suspend the {accounts:,} accounts listed in the appendix (the enforcement list of "
             f"this case), preserve this report and its input files (hashes below), and notify "
-            f"the legal team before contacting {parent.legal_name}.")
+            f"the legal team before contacting {parent.legal_name.rstrip('.')}.")
     if weak:
         text += (f" {len(weak)} weaker cluster(s) are not part of this action; they need "
                  "review first.")

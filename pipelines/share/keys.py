@@ -49,7 +49,8 @@ def account_keys(accounts: pd.DataFrame, payments: pd.DataFrame) -> pd.DataFrame
             ("domain", accounts, "email_domain"), ("ip", accounts, "signup_ip"),
             ("org_name", accounts, "declared_org_key"), ("user_agent", accounts, "user_agent_key"),
             ("payment_fingerprint", payments, "fingerprint"), ("bin", payments, "bin"),
-            ("billing_name", payments, "billing_name_key")):
+            ("billing_name", payments, "billing_name_key"),
+            ("org_name", payments, "billing_name_key")):
         part = frame[["account_id", column, "_file", "_line"]].dropna(subset=[column])
         parts.append(part.rename(columns={column: "key"}).assign(indicator_type=indicator_type))
     keys = pd.concat(parts, ignore_index=True)
