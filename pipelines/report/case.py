@@ -185,6 +185,8 @@ def _evidence(tables: CaseTables, members: pd.DataFrame, org_id: str,
               orgs: dict[str, Organisation]) -> tuple[list[_Found], int]:
     """Concrete evidence from the case's accounts to organisations whose controlling chain
     ends at the parent, one row per (kind, value, organisation); hubs counted and left out."""
+    if members.empty:
+        return [], 0
     scoped = members[["cluster_id", "account_id"]].merge(
         tables.accounts[["account_id", "email_domain"]], on="account_id")
     raw = account_org_evidence(scoped, tables.payments, tables.organisations, tables.org_matches)
