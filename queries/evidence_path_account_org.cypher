@@ -43,6 +43,8 @@ WITH a, o, best,
 WITH a, o, best, sharing,
      any(s IN sharing WHERE s.accounts > coalesce(s.rule.max_group, s.accounts)
          OR coalesce(s.n.public_provider, false)) AS through_hub
+// The account's own evidence first, then its cluster-mates', shortest first.
+ORDER BY best.mate, length(best.evidence), best.m.account_id
 WITH a, o, collect({best: best, sharing: sharing, hub: through_hub}) AS candidates
 WITH a, o, [c IN candidates WHERE $show_hubs OR NOT c.hub] AS kept,
      size([c IN candidates WHERE c.hub AND NOT $show_hubs]) AS hidden
@@ -72,12 +74,15 @@ RETURN i + 1 AS rank, m.account_id AS via_account, m = a AS own_evidence,
                                  + step.r.source_row
             WHEN 'WEBSITE_OF' THEN step.n.source_file + ' row ' + step.n.source_row
             WHEN 'REGISTERED_BY' THEN startNode(step.r).source_file + ' row '
-                 + startNode(step.r).source_row + ', name match ' + step.r.method + ' '
-                 + toString(step.r.score) + '/100'
-            WHEN 'NAMES' THEN 'billing name match ' + step.r.method + ' ' + toString(step.r.score)
-                              + '/100'
-            WHEN 'DECLARES' THEN m.source_file + ' row ' + m.source_row + ', name match '
-                 + step.r.method + ' ' + toString(step.r.score) + '/100'
+                 + startNode(step.r).source_row + '; registrant name matched '
+                 + CASE step.r.method WHEN 'exact_key' THEN 'exactly' ELSE 'fuzzily' END
+                 + ' (' + toInteger(round(step.r.score)) + '/100)'
+            WHEN 'NAMES' THEN 'billing name matched '
+                 + CASE step.r.method WHEN 'exact_key' THEN 'exactly' ELSE 'fuzzily' END
+                 + ' (' + toInteger(round(step.r.score)) + '/100)'
+            WHEN 'DECLARES' THEN m.source_file + ' row ' + m.source_row + '; declared name matched '
+                 + CASE step.r.method WHEN 'exact_key' THEN 'exactly' ELSE 'fuzzily' END
+                 + ' (' + toInteger(round(step.r.score)) + '/100)'
             ELSE m.source_file + ' row ' + m.source_row END}] AS steps,
        size(kept) AS found, hidden AS hubs_hidden, evidence,
        CASE WHEN m IS NULL OR m = a THEN null

@@ -14,11 +14,13 @@
 //   evidence_rules: map = automatic, the resolver's weights and hub thresholds per label
 // returns: kind, value, accounts_a, accounts_b, accounts_sharing, weight, hub, found, example (path)
 MATCH (ca:Cluster {cluster_id: $cluster_a}), (cb:Cluster {cluster_id: $cluster_b})
-MATCH (ca)<-[:IN_CLUSTER]-(a:Account)-[:HAS_EMAIL|AT_DOMAIN|HAS_PHONE|PAYS_WITH|BILLED_TO|SIGNED_UP_FROM|USED_IP|USES_AGENT|DECLARES]->{1,2}(x)
-WITH ca, cb, x, collect(DISTINCT a) AS side_a
-MATCH (cb)<-[:IN_CLUSTER]-(b:Account)-[:HAS_EMAIL|AT_DOMAIN|HAS_PHONE|PAYS_WITH|BILLED_TO|SIGNED_UP_FROM|USED_IP|USES_AGENT|DECLARES]->{1,2}(x)
-WITH ca, cb, x, side_a, collect(DISTINCT b) AS side_b, labels(x)[0] AS kind,
-     $evidence_rules[labels(x)[0]] AS rule
+// Each side's identifiers found separately and joined on the identifier (a hash join): the
+// campaign's hundreds of proxy exits are never expanded back to all their users.
+MATCH (ca)<-[:IN_CLUSTER]-(a:Account)-[:HAS_EMAIL|AT_DOMAIN|HAS_PHONE|PAYS_WITH|BILLED_TO|SIGNED_UP_FROM|USED_IP|USES_AGENT|DECLARES]->{1,2}(x),
+      (cb)<-[:IN_CLUSTER]-(b:Account)-[:HAS_EMAIL|AT_DOMAIN|HAS_PHONE|PAYS_WITH|BILLED_TO|SIGNED_UP_FROM|USED_IP|USES_AGENT|DECLARES]->{1,2}(x)
+USING JOIN ON x
+WITH ca, cb, x, collect(DISTINCT a) AS side_a, collect(DISTINCT b) AS side_b,
+     labels(x)[0] AS kind, $evidence_rules[labels(x)[0]] AS rule
 WITH ca, cb, x, side_a, side_b, kind, rule,
      COUNT { MATCH (s:Account)-[:HAS_EMAIL|AT_DOMAIN|HAS_PHONE|PAYS_WITH|BILLED_TO|SIGNED_UP_FROM|USED_IP|USES_AGENT|DECLARES]->{1,2}(x)
              RETURN DISTINCT s } AS n

@@ -89,7 +89,10 @@ def _domains(inputs: GraphInputs) -> pd.DataFrame:
     registered = _with_provenance(inputs.domains).rename(columns={
         "registrable_domain": "reg_name", "created_at": "registered_at"})
     registered = registered.assign(name=registered["domain"])
-    return pd.concat([registered, used]).drop_duplicates("name")
+    frame = pd.concat([registered, used]).drop_duplicates("name")
+    # Domains only seen in emails have no registration row: integers, not floats with NaN.
+    frame["source_row"] = [int(n) if pd.notna(n) else None for n in frame["source_row"]]
+    return frame
 
 
 def _organisations(inputs: GraphInputs) -> pd.DataFrame:
