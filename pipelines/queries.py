@@ -102,16 +102,17 @@ def parse_query(path: Path) -> LibraryQuery:
     current = None
     body = []
     for line in path.read_text(encoding="utf-8").splitlines():
+        if body or not line.startswith("//"):  # the header ends at the first line of Cypher
+            body.append(line)
+            continue
         match = HEADER_LINE.match(line)
         if match:
             current = match.group(1)
             header[current] = match.group(2).strip()
-        elif line.startswith("//") and current == "parameters":
+        elif current == "parameters":
             parameters.append(_parameter(line, path))
-        elif line.startswith("//") and current:
+        elif current:
             header[current] += " " + line.lstrip("/ ").strip()
-        else:
-            body.append(line)
     missing = set(HEADER_FIELDS) - set(header)
     if missing:
         raise AttribError(f"{path.name}: header lacks {', '.join(sorted(missing))}")
