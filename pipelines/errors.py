@@ -1,7 +1,8 @@
 """One home for the errors a user can act on.
 
 Every error raised on purpose by this project is an ``AttribError``; the command line prints its
-message as one paragraph (no traceback) and exits with status 2.
+message as one paragraph (no traceback) and exits with status 2, or 1 for ``NotFoundError``
+(an id that names nothing).
 """
 
 
