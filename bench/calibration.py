@@ -21,6 +21,7 @@ from pipelines.offline import run_offline
 from pipelines.paths import PipelinePaths
 
 BANDS = [0.0, 0.5, 0.8, 0.9, 0.95, 1.0001]
+LABELS = ["below 0.50", "0.50 to 0.80", "0.80 to 0.90", "0.90 to 0.95", "0.95 and above"]
 
 
 def judged_attributions(root: Path, preset: str, seed: int) -> pd.DataFrame:
@@ -42,7 +43,7 @@ def judged_attributions(root: Path, preset: str, seed: int) -> pd.DataFrame:
 
 
 def reliability(judged: pd.DataFrame) -> pd.DataFrame:
-    bands = pd.cut(judged["confidence"], BANDS, right=False)
+    bands = pd.cut(judged["confidence"], BANDS, right=False, labels=LABELS)
     table = judged.groupby(bands, observed=True).agg(
         attributions=("correct", "size"), mean_confidence=("confidence", "mean"),
         share_correct=("correct", "mean"))
