@@ -4,9 +4,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup browser-deps demo test lint neo4j-start neo4j-stop neo4j-status neo4j-logs ui bench clean
+.PHONY: setup browser-deps report-deps demo test lint neo4j-start neo4j-stop neo4j-status neo4j-logs ui bench clean
 
-setup: $(STAMP)
+setup: $(STAMP) report-deps
 	$(BIN)/attrib neo4j install
 
 $(STAMP): pyproject.toml constraints.txt
@@ -18,6 +18,9 @@ $(STAMP): pyproject.toml constraints.txt
 
 browser-deps:
 	scripts/install-browser-deps.sh
+
+report-deps:  # Graphviz and Pango for the case reports (evidence graph, PDF)
+	scripts/install-report-deps.sh
 
 demo: setup
 	$(BIN)/attrib demo

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from pipelines import neo4j_local
-from pipelines.errors import AttribError
+from pipelines.errors import AttribError, NotFoundError
 from pipelines.generate.presets import PRESETS
 from pipelines.generate.zoo.sizes import SIZES as ZOO_SIZES
 from pipelines.settings import PROJECT_ROOT
@@ -113,7 +113,9 @@ def _explain_command(args: argparse.Namespace) -> int:
     settings = Neo4jSettings.from_env()
     neo4j = Neo4jResource(uri=settings.uri, username=settings.username,
                           password=settings.password, database=settings.database)
-    print(render(explain(neo4j, PipelinePaths.from_env(), args.account_a, args.account_b)))
+    result = explain(neo4j, PipelinePaths.from_env(), args.account_a, args.account_b,
+                     show_hubs=args.show_hubs)
+    print(render(result))
     return 0
 
 
@@ -122,35 +124,44 @@ def _add_explain_parser(subparsers: argparse._SubParsersAction) -> None:
         "explain", help="why two accounts are, or are not, in one cluster (reads Neo4j)")
     parser.add_argument("account_a")
     parser.add_argument("account_b")
+    parser.add_argument("--show-hubs", action="store_true",
+                        help="also list identifiers shared by more accounts than the hub "
+                        "threshold (they link nobody)")
     parser.set_defaults(handler=_explain_command)
 
 
 def _query_command(args: argparse.Namespace) -> int:
     from pipelines.graph import open_driver
-    from pipelines.queries import (
-        QUERY_DIR,
-        format_rows,
-        load_query,
-        parse_parameters,
-        parse_query,
-        run_read_only,
-    )
+    from pipelines.queries import library, load_query, parse_parameters, run_read_only
+    from pipelines.query_output import format_rows
     from pipelines.settings import Neo4jSettings
 
     if args.list or not args.name:
-        for path in sorted(QUERY_DIR.glob("*.cypher")):
-            query = parse_query(path)
-            print(f"{query.name}\n    {query.answers}\n    parameters: {query.parameters}")
+        print(_query_list(library()))
         return 0
     query = load_query(args.name)
+    given = parse_parameters(args.param)
     settings = Neo4jSettings.from_env()
     driver = open_driver(settings)
     try:
-        rows = run_read_only(driver, settings.database, query, parse_parameters(args.param))
+        rows = run_read_only(driver, settings.database, query, given)
     finally:
         driver.close()
     print(format_rows(rows, args.format))
     return 0
+
+
+def _query_list(queries: list) -> str:
+    """The library grouped by category, as BloodHound groups its pre-built queries."""
+    lines = []
+    for category in sorted({q.category for q in queries}):
+        lines.append(f"{category}:")
+        for query in (q for q in queries if q.category == category):
+            shown = [p for p in query.parameters if not p.automatic]
+            params = ", ".join(p.name if p.required else f"[{p.name}]" for p in shown)
+            lines.append(f"  {query.name}({params})\n      {query.answers}")
+        lines.append("")
+    return "\n".join(lines).rstrip()
 
 
 def _add_query_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -162,6 +173,36 @@ def _add_query_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--format", choices=["table", "csv", "json"], default="table")
     parser.add_argument("--list", action="store_true", help="list the library's queries")
     parser.set_defaults(handler=_query_command)
+
+
+def _stix_command(args: argparse.Namespace) -> int:
+    from pipelines.paths import PipelinePaths
+    from pipelines.share.commands import export_bundle, import_bundle
+
+    paths = PipelinePaths.from_env()
+    if args.action == "export":
+        out = Path(args.out or paths.output(f"share/case-{args.org_id}.stix.json"))
+        print(f"STIX 2.1 bundle written to {export_bundle(paths, args.org_id, out)}")
+        return 0
+    matches = import_bundle(paths, Path(args.bundle), args.partner)
+    print(f"{len(matches)} indicator(s) of {args.partner} match our data; added to "
+          f"{paths.landing / 'partner_indicators.csv'} (the next run takes them in as "
+          "partner_indicator evidence)")
+    return 0
+
+
+def _add_stix_parser(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "stix", help="share a case's indicators with partners as STIX 2.1, or take a "
+        "partner's bundle in (personal identifiers as HMAC under ATTRIB_SHARING_KEY)")
+    actions = parser.add_subparsers(dest="action", required=True)
+    export = actions.add_parser("export", help="write the STIX bundle of one case")
+    export.add_argument("org_id", help="the attributed parent's org_id (see the case reports)")
+    export.add_argument("--out", help="output file (default: out/.../share/case-ORG.stix.json)")
+    take = actions.add_parser("import", help="match a partner's bundle against our accounts")
+    take.add_argument("bundle", help="the partner's STIX 2.1 bundle (JSON)")
+    take.add_argument("--partner", required=True, help="the partner's name")
+    parser.set_defaults(handler=_stix_command)
 
 
 def _demo_command(args: argparse.Namespace) -> int:
@@ -203,6 +244,7 @@ SUBCOMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [
     _add_split_usage_parser,
     _add_explain_parser,
     _add_query_parser,
+    _add_stix_parser,
 ]
 
 
@@ -221,6 +263,9 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return int(args.handler(args) or 0)
+    except NotFoundError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
     except AttribError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

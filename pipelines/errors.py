@@ -1,7 +1,8 @@
 """One home for the errors a user can act on.
 
 Every error raised on purpose by this project is an ``AttribError``; the command line prints its
-message as one paragraph (no traceback) and exits with status 2.
+message as one paragraph (no traceback) and exits with status 2, or 1 for ``NotFoundError``
+(an id that names nothing).
 """
 
 
@@ -23,3 +24,7 @@ class GraphAuthError(AttribError):
 
 class ContractError(AttribError):
     """An input contract file or a landing folder is not usable."""
+
+
+class NotFoundError(AttribError):
+    """An id given by the user names nothing in the graph."""

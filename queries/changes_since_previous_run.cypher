@@ -1,7 +1,8 @@
 // name: changes_since_previous_run
+// category: Campaigns
 // answers: What changed in the clusters with the latest input snapshot: clusters created,
 //          grown, shrunk, merged into others, split off or dissolved?
-// parameters: none (pass {} ; the latest snapshot is the Run with the newest loaded_order)
+// parameters: none (the latest snapshot is the Run with the newest loaded_order)
 // returns: run_id, cluster_id, event, other_cluster_id, accounts
 MATCH (r:Run)
 WITH r ORDER BY r.loaded_order DESC LIMIT 1

@@ -56,3 +56,15 @@ def empty_graph(driver: Driver, neo4j_settings: Neo4jSettings) -> Driver:
     wipe(driver, neo4j_settings.database)
     apply_schema(driver, neo4j_settings.database)
     return driver
+
+
+CASE_WORLD_SEED = 5
+
+
+@pytest.fixture(scope="session")
+def attributed_world(tmp_path_factory: pytest.TempPathFactory):
+    """A tiny generated world resolved, scored and attributed with plain calls (no Neo4j):
+    what case reports and STIX exports read. Built once per session."""
+    from tests.cases import attributed_world as build
+
+    return build(tmp_path_factory.mktemp("attributed"), CASE_WORLD_SEED)

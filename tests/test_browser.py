@@ -1,6 +1,6 @@
 """Neo4j Browser, for real: headless Chromium drives the Browser that the local Neo4j serves,
-connects over Bolt, runs a library query, plays the guide and loads the style sheet served by
-``pipelines.browser_assets``.
+connects over Bolt, runs library queries (tables, and graphs it draws), plays the guide and loads
+the style sheet served by ``pipelines.browser_assets``; and it opens a case report.
 
 Needs Debian's ``chromium`` and ``chromium-driver`` (``apt-get install -y chromium
 chromium-driver``) and the Python package ``selenium``. Nothing here skips: a missing piece fails
@@ -10,6 +10,7 @@ with the command that installs it.
 from __future__ import annotations
 
 import html
+import json
 import re
 import shutil
 import tempfile
@@ -20,7 +21,11 @@ import pytest
 from neo4j import Driver
 
 from pipelines.browser_assets import BROWSER_DIR, NEO4J_CONF_KEYS, serve_browser_assets
+from pipelines.paths import PipelinePaths
+from pipelines.report.case import CaseTables, build_case, parents
+from pipelines.report.render import write_case
 from pipelines.settings import Neo4jSettings, local_bolt_port, local_http_port
+from pipelines.specificity import evidence_rules
 
 try:
     from selenium import webdriver
@@ -58,24 +63,29 @@ WAIT = 30  # seconds; Browser's first load and connect take a few
 MARKER = "test_browser"
 CLUSTER_IDS = ("CL-TESTBROWSER-A", "CL-TESTBROWSER-B")
 ORG_ID = "ORG-TESTBROWSER-1"
+OPERATOR_ID = "ORG-TESTBROWSER-2"
 
-# Every label of the graph model with the property its caption shows.
+# Every label of the graph model with its caption: short and meaningful (an account's id tail
+# and email skeleton, an IP with its ASN, an organisation's short name are ``caption``).
 CAPTIONS = {
-    "Account": "account_id",
-    "Email": "address",
-    "Domain": "name",
-    "Phone": "e164",
-    "PaymentInstrument": "fingerprint",
-    "BillingIdentity": "key",
-    "IPAddress": "address",
-    "Prefix": "cidr",
-    "ASN": "number",
-    "ProxyService": "name",
-    "UserAgent": "key",
-    "Organisation": "legal_name",
-    "Cluster": "cluster_id",
-    "Run": "run_id",
+    "Account": "{caption}",
+    "Email": "{address}",
+    "Domain": "{name}",
+    "Phone": "{e164}",
+    "PaymentInstrument": "{funding_type} {bin}…{last4}",
+    "BillingIdentity": "{billing_name}",
+    "IPAddress": "{caption}",
+    "Prefix": "{cidr} AS{asn}",
+    "ASN": "AS{number}",
+    "ProxyService": "{name}",
+    "UserAgent": "{user_agent}",
+    "Organisation": "{caption}",
+    "Cluster": "{cluster_id} ({size})",
+    "Run": "{run_id}",
 }
+# Library queries that answer "how is X connected to Y" with paths Browser draws.
+GRAPH_QUERIES = ("why_linked", "shared_identifiers", "cluster_graph",
+                 "evidence_path_account_org", "ownership_chain", "cluster_parent_evidence")
 
 
 def query_body(name: str) -> str:
@@ -111,18 +121,15 @@ def test_guide_has_slides_and_library_queries() -> None:
     assert '<article class="guide">' in text
     assert '<carousel class="deck container-fluid">' in text
     assert text.count('<slide class="row-fluid">') >= 7
+    assert ":guide http://localhost:8001/guide.html" in text  # stays in the sidebar
     blocks = guide_blocks()
     # The guide's query blocks are the library's queries verbatim (minus the header).
-    for name in (
-        "riskiest_clusters",
-        "cluster_parent_evidence",
-        "why_linked",
-        "shared_identifiers",
-        "shared_infrastructure",
-        "accounts_of_parent",
-        "changes_since_previous_run",
-    ):
-        assert query_body(name) in blocks, f"guide is out of date with queries/{name}.cypher"
+    for path in sorted(QUERIES_DIR.glob("*.cypher")):
+        assert query_body(path.stem) in blocks, f"guide is out of date with {path.name}"
+    # The evidence rules pasted into Browser are the resolver's.
+    rules = next(b for b in blocks if b.startswith(":param evidence_rules =>"))
+    as_json = re.sub(r"(\w+):", r'"\1":', rules.split("=>", 1)[1].strip().strip("()"))
+    assert json.loads(as_json) == evidence_rules()
     # Every parameter a guide query uses is set by a :param line of the guide.
     used = {p for b in blocks if not b.startswith(":") for p in re.findall(r"\$(\w+)", b)}
     set_ = {m.group(1) for b in blocks if (m := re.match(r":param (\w+) =>", b))}
@@ -132,14 +139,18 @@ def test_guide_has_slides_and_library_queries() -> None:
 def test_style_sheet_parses_and_captions_every_label() -> None:
     rules = parse_grass((BROWSER_DIR / "style.grass").read_text(encoding="utf-8"))
     assert "node" in rules and "relationship" in rules
-    for label, prop in CAPTIONS.items():
+    for label, caption in CAPTIONS.items():
         rule = rules.get(f"node.{label}")
         assert rule, f"no style for {label}"
-        assert rule["caption"] == "{" + prop + "}", label
+        assert rule["caption"] == caption, label
+        assert ":" not in caption and ";" not in caption  # Browser's parser splits on them
         assert re.fullmatch(r"#[0-9A-Fa-f]{6}", rule["color"]), label
         assert rule["diameter"].endswith("px"), label
     assert rules["relationship.LINKED_TO"]["caption"] == "{score}"
     assert rules["relationship.ATTRIBUTED_TO"]["caption"] == "{confidence}"
+    assert rules["relationship.OWNED_BY"]["caption"] == "{percentage} % {relationship}"
+    for evidence in ("DECLARES", "NAMES", "REGISTERED_BY"):
+        assert rules[f"relationship.{evidence}"]["caption"] == "match {score}"
 
 
 def test_conf_keys_name_the_allowlist() -> None:
@@ -149,15 +160,42 @@ def test_conf_keys_name_the_allowlist() -> None:
 # ---------------------------------------------------------------- fixtures
 
 
+# The first cluster's accounts each pay with their own card but the first two share one; each
+# declares the operating company, which a holding controls (the attributed parent).
+EVIDENCE_GRAPH = """
+MATCH (c:Cluster {cluster_id: $cluster_id}), (parent:Organisation {org_id: $org_id})
+MERGE (op:Organisation {org_id: $operator_id})
+  SET op.legal_name = 'Testbrowser Operations Ltd', op.caption = 'Testbrowser Operations',
+      op.country = 'XX', op.source_file = 'organisations.csv', op.source_row = 3,
+      op.test_marker = $marker
+MERGE (op)-[s:OWNED_BY]->(parent)
+  SET s.percentage = 80.0, s.relationship = 'shareholder', s.controls = true,
+      s.source = 'registry-test', s.source_file = 'ownership.csv', s.source_row = 2
+MERGE (card:PaymentInstrument {fingerprint: 'fp_testbrowser_shared'})
+  SET card.funding_type = 'prepaid', card.bin = '53000000', card.last4 = '0001',
+      card.test_marker = $marker
+WITH c, op, card
+MATCH (a:Account)-[:IN_CLUSTER]->(c)
+MERGE (a)-[d:DECLARES]->(op) SET d.score = 100.0, d.method = 'exact_key'
+WITH a, card, a.account_id IN $card_holders AS holder
+CALL (a, card, holder) {
+  WITH a, card, holder WHERE holder
+  MERGE (a)-[p:PAYS_WITH]->(card)
+    SET p.source_file = 'payment_instruments.csv', p.source_row = 10
+}
+"""
+
+
 @pytest.fixture(scope="module")
 def browser_graph(driver: Driver, neo4j_settings: Neo4jSettings) -> Iterator[Driver]:
-    """Two scored clusters (one attributed) with linked accounts, marked for clean-up."""
+    """Two scored clusters (one attributed, with an evidence path to its parent) with linked
+    accounts, marked for clean-up."""
     cleanup = "MATCH (n {test_marker: $marker}) DETACH DELETE n"
     driver.execute_query(cleanup, marker=MARKER, database_=neo4j_settings.database)
     db = neo4j_settings.database
     driver.execute_query(
         "MERGE (o:Organisation {org_id: $org_id}) SET o.legal_name = 'Testbrowser Holdings Ltd', "
-        "o.country = 'XX', o.test_marker = $marker",
+        "o.caption = 'Testbrowser Holdings', o.country = 'XX', o.test_marker = $marker",
         org_id=ORG_ID,
         marker=MARKER,
         database_=db,
@@ -169,35 +207,44 @@ def browser_graph(driver: Driver, neo4j_settings: Neo4jSettings) -> Iterator[Dri
             MERGE (c:Cluster {cluster_id: $cluster_id})
               SET c.test_marker = $marker, c.size = 1000000 - $i, c.requests = 5000000,
                   c.risk_score = 1.0 - $i * 0.001, c.is_campaign = true,
-                  c.features = ['test_browser fixture']
+                  c.features = $features
             WITH c
             UNWIND $accounts AS account_id
             MERGE (a:Account {account_id: account_id})
-              SET a.test_marker = $marker, a.status = 'active', a.requests = 100
+              SET a.test_marker = $marker, a.status = 'active', a.requests = 100,
+                  a.caption = right(account_id, 4) + ' tb…@testbrowser',
+                  a.source_file = 'accounts.csv', a.source_row = 100 + $i
             MERGE (a)-[:IN_CLUSTER]->(c)
             """,
             cluster_id=cluster_id,
             i=i,
             accounts=accounts,
             marker=MARKER,
+            features=json.dumps({"creation_burst": {"value": 1.0, "contribution": 1.0}}),
             database_=db,
         )
         driver.execute_query(
             """
             UNWIND range(0, size($accounts) - 2) AS k
             MATCH (a:Account {account_id: $accounts[k]}), (b:Account {account_id: $accounts[k + 1]})
-            MERGE (a)-[l:LINKED_TO]->(b) SET l.score = 0.9, l.evidence = ['shared card']
+            MERGE (a)-[l:LINKED_TO]->(b) SET l.score = 0.9, l.evidence = $evidence
             """,
             accounts=accounts,
+            evidence=json.dumps([{"kind": "payment", "value": "fp_testbrowser_shared",
+                                  "accounts": 2, "weight": 0.9}]),
             database_=db,
         )
     driver.execute_query(
         "MATCH (c:Cluster {cluster_id: $cluster_id}), (o:Organisation {org_id: $org_id}) "
-        "MERGE (c)-[r:ATTRIBUTED_TO]->(o) SET r.rank = 1, r.confidence = 0.87",
+        "MERGE (c)-[r:ATTRIBUTED_TO]->(o) SET r.rank = 1, r.confidence = 0.87, "
+        "r.evidence_paths = '[]', r.conflicting = '[]'",
         cluster_id=CLUSTER_IDS[0],
         org_id=ORG_ID,
         database_=db,
     )
+    driver.execute_query(
+        EVIDENCE_GRAPH, cluster_id=CLUSTER_IDS[0], org_id=ORG_ID, operator_id=OPERATOR_ID,
+        card_holders=[f"acc_testbrowser_0_{j}" for j in range(2)], marker=MARKER, database_=db)
     yield driver
     driver.execute_query(cleanup, marker=MARKER, database_=neo4j_settings.database)
 
@@ -267,19 +314,25 @@ def tid(name: str) -> str:
 
 def run_in_editor(chrome: webdriver.Chrome, command: str) -> WebElement:
     """Type ``command`` into Browser's editor, run it and return its (newest) frame."""
-    before = len(chrome.find_elements(By.CSS_SELECTOR, tid("frame")))
+    newest = top_frame(chrome)
     editor = chrome.find_element(By.CSS_SELECTOR, tid("activeEditor"))
     editor.click()
     field = chrome.switch_to.active_element
     field.send_keys(Keys.CONTROL, "a")
     field.send_keys(Keys.DELETE)
     # One line: in the one-line editor Enter runs, and Cypher does not need the line breaks.
-    field.send_keys(" ".join(command.split()))
+    # Inserted as one input event (as a paste would), not typed key by key: long library
+    # queries typed one key at a time outlast chromedriver's timeout on a busy machine.
+    chrome.execute_cdp_cmd("Input.insertText", {"text": " ".join(command.split())})
     field.send_keys(Keys.CONTROL, Keys.ENTER)
-    WebDriverWait(chrome, WAIT).until(
-        lambda d: len(d.find_elements(By.CSS_SELECTOR, tid("frame"))) > before
-    )
-    return chrome.find_elements(By.CSS_SELECTOR, tid("frame"))[0]
+    # A new frame goes on top (Browser keeps 15 and drops the oldest, so count is no sign).
+    WebDriverWait(chrome, WAIT).until(lambda d: top_frame(d) not in (None, newest))
+    return top_frame(chrome)
+
+
+def top_frame(chrome: webdriver.Chrome) -> WebElement | None:
+    frames = chrome.find_elements(By.CSS_SELECTOR, tid("frame"))
+    return frames[0] if frames else None
 
 
 def wait_for_text(chrome: webdriver.Chrome, element: WebElement, text: str) -> None:
@@ -325,8 +378,9 @@ def test_riskiest_clusters_in_browser(browser_graph: Driver, connected: webdrive
     frame = run_in_editor(connected, pick)
     wait_for_text(connected, frame, CLUSTER_IDS[0])
     frame = run_in_editor(connected, query_body("cluster_parent_evidence"))
-    wait_for_text(connected, frame, "Testbrowser Holdings Ltd")
-    assert ORG_ID in frame.text
+    # The cluster and its ranked parent, drawn (the rows are in the frame's Table view).
+    wait_for_text(connected, frame, "Displaying 2 nodes, 1 relationships")
+    assert "Organisation (1)" in frame.text and "ATTRIBUTED_TO" in frame.text
 
 
 @pytest.mark.neo4j
@@ -336,7 +390,7 @@ def test_guide_and_style_in_browser(
     frame = run_in_editor(connected, f":style {assets_url}style.grass")
     # The style frame lists the loaded rules; an error frame would say "Could not parse".
     wait_for_text(connected, frame, "node.Cluster")
-    assert "{legal_name}" in frame.text
+    assert "{caption}" in frame.text and "{cidr} AS{asn}" in frame.text
     assert "{score}" in frame.text
 
     frame = run_in_editor(connected, f":play {assets_url}guide.html")
@@ -344,6 +398,18 @@ def test_guide_and_style_in_browser(
     carousel = frame.find_element(By.CSS_SELECTOR, tid("carousel"))
     assert "riskiest" in carousel.text
     assert "Hostname is not allowed" not in frame.text
+
+    # :guide opens the same guide in the sidebar, where it stays while frames scroll.
+    before = top_frame(connected)
+    editor = connected.find_element(By.CSS_SELECTOR, tid("activeEditor"))
+    editor.click()
+    field = connected.switch_to.active_element
+    field.send_keys(Keys.CONTROL, "a")
+    field.send_keys(Keys.DELETE)
+    field.send_keys(f":guide {assets_url}guide.html", Keys.CONTROL, Keys.ENTER)
+    WebDriverWait(connected, WAIT).until(
+        lambda d: "The evidence rules" in d.page_source or "evidence rules" in d.page_source)
+    assert top_frame(connected) == before  # no new frame: the guide is in the sidebar
 
     # A graph drawn with the style: the attributed cluster, its parent and its accounts.
     frame = run_in_editor(
@@ -356,6 +422,7 @@ def test_guide_and_style_in_browser(
     assert "0.87" in frame.text
     assert "0.9" in frame.text
     assert "CL-TESTBR" in frame.text  # the cluster captioned by its id (cut to fit the circle)
+    assert "tb…" in frame.text  # accounts by id tail and email skeleton
     badge = frame.find_element(
         By.CSS_SELECTOR, tid("property-details-overview-node-label-Organisation")
     )
@@ -364,3 +431,51 @@ def test_guide_and_style_in_browser(
         "rgba(139, 79, 184, 1)",
     ), "Organisation is not drawn in the style sheet's colour"
     connected.save_screenshot(str(SCREENSHOT))
+
+
+def set_params(chrome: webdriver.Chrome, **values: str) -> None:
+    for name, value in values.items():
+        frame = run_in_editor(chrome, f":param {name} => {value}")
+        wait_for_text(chrome, frame, f'"{name}"')  # set: the frame shows {"name": value}
+
+
+@pytest.mark.neo4j
+def test_library_queries_draw_graphs(browser_graph: Driver, connected: webdriver.Chrome) -> None:
+    """The queries that answer "how is X connected to Y" return paths: Browser draws them."""
+    rules = next(b for b in guide_blocks() if b.startswith(":param evidence_rules =>"))
+    frame = run_in_editor(connected, rules)
+    wait_for_text(connected, frame, '"max_group"')  # the frame shows the value that was set
+    set_params(connected, account_a="'acc_testbrowser_0_0'", account_b="'acc_testbrowser_0_1'",
+               account_id="'acc_testbrowser_0_2'", cluster_id=f"'{CLUSTER_IDS[0]}'",
+               org_id=f"'{ORG_ID}'", limit="25", show_hubs="false")
+    drawn = []
+    for name in GRAPH_QUERIES:
+        frame = run_in_editor(connected, query_body(name))
+        wait_for_text(connected, frame, "Displaying")  # the graph view's status line
+        assert "error" not in frame.text.casefold()[:200], frame.text[:500]
+        drawn.append(name)
+        connected.save_screenshot(str(SCREENSHOT.with_name(f"browser_test_{name}.png")))
+    assert len(drawn) >= 4
+
+
+def test_case_report_in_chromium(chrome: webdriver.Chrome, attributed_world: PipelinePaths,
+                                 tmp_path_factory: pytest.TempPathFactory) -> None:
+    """A case report as a reader opens it: the conclusion first, every evidence row with its
+    source file and row, an evidence graph with labels."""
+    tables = CaseTables.from_paths(attributed_world)
+    case = build_case(tables, parents(tables)[0])
+    report = write_case(case, tmp_path_factory.mktemp("report"), pdf=False)[0]
+    chrome.get(report.as_uri())
+    conclusion = chrome.find_element(By.ID, "conclusion")
+    for fact in ("Parent", "Accounts", "Exchanges", "Period", "Confidence", "Recommended action"):
+        assert fact in conclusion.text
+    assert case.parent.legal_name in conclusion.text
+    evidence = chrome.find_element(By.ID, "evidence")
+    assert conclusion.location["y"] < evidence.location["y"]
+    sources = chrome.find_elements(By.CSS_SELECTOR, "tr.evidence-row td.source")
+    assert len(sources) == len(case.evidence) > 0
+    assert all(re.search(r"\.(csv|parquet) rows? \d+", cell.text) for cell in sources)
+    labels = [t.text for t in chrome.find_elements(By.CSS_SELECTOR, "#evidence-graph svg text")]
+    assert "Legend" in labels and "attributed parent" in labels
+    assert any(case.parent.legal_name[:20] in label for label in labels)
+    chrome.save_screenshot(str(SCREENSHOT.with_name("browser_test_case_report.png")))

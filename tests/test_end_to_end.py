@@ -17,6 +17,7 @@ from pipelines.load.writer import wipe
 from pipelines.paths import PipelinePaths
 from pipelines.queries import QUERY_DIR, parse_query, run_read_only
 from pipelines.runner import run_main_job
+from pipelines.specificity import hub_limit
 
 pytestmark = pytest.mark.neo4j
 LOG = logging.getLogger(__name__)
@@ -78,18 +79,50 @@ def test_case_reports_and_enforcement_list_are_written(world) -> None:
     assert len(reports) == len({c["parent_org_id"] for c in campaigns})
     html = reports[0].read_text()
     assert "data:image/png;base64," in html and "Ownership" in html and "snap-" in html
+    assert 'id="conclusion"' in html and "<svg" in html
+    assert sorted(world["paths"].output("reports").glob("case-*.pdf"))
     enforcement = pd.read_csv(world["paths"].output("attribution/enforcement.csv"))
     truth = pd.read_parquet(world["root"] / "ground_truth" / "accounts.parquet")
     flagged = truth[truth["account_id"].isin(enforcement["account_id"])]
     assert flagged["campaign_id"].notna().mean() >= 0.99
 
 
+def _declared(query, params: dict) -> dict:
+    """The parameters a query declares (the library refuses any other)."""
+    return {p.name: params[p.name] for p in query.parameters if p.name in params}
+
+
 def test_every_library_query_returns_rows_on_the_graph(world, driver: Driver) -> None:
     params = _query_parameters(driver)
     for path in sorted(QUERY_DIR.glob("*.cypher")):
         query = parse_query(path)
-        rows = run_read_only(driver, "neo4j", query, params)
+        rows = run_read_only(driver, "neo4j", query, _declared(query, params))
         assert rows, f"{query.name} returned nothing with {params}"
+
+
+def test_no_query_shows_a_hub_unless_asked(world, driver: Driver) -> None:
+    """Every identifier a library query shows (except identifier_hubs, whose purpose is to
+    list them) is shared by no more accounts than its label's hub threshold."""
+    params = _query_parameters(driver)
+    for path in sorted(QUERY_DIR.glob("*.cypher")):
+        query = parse_query(path)
+        if query.name == "identifier_hubs":
+            continue
+        for row in run_read_only(driver, "neo4j", query, _declared(query, params)):
+            for kind, accounts in _shown_identifiers(row):
+                limit = hub_limit(kind)
+                assert limit is None or accounts <= limit, (query.name, kind, accounts, row)
+
+
+def _shown_identifiers(row: dict) -> list[tuple[str, int]]:
+    """(label, accounts sharing) of every identifier a result row shows."""
+    shown = []
+    if row.get("hub") is not None and "accounts_sharing" in row:
+        shown.append((row["kind"], row["accounts_sharing"]))
+    for step in row.get("steps") or []:
+        if step.get("accounts_sharing") is not None:
+            shown.append((step["node"], step["accounts_sharing"]))
+    return shown
 
 
 def _query_parameters(driver: Driver) -> dict:

@@ -1,4 +1,5 @@
-"""The explanation command and the query library, on a small loaded graph."""
+"""The explanation command and the query library, on small loaded graphs: explanations, hubs
+hidden unless asked for, and every library query's header."""
 
 from __future__ import annotations
 
@@ -11,8 +12,10 @@ from pipelines.explain import explain, render
 from pipelines.graph import Neo4jResource
 from pipelines.load.assets import load_graph
 from pipelines.paths import PipelinePaths
-from pipelines.queries import QUERY_DIR, parse_query
+from pipelines.queries import QUERY_DIR, bind_parameters, library, parse_query, run_read_only
+from pipelines.specificity import hub_limit
 from tests.landing import account, payment, prepare
+from tests.small_graph import HUB_ACCOUNTS, load_hub_world
 
 pytestmark = pytest.mark.neo4j
 
@@ -54,9 +57,44 @@ def test_unrelated_accounts_have_no_candidate_link(loaded, neo4j_resource) -> No
     assert "no candidate link" in render(explain(neo4j_resource, loaded, "acc_0", "acc_lone"))
 
 
+EXAMPLES = {"string": "x", "integer": 5, "float": 0.5, "boolean": False, "list": [], "map": {}}
+
+
 def test_every_library_query_has_a_header_and_parses(driver: Driver) -> None:
-    queries = [parse_query(p) for p in sorted(QUERY_DIR.glob("*.cypher"))]
+    queries = library()
     assert queries and len({q.name for q in queries}) == len(queries)
     for query in queries:
-        assert query.name == query.path.stem
-        driver.execute_query("EXPLAIN " + query.text, account_a="x", account_b="y")
+        assert query.name == query.path.stem and query.category and query.answers
+        given = {p.name: EXAMPLES.get(p.type, "x") for p in query.parameters if p.required}
+        driver.execute_query("EXPLAIN " + query.text, bind_parameters(query, given))
+
+
+@pytest.fixture
+def hubs(tmp_path: Path, empty_graph: Driver, neo4j_resource: Neo4jResource,
+         neo4j_settings) -> PipelinePaths:
+    return load_hub_world(tmp_path, empty_graph, neo4j_resource, neo4j_settings.database)
+
+
+def _shared(driver: Driver, **given) -> list[dict]:
+    return run_read_only(driver, "neo4j", parse_query(QUERY_DIR / "shared_identifiers.cypher"),
+                         {"account_a": "acc_h00", "account_b": "acc_h01", **given})
+
+
+def test_hubs_are_hidden_unless_asked_for(hubs, driver: Driver, neo4j_resource) -> None:
+    rows = _shared(driver)
+    shown = [r for r in rows if r["hub"] is not None]
+    assert {r["kind"] for r in shown} >= {"PaymentInstrument"}
+    for row in shown:  # every identifier shown is within its label's hub threshold
+        assert row["accounts_sharing"] <= hub_limit(row["kind"]), row
+        assert row["weight"] > 0 and row["source_a"] and row["source_b"]
+    summary = [r for r in rows if r["kind"] == "(hubs hidden)"]
+    assert summary and summary[0]["accounts_sharing"] >= 1
+    everything = _shared(driver, show_hubs="true")
+    billing = [r for r in everything if r["kind"] == "BillingIdentity"]
+    assert billing and billing[0]["hub"] and billing[0]["accounts_sharing"] == HUB_ACCOUNTS
+    assert billing[0]["weight"] == 0
+    text = render(explain(neo4j_resource, hubs, "acc_h00", "acc_h01"))
+    assert "commonroom" not in text.casefold() and "--show-hubs lists them" in text
+    shown_text = render(explain(neo4j_resource, hubs, "acc_h00", "acc_h01", show_hubs=True))
+    assert "commonroom" in shown_text.casefold()
+    assert f"shared by {HUB_ACCOUNTS} accounts, weight 0.00" in shown_text

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from pipelines.captions import account_captions, ip_captions, organisation_short_name
 from pipelines.load.delta import Element, node_element, relationship_element
 from pipelines.load.statements import (
     COUNT_NODES,
@@ -33,28 +34,39 @@ class GraphInputs:
     usage_ips: pd.DataFrame
 
 
+# Evidence provenance: the landing file and line every row came from (ingestion's _file and
+# _line), kept on the nodes and relationships that evidence paths cite.
+PROVENANCE = ["source_file", "source_row"]
+
+
+def _with_provenance(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame.rename(columns={"_file": "source_file", "_line": "source_row"})
+
+
 def _accounts(inputs: GraphInputs) -> pd.DataFrame:
     usage = inputs.usage_accounts.rename(columns={"first_ts": "first_activity",
                                                   "last_ts": "last_activity"})
-    frame = inputs.accounts.merge(usage, on="account_id", how="left")
+    frame = _with_provenance(inputs.accounts).merge(usage, on="account_id", how="left")
     frame["extraction_share"] = (frame["extraction_requests"] / frame["requests"]).round(4)
+    frame["caption"] = account_captions(frame)
     return frame
 
 
 def entity_elements(inputs: GraphInputs) -> list[Element]:
     """Identifier nodes, organisations and the relationships between them."""
     accounts = _accounts(inputs)
-    payments = inputs.payments
+    payments = _with_provenance(inputs.payments)
     return [
         node_element("Account", accounts, "account_id", [
             "created_at", "display_name", "declared_country", "declared_org", "tier", "status",
             "requests", "input_tokens", "output_tokens", "extraction_share", "first_activity",
-            "last_activity", "active_days", "max_day"], source="accounts"),
+            "last_activity", "active_days", "max_day", "caption", *PROVENANCE],
+            source="accounts"),
         node_element("Email", accounts, "email_key", [
             "email_public_provider", "email_disposable"], source="accounts"),
         node_element("Domain", _domains(inputs), "name", [
             "registrar", "registrant_org", "registrant_email_key", "registered_at",
-            "public_provider"], source="accounts+domain_registrations"),
+            "public_provider", *PROVENANCE], source="accounts+domain_registrations"),
         node_element("Phone", accounts, "phone_e164", ["phone_type", "phone_valid"],
                      source="accounts"),
         node_element("PaymentInstrument", payments, "fingerprint", [
@@ -64,7 +76,7 @@ def entity_elements(inputs: GraphInputs) -> list[Element]:
         *_network_elements(inputs),
         node_element("Organisation", _organisations(inputs), "org_id", [
             "legal_name", "aliases", "aliases_text", "country", "registration_number",
-            "website_domain", "name_key"], source="organisations"),
+            "website_domain", "name_key", "caption", *PROVENANCE], source="organisations"),
         node_element("UserAgent", accounts, "user_agent_key", ["user_agent"], source="accounts"),
         *_account_edges(accounts, inputs),
     ]
@@ -74,14 +86,18 @@ def _domains(inputs: GraphInputs) -> pd.DataFrame:
     used = inputs.accounts[["email_domain", "email_public_provider"]].dropna()
     used = used.rename(columns={"email_domain": "name", "email_public_provider":
                                 "public_provider"}).drop_duplicates("name")
-    registered = inputs.domains.rename(columns={"registrable_domain": "reg_name",
-                                                "created_at": "registered_at"})
+    registered = _with_provenance(inputs.domains).rename(columns={
+        "registrable_domain": "reg_name", "created_at": "registered_at"})
     registered = registered.assign(name=registered["domain"])
-    return pd.concat([registered, used]).drop_duplicates("name")
+    frame = pd.concat([registered, used]).drop_duplicates("name")
+    # Domains only seen in emails have no registration row: integers, not floats with NaN.
+    frame["source_row"] = [int(n) if pd.notna(n) else None for n in frame["source_row"]]
+    return frame
 
 
 def _organisations(inputs: GraphInputs) -> pd.DataFrame:
-    frame = inputs.organisations.copy()
+    frame = _with_provenance(inputs.organisations)
+    frame["caption"] = frame["legal_name"].map(organisation_short_name)
     frame["aliases_text"] = frame["aliases"].fillna("").str.replace("|", " ", regex=False)
     frame["aliases"] = frame["aliases"].fillna("").map(lambda a: [x for x in a.split("|") if x])
     return frame
@@ -91,14 +107,17 @@ def _network_elements(inputs: GraphInputs) -> list[Element]:
     intel = inputs.ip_intel
     ips = pd.concat([inputs.accounts["signup_ip"], inputs.usage_ips["source_ip"]]).dropna()
     networks = ip_networks(ips, intel, DEFAULT_WEIGHTS)
+    asns = networks["cidr"].map(intel.drop_duplicates("cidr").set_index("cidr")["asn"])
+    networks["asn"] = [int(a) if pd.notna(a) else None for a in asns]
+    networks["caption"] = ip_captions(networks["ip"], networks["asn"])
     return [
         node_element("Prefix", intel, "cidr", [
             "asn", "as_org", "country", "usage_type", "is_hosting", "is_proxy", "is_vpn",
             "proxy_service"], source="ip_intel"),
         node_element("ASN", intel, "asn", ["as_org"], source="ip_intel"),
         node_element("ProxyService", intel, "proxy_service", [], source="ip_intel"),
-        node_element("IPAddress", networks, "ip", ["cidr", "usage_type", "is_hub"],
-                     source="accounts+api_usage"),
+        node_element("IPAddress", networks, "ip", [
+            "cidr", "asn", "usage_type", "is_hub", "caption"], source="accounts+api_usage"),
         relationship_element("IN_PREFIX", networks, "ip", "cidr"),
         relationship_element("ANNOUNCED_BY", intel, "cidr", "asn"),
         relationship_element("EXIT_OF", intel, "cidr", "proxy_service"),
@@ -106,7 +125,7 @@ def _network_elements(inputs: GraphInputs) -> list[Element]:
 
 
 def _account_edges(accounts: pd.DataFrame, inputs: GraphInputs) -> list[Element]:
-    payments = inputs.payments.assign(first_seen=inputs.payments["added_at"])
+    payments = _with_provenance(inputs.payments).assign(first_seen=inputs.payments["added_at"])
     used = inputs.usage_ips.rename(columns={"first_ts": "first_seen", "last_ts": "last_seen"})
     return [
         relationship_element("HAS_EMAIL", accounts, "account_id", "email_key", ["email"],
@@ -119,9 +138,9 @@ def _account_edges(accounts: pd.DataFrame, inputs: GraphInputs) -> list[Element]
                              "account_id", "signup_ip", ["first_seen"], source="accounts"),
         relationship_element("USES_AGENT", accounts, "account_id", "user_agent_key",
                              source="accounts"),
-        relationship_element("PAYS_WITH", payments, "account_id", "fingerprint", ["first_seen"],
-                             source="payment_instruments"),
-        relationship_element("BILLED_TO", payments, "fingerprint", "billing_key",
+        relationship_element("PAYS_WITH", payments, "account_id", "fingerprint",
+                             ["first_seen", *PROVENANCE], source="payment_instruments"),
+        relationship_element("BILLED_TO", payments, "fingerprint", "billing_key", PROVENANCE,
                              source="payment_instruments"),
         relationship_element("USED_IP", used, "account_id", "source_ip",
                              ["requests", "first_seen", "last_seen"], source="api_usage"),
@@ -140,8 +159,9 @@ def organisation_elements(inputs: GraphInputs, resolution: Resolution) -> list[E
     return [*elements,
             relationship_element("WEBSITE_OF", orgs, "website_domain", "org_id",
                                  source="organisations"),
-            relationship_element("OWNED_BY", inputs.ownership, "child_org_id", "parent_org_id",
-                                 ["percentage", "relationship", "controls", "source"])]
+            relationship_element("OWNED_BY", _with_provenance(inputs.ownership), "child_org_id",
+                                 "parent_org_id", ["percentage", "relationship", "controls",
+                                                   "source", *PROVENANCE])]
 
 
 def cluster_elements(resolution: Resolution, threshold: float) -> list[Element]:

@@ -1,8 +1,10 @@
-"""Render a case as a self-contained HTML file (charts embedded as PNG)."""
+"""Render a case: one Jinja template gives the self-contained HTML report and, through
+WeasyPrint, its PDF; the case's enforcement list is written next to them."""
 
 from __future__ import annotations
 
 import base64
+import csv
 import io
 from pathlib import Path
 
@@ -10,10 +12,11 @@ import matplotlib
 
 matplotlib.use("Agg")  # no display: render to memory
 import matplotlib.pyplot as plt
-import networkx as nx
+import pandas as pd
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from pipelines.report.case import Case
+from pipelines.report.evidence_graph import evidence_graph_svg
+from pipelines.report.model import Case
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -26,36 +29,53 @@ def _png(figure) -> str:
 
 
 def timeline_png(case: Case) -> str:
+    """Exchanges per day, with a dashed line at each model release."""
     figure, axis = plt.subplots(figsize=(9, 2.8))
-    axis.bar(case.daily["day"], case.daily["requests"], width=0.9, color="#b5403a")
+    if case.daily:
+        days = pd.to_datetime([d for d, _ in case.daily])
+        axis.bar(days, [n for _, n in case.daily], width=0.9, color="#b5403a",
+                 label="exchanges per day")
+    for index, release in enumerate(case.release_dates):
+        axis.axvline(pd.Timestamp(release), color="#2f5d8a", linestyle="--", linewidth=1,
+                     label="model release" if index == 0 else None)
     axis.set_ylabel("exchanges per day")
-    axis.set_title("Activity of the campaign's accounts")
+    axis.set_title("Activity of the case's accounts")
+    axis.legend(loc="upper left", fontsize=8)
     figure.autofmt_xdate()
     return _png(figure)
 
 
-def identity_graph_png(case: Case) -> str:
-    graph = nx.Graph()
-    graph.add_weighted_edges_from(case.graph_edges.itertuples(index=False, name=None))
-    figure, axis = plt.subplots(figsize=(7, 5.5))
-    if graph.number_of_nodes():
-        layout = nx.spring_layout(graph, seed=3, weight="weight")
-        nx.draw_networkx_edges(graph, layout, ax=axis, alpha=0.5, width=0.9, edge_color="#8a8f98")
-        nx.draw_networkx_nodes(graph, layout, ax=axis, node_size=18, node_color="#2f5d8a")
-    axis.set_title(f"Strongest links between the accounts ({graph.number_of_edges()} shown)")
-    axis.axis("off")
-    return _png(figure)
-
-
-def render_case(case: Case) -> str:
+def render_case(case: Case, for_print: bool = False) -> str:
     environment = Environment(loader=FileSystemLoader(TEMPLATES),
                               autoescape=select_autoescape(["html", "j2"]))
     return environment.get_template("case.html.j2").render(
-        case=case, timeline=timeline_png(case), graph=identity_graph_png(case))
+        case=case, timeline=timeline_png(case), graph_svg=evidence_graph_svg(case),
+        for_print=for_print)
 
 
-def write_case(case: Case, directory: Path) -> Path:
-    directory.mkdir(parents=True, exist_ok=True)
-    path = directory / f"case-{case.org_id}.html"
-    path.write_text(render_case(case), encoding="utf-8")
+def write_pdf(html: str, path: Path) -> Path:
+    from weasyprint import HTML  # imported late: it loads Pango, needed only here
+
+    HTML(string=html, base_url=str(TEMPLATES)).write_pdf(path)
     return path
+
+
+def write_enforcement(case: Case, path: Path) -> Path:
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=["account_id", "cluster_id", "case_number",
+                                                    "attributed_parent", "confidence", "reason"])
+        writer.writeheader()
+        writer.writerows(case.enforcement_rows)
+    return path
+
+
+def write_case(case: Case, directory: Path, pdf: bool = True) -> list[Path]:
+    """case-<org>.html, case-<org>.pdf and case-<org>-enforcement.csv."""
+    directory.mkdir(parents=True, exist_ok=True)
+    stem = directory / f"case-{case.parent.org_id}"
+    html_path = stem.with_suffix(".html")
+    html_path.write_text(render_case(case), encoding="utf-8")
+    written = [html_path, write_enforcement(case, stem.with_name(stem.name + "-enforcement.csv"))]
+    if pdf:
+        written.append(write_pdf(render_case(case, for_print=True), stem.with_suffix(".pdf")))
+    return written
