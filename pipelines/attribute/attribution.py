@@ -29,7 +29,7 @@ def registrant_websites(members: pd.DataFrame, domains: pd.DataFrame,
     registered = domains[["registrable_domain", "registrant_email_key"]].dropna()
     registered = registered[~registered["registrant_email_key"].isin(hub_registrants)]
     registered = registered.assign(
-        registrant_domain=registered["registrant_email_key"].str.rpartition("@")[2])
+        registrant_domain=registered["registrant_email_key"].str.split("@").str[-1])
     sites = organisations[["org_id", "website_domain"]].dropna()
     frame = members[["group_id", "account_id", "email_domain"]].merge(
         registered, left_on="email_domain", right_on="registrable_domain").merge(

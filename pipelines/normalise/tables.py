@@ -83,7 +83,10 @@ def normalise_ip_intel(frame: pd.DataFrame) -> pd.DataFrame:
 def normalise_domains(frame: pd.DataFrame) -> pd.DataFrame:
     out = frame.copy()
     out["domain"] = _map_unique(out["domain"], normalise_domain)
-    out["registrable_domain"] = _map_unique(out["domain"], registrable_domain)
+    # A domain under a suffix the Public Suffix List lacks is its own registrable domain (as
+    # for email addresses): the registration is still evidence.
+    out["registrable_domain"] = _map_unique(out["domain"], registrable_domain).fillna(
+        out["domain"])
     out["registrant_org_key"] = _map_unique(out["registrant_org"], org_name_key)
     emails = _map_unique(out["registrant_email"], normalise_email)
     out["registrant_email_key"] = emails.map(lambda e: e.address if e else None)
