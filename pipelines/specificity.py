@@ -14,28 +14,56 @@ max_group, decay_from), filled in by ``attrib query`` and pasted into Browser by
 
 from __future__ import annotations
 
-from pipelines.resolve.weights import DEFAULT_WEIGHTS, KindRule, LinkWeights
+from dataclasses import dataclass
 
-# Graph label of an identifier node → the resolver's identity kind that judges it.
+from pipelines.resolve.weights import DEFAULT_WEIGHTS, LinkWeights
+
+# Graph label of an identifier node → the resolver's kind of evidence that judges it.
 LABEL_KINDS = {
     "Email": "email",
     "Phone": "phone",
     "PaymentInstrument": "payment",
     "BillingIdentity": "billing",
+    "IPAddress": "signup_ip",
     "Domain": "email_domain",
+    "Organisation": "declared_org",
+    "UserAgent": "user_agent",
 }
 
 
-def label_rules(weights: LinkWeights = DEFAULT_WEIGHTS) -> dict[str, KindRule]:
-    """The rule for each identifier label. User agents and IP addresses are weak evidence in the
-    resolver (a flat weight up to a size cap), written here as rules without decay; an
-    organisation reached by a declared name is judged by the ``declared_org`` rule."""
-    rules = {label: weights.identity[kind] for label, kind in LABEL_KINDS.items()}
-    rules["Organisation"] = weights.identity["declared_org"]
-    agents = weights.common_user_agent_accounts
-    rules["UserAgent"] = KindRule(weights.same_user_agent, agents, agents)
-    ips = weights.usage_ip_max_accounts
-    rules["IPAddress"] = KindRule(weights.shared_usage_ip, ips, ips)
+@dataclass(frozen=True)
+class SizeRule:
+    """The part of the resolver's rule a query can check from the graph alone: full weight up
+    to ``decay_from`` accounts, falling to nothing at ``max_group``. (The resolver also keeps a
+    larger group whose accounts look like one operator; the queries, which do not see
+    coherence, show such a group as a hub unless asked to show hubs.)"""
+
+    weight: float
+    max_group: int
+    decay_from: int
+
+    def weight_for(self, accounts: int) -> float:
+        if accounts < 2 or accounts > self.max_group:
+            return 0.0
+        if accounts <= self.decay_from:
+            return self.weight
+        span = max(self.max_group - self.decay_from, 1)
+        return round(self.weight * (self.max_group - accounts) / span, 4)
+
+
+def label_rules(weights: LinkWeights = DEFAULT_WEIGHTS) -> dict[str, SizeRule]:
+    """The size rule for each identifier label, from the kind's weight and ``small`` size at
+    the level where it counts (cluster for identity kinds, campaign for operator kinds; weak
+    traits keep their flat weight up to their cap)."""
+    rules = {}
+    for label, kind in LABEL_KINDS.items():
+        if kind in weights.weak:
+            rule = weights.weak[kind]
+            cap = int(rule["max_accounts"])
+            rules[label] = SizeRule(float(rule["weight"]), cap, cap)
+            continue
+        rule = weights.identity.get(kind) or weights.campaign_kinds[kind]
+        rules[label] = SizeRule(rule.weight, 2 * rule.small, rule.small)
     return rules
 
 
