@@ -15,9 +15,22 @@ RANGE_START_TAG = "dagster/asset_partition_range_start"
 RANGE_END_TAG = "dagster/asset_partition_range_end"
 
 
+def first_landed_day() -> str | None:
+    """The earliest UTC day with a usage file in the landing folder, if any."""
+    from pipelines.ingest.days import DAY_FILE, USAGE_FOLDER
+    from pipelines.paths import PipelinePaths
+
+    folder = PipelinePaths.from_env().landing / USAGE_FOLDER
+    days = sorted(m.group(1) for p in (folder.iterdir() if folder.is_dir() else [])
+                  if (m := DAY_FILE.match(p.name)))
+    return days[0] if days else None
+
+
 def usage_start() -> str:
+    """First usage partition: ATTRIB_USAGE_START if set, else the first day that has landed (so
+    the UI shows no empty months before the data), else a fixed default."""
     load_env()
-    return os.environ.get("ATTRIB_USAGE_START", DEFAULT_USAGE_START)
+    return os.environ.get("ATTRIB_USAGE_START") or first_landed_day() or DEFAULT_USAGE_START
 
 
 usage_days = dg.DailyPartitionsDefinition(start_date=usage_start(), end_offset=1,

@@ -18,9 +18,10 @@ import warnings
 
 import pandas as pd
 from rapidfuzz import fuzz
-from rapidfuzz.distance import JaroWinkler, Levenshtein
+from rapidfuzz.distance import OSA, JaroWinkler
 
 from pipelines.normalise.address import address_parts, name_tokens
+from pipelines.normalise.text import fold_ascii
 from pipelines.resolve.scoring import EVIDENCE_COLUMNS
 
 MATCH_COLUMNS = ["left", "right", "match_probability", "match_weight", "gammas"]
@@ -31,29 +32,58 @@ U_PAIRS = 2e5  # random pairs sampled for the u probabilities
 COMPARED = ("name", "address_words", "address_numbers", "country")
 
 
+STRUCTURED = ("billing_street", "billing_city", "billing_postcode", "billing_region")
+PROFILE_COLUMNS = ["profile", "accounts", "name", "name_tokens", "address_words",
+                   "address_list", "address_numbers", "city", "postcode", "region", "country"]
+
+
+def _one_line(rows: pd.DataFrame) -> pd.Series:
+    """The address as one line: the free-text line, else the structured fields joined."""
+    parts = [rows[c] for c in ("billing_street", "billing_city", "billing_postcode",
+                               "billing_region") if c in rows]
+    joined = pd.Series([", ".join(str(v) for v in vals if isinstance(v, str) and v.strip())
+                        or None for vals in zip(*parts, strict=True)] if parts else None,
+                       index=rows.index, dtype=object)
+    return rows["billing_address"].where(rows["billing_address"].notna(), joined)
+
+
+def _postcode(value: object) -> str | None:
+    text = "".join(ch for ch in fold_ascii(value) if ch.isalnum()) if isinstance(
+        value, str) else ""
+    return text or None
+
+
 def billing_profiles(payments: pd.DataFrame) -> pd.DataFrame:
-    """One row per distinct (billing name, address, country), with the prepared columns the
-    model compares; ``accounts`` lists the accounts that pay with it."""
-    rows = payments[["account_id", "billing_name", "billing_address", "billing_country"]]
+    """One row per distinct billing profile (name, address, country; the structured address
+    fields when the export has them), with the prepared columns the model compares;
+    ``accounts`` lists the accounts that pay with it."""
+    columns = ["account_id", "billing_name", "billing_address", "billing_country",
+               *[c for c in STRUCTURED if c in payments]]
+    rows = payments[columns].copy()
+    rows["billing_address"] = _one_line(rows)
     rows = rows[rows["billing_name"].notna() | rows["billing_address"].notna()]
     if rows.empty:
-        return pd.DataFrame(columns=["profile", "accounts", "name", "name_tokens",
-                                     "address_words", "address_list", "address_numbers",
-                                     "country"])
-    key = (rows["billing_name"].fillna("") + "\x1f" + rows["billing_address"].fillna("")
-           + "\x1f" + rows["billing_country"].fillna(""))
+        return pd.DataFrame(columns=[*PROFILE_COLUMNS, "unique_id"])
+    key = rows[columns[1:]].astype(object).fillna("").astype(str).agg("\x1f".join, axis=1)
     grouped = rows.assign(profile=key).groupby("profile", sort=True)
     first = grouped.first()
     accounts = grouped["account_id"].agg(lambda s: sorted(set(s)))
     names = first["billing_name"].map(lambda v: name_tokens(v) if isinstance(v, str) else [])
     parts = first["billing_address"].map(
         lambda v: address_parts(v) if isinstance(v, str) else ([], []))
+    field = lambda c: first[c] if c in first else pd.Series(None, index=first.index)  # noqa: E731
     frame = pd.DataFrame({
-        "profile": first.index, "accounts": accounts.to_numpy(),
+        "profile": first.index.str.replace("\x1f", " | ").str.strip(" |"),
+        "accounts": accounts.to_numpy(),
         "name": [" ".join(t) or None for t in names], "name_tokens": names.to_numpy(),
         "address_words": [" ".join(w) or None for w, _ in parts],
         "address_list": [w or None for w, _ in parts],
         "address_numbers": [n or None for _, n in parts],
+        "city": [fold_ascii(v) or None if isinstance(v, str) else None
+                 for v in field("billing_city")],
+        "postcode": [_postcode(v) for v in field("billing_postcode")],
+        "region": [fold_ascii(v) or None if isinstance(v, str) else None
+                   for v in field("billing_region")],
         "country": first["billing_country"].to_numpy(),
     })
     frame["unique_id"] = range(len(frame))
@@ -102,6 +132,9 @@ def _settings():
                 cll.ArrayIntersectLevel("address_numbers", 1),
                 cll.CustomLevel(f"{_near_numbers()} >= 1", "a number alike (one typo)"),
                 cll.ElseLevel()]),
+            cl.JaroWinklerAtThresholds("city", [0.9]),
+            cl.LevenshteinAtThresholds("postcode", [1]),
+            cl.ExactMatch("region"),
             cl.ExactMatch("country"),
         ],
         blocking_rules_to_generate_predictions=[
@@ -112,6 +145,7 @@ def _settings():
             block_on("long_numbers", arrays_to_explode=["long_numbers"]),
             block_on("rare_words", "address_numbers",
                      arrays_to_explode=["rare_words", "address_numbers"]),
+            block_on("postcode", "substr(name_compact, 1, 2)"),
         ],
         retain_intermediate_calculation_columns=True,
         retain_matching_columns=True,  # the gamma (level) columns come with them
@@ -128,7 +162,7 @@ def _rare(lists: pd.Series, share: float = 0.002, floor: int = 20) -> pd.Series:
 def comparison_frame(profiles: pd.DataFrame) -> pd.DataFrame:
     """The columns the model compares and blocks on, one row per profile."""
     data = profiles[["unique_id", "name", "name_tokens", "address_words", "address_list",
-                     "address_numbers", "country"]].copy()
+                     "address_numbers", "city", "postcode", "region", "country"]].copy()
     data["name_tokens"] = data["name_tokens"].map(lambda t: list(t) or None)
     data["name_compact"] = data["name_tokens"].map(lambda t: "".join(t) if t else None)
     data["address_compact"] = data["address_list"].map(lambda t: "".join(t) if t else None)
@@ -163,6 +197,8 @@ def _train(linker) -> None:
 
 NAME_ALIKE = 0.85  # token-set similarity of two names that are one name with typos or gaps
 ADDRESS_ALIKE = 0.85  # …of two addresses (words and numbers) that are one place
+PRIVATE_PLACE = 2  # at most this many names billed at one address: a home, not an office
+SAME_ADDRESS = 0.9  # …of two addresses that are the very same place, typos aside
 ADDRESS_NEAR = 0.6  # …of two addresses that share most of their words and numbers
 RARE_NAME_ALIKE = 0.9  # …of two names, one uncommon, that are one name
 WORD_ALIKE = 0.9  # Jaro-Winkler of two name words that are one word with a typo
@@ -180,25 +216,36 @@ class IdentityRule:
     def __init__(self, profiles: pd.DataFrame) -> None:
         counts = profiles["name_tokens"].explode().value_counts()
         self.common = set(counts[counts > max(2, COMMON_NAME_WORD * len(profiles))].index)
+        # How many different names are billed at each exact address.
+        places = profiles.assign(place=[" ".join(list(w or []) + list(n or [])) for w, n in zip(
+            profiles["address_list"], profiles["address_numbers"], strict=True)])
+        self.occupancy = places.groupby("place")["name"].nunique().to_dict()
         # Plain Python records: this rule runs once per scored pair (tens of thousands).
         self.records = {
             uid: {"name": name or "", "name_tokens": list(tokens) if tokens is not None else [],
                   "address_words": words or "", "address_numbers": list(numbers or []),
+                  "postcode": postcode,
                   "address": " ".join(list(wordlist or []) + list(numbers or []))}
-            for uid, name, tokens, words, wordlist, numbers in zip(
+            for uid, name, tokens, words, wordlist, numbers, postcode in zip(
                 profiles["unique_id"], profiles["name"], profiles["name_tokens"],
                 profiles["address_words"], profiles["address_list"],
-                profiles["address_numbers"], strict=True)}
+                profiles["address_numbers"], profiles["postcode"], strict=True)}
+
+    @staticmethod
+    def _shares_word(left: list[str], right: list[str]) -> bool:
+        return any(JaroWinkler.similarity(x, y) >= WORD_ALIKE for x in left if len(x) > 2
+                   for y in right if len(y) > 2)
 
     def _shares_uncommon_word(self, left: list[str], right: list[str]) -> bool:
         return any(JaroWinkler.similarity(x, y) >= WORD_ALIKE for x in left
                    if len(x) > 2 and x not in self.common for y in right if len(y) > 2)
 
     @staticmethod
-    def _numbers_agree(left: list[str] | None, right: list[str] | None) -> bool:
+    def _numbers_agree(left: list[str] | None, right: list[str] | None,
+                       share: float = 0.5) -> bool:
         """House numbers, units and postcodes (two digits or more) agree: one in common, and
-        at least half of the shorter side's within one edit of the other's. No such numbers on
-        one side: nothing to disagree on."""
+        at least ``share`` of the shorter side's within one edit (a typo or two swapped digits)
+        of the other's. No such numbers on one side: nothing to disagree on."""
         left = [x for x in left or [] if len(x) >= 2]
         right = [y for y in right or [] if len(y) >= 2]
         if not left or not right:
@@ -206,8 +253,8 @@ class IdentityRule:
         if not set(left) & set(right):
             return False
         shorter, longer = sorted((left, right), key=len)
-        near = sum(any(Levenshtein.distance(x, y) <= 1 for y in longer) for x in shorter)
-        return near * 2 >= len(shorter)
+        near = sum(any(OSA.distance(x, y) <= 1 for y in longer) for x in shorter)
+        return near >= share * len(shorter)
 
     def same(self, left: int, right: int) -> bool:
         a, b = self.records[left], self.records[right]
@@ -220,9 +267,16 @@ class IdentityRule:
                     and self._shares_uncommon_word(a["name_tokens"], b["name_tokens"]))
         # token_sort, not token_set: a word on one side only (another street) counts against.
         address = fuzz.token_sort_ratio(a["address"], b["address"]) / 100
-        return (name >= NAME_ALIKE and address >= ADDRESS_NEAR) or (
-            address >= ADDRESS_ALIKE
-            and self._shares_uncommon_word(a["name_tokens"], b["name_tokens"]))
+        if name >= NAME_ALIKE and address >= ADDRESS_NEAR:
+            return True
+        # Another name at the very same place (every number agrees): the same person with a
+        # garbled name if the names share a word, or if the place is nobody else's; a place
+        # billed under several names is a shared office, and a third name there is a tenant.
+        if address < SAME_ADDRESS or not self._numbers_agree(
+                a["address_numbers"], b["address_numbers"], 1.0):
+            return False
+        return self._shares_word(a["name_tokens"], b["name_tokens"]) or max(
+            self.occupancy[a["address"]], self.occupancy[b["address"]]) <= PRIVATE_PLACE
 
 
 def same_identity(pairs: pd.DataFrame, profiles: pd.DataFrame) -> pd.Series:
@@ -297,7 +351,7 @@ def fuzzy_billing_evidence(matches: pd.DataFrame, payments: pd.DataFrame, rule: 
     for accounts_l, accounts_r, probability, left, right in zip(
             matches["accounts_l"], matches["accounts_r"], matches["match_probability"],
             matches["profile_l"], matches["profile_r"], strict=True):
-        value = " ≈ ".join(p.replace("\x1f", " | ").strip(" |") for p in (left, right))
+        value = f"{left} ≈ {right}"
         weight = round(_weight(float(probability), rule), 4)
         for a in _representatives(accounts_l):
             for b in _representatives(accounts_r):
