@@ -8,14 +8,17 @@ HISTORY = {"Run", "ClusterEvent", "LoadState"}  # how a graph was reached, not w
 NODES = "MATCH (n) RETURN labels(n)[0] AS label, properties(n) AS props"
 # Each end by its label and key; the key properties of our schema, whichever the label has.
 _KEY = ("coalesce({v}.account_id, {v}.address, {v}.name, {v}.e164, {v}.fingerprint, {v}.key, "
-        "{v}.cidr, {v}.number, {v}.org_id, {v}.cluster_id, {v}.event_id, {v}.run_id)")
+        "{v}.cidr, {v}.number, {v}.org_id, {v}.cluster_id, {v}.campaign_id, {v}.event_id, "
+        "{v}.run_id)")
 RELATIONSHIPS = (
     "MATCH (s)-[r]->(t) RETURN labels(s)[0] AS start, " + _KEY.format(v="s") + " AS source, "
     "type(r) AS type, properties(r) AS props, labels(t)[0] AS end, " + _KEY.format(v="t")
     + " AS target"
 )
-MEMBERS = ("MATCH (a:Account)-[:IN_CLUSTER]->(c:Cluster) "
-           "RETURN c.cluster_id AS cluster, min(a.account_id) AS first_member")
+MEMBERS = ("MATCH (a:Account)-[:IN_CLUSTER|IN_CAMPAIGN]->(c:Cluster|Campaign) "
+           "RETURN coalesce(c.cluster_id, c.campaign_id) AS cluster, "
+           "min(a.account_id) AS first_member, labels(c)[0] AS label")
+GROUP_KEYS = {"Cluster": "cluster_id", "Campaign": "campaign_id"}
 
 
 def _freeze(value: object) -> object:
@@ -28,20 +31,22 @@ def _freeze(value: object) -> object:
 
 def graph_dump(driver: Driver, database: str = "neo4j", name_clusters_by_members: bool = False
                ) -> dict[str, list]:
-    """Every node and relationship outside the run history, with all properties. Cluster ids
-    can be replaced by the cluster's first member: two runs that reached the same clusters by
-    different histories name them differently, and that is not a difference in the graph."""
+    """Every node and relationship outside the run history, with all properties. Cluster and
+    campaign ids can be replaced by the group's first member: two runs that reached the same
+    groups by different histories name them differently, and that is not a difference in the
+    graph."""
     rename: dict[str, str] = {}
     if name_clusters_by_members:
         records, _, _ = driver.execute_query(MEMBERS, database_=database)
-        rename = {r["cluster"]: f"cluster-of-{r['first_member']}" for r in records}
+        rename = {r["cluster"]: f"{r['label'].lower()}-of-{r['first_member']}" for r in records}
 
     def key(label: str, value: object) -> object:
-        return rename.get(value, value) if label == "Cluster" else value
+        return rename.get(value, value) if label in GROUP_KEYS else value
 
     def node_props(label: str, props: dict) -> dict:
-        if label == "Cluster" and "cluster_id" in props:
-            props = {**props, "cluster_id": rename.get(props["cluster_id"], props["cluster_id"])}
+        field = GROUP_KEYS.get(label)
+        if field and field in props:
+            props = {**props, field: rename.get(props[field], props[field])}
         return props
 
     nodes, _, _ = driver.execute_query(NODES, database_=database)

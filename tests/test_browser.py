@@ -81,6 +81,7 @@ CAPTIONS = {
     "UserAgent": "{user_agent}",
     "Organisation": "{caption}",
     "Cluster": "{cluster_id} ({size})",
+    "Campaign": "{campaign_id} ({size})",
     "Run": "{run_id}",
 }
 # Library queries that answer "how is X connected to Y" with paths Browser draws.
@@ -208,13 +209,19 @@ def browser_graph(driver: Driver, neo4j_settings: Neo4jSettings) -> Iterator[Dri
               SET c.test_marker = $marker, c.size = 1000000 - $i, c.requests = 5000000,
                   c.risk_score = 1.0 - $i * 0.001, c.is_campaign = true,
                   c.features = $features
-            WITH c
+            MERGE (cp:Campaign {campaign_id: 'CP-' + $cluster_id})
+              SET cp.test_marker = $marker, cp.size = 1000000 - $i, cp.requests = 5000000,
+                  cp.risk_score = 1.0 - $i * 0.001, cp.is_campaign = true,
+                  cp.features = $features
+            MERGE (c)-[:PART_OF]->(cp)
+            WITH c, cp
             UNWIND $accounts AS account_id
             MERGE (a:Account {account_id: account_id})
               SET a.test_marker = $marker, a.status = 'active', a.requests = 100,
                   a.caption = right(account_id, 4) + ' tb…@testbrowser',
                   a.source_file = 'accounts.csv', a.source_row = 100 + $i
             MERGE (a)-[:IN_CLUSTER]->(c)
+            MERGE (a)-[:IN_CAMPAIGN]->(cp)
             """,
             cluster_id=cluster_id,
             i=i,
@@ -235,7 +242,8 @@ def browser_graph(driver: Driver, neo4j_settings: Neo4jSettings) -> Iterator[Dri
             database_=db,
         )
     driver.execute_query(
-        "MATCH (c:Cluster {cluster_id: $cluster_id}), (o:Organisation {org_id: $org_id}) "
+        "MATCH (c:Campaign {campaign_id: 'CP-' + $cluster_id}), "
+        "(o:Organisation {org_id: $org_id}) "
         "MERGE (c)-[r:ATTRIBUTED_TO]->(o) SET r.rank = 1, r.confidence = 0.87, "
         "r.evidence_paths = '[]', r.conflicting = '[]'",
         cluster_id=CLUSTER_IDS[0],
@@ -378,8 +386,8 @@ def test_riskiest_clusters_in_browser(browser_graph: Driver, connected: webdrive
     frame = run_in_editor(connected, pick)
     wait_for_text(connected, frame, CLUSTER_IDS[0])
     frame = run_in_editor(connected, query_body("cluster_parent_evidence"))
-    # The cluster and its ranked parent, drawn (the rows are in the frame's Table view).
-    wait_for_text(connected, frame, "Displaying 2 nodes, 1 relationships")
+    # The cluster, its campaign and the ranked parent, drawn (rows in the Table view).
+    wait_for_text(connected, frame, "Displaying 3 nodes, 2 relationships")
     assert "Organisation (1)" in frame.text and "ATTRIBUTED_TO" in frame.text
 
 
@@ -411,17 +419,17 @@ def test_guide_and_style_in_browser(
         lambda d: "The evidence rules" in d.page_source or "evidence rules" in d.page_source)
     assert top_frame(connected) == before  # no new frame: the guide is in the sidebar
 
-    # A graph drawn with the style: the attributed cluster, its parent and its accounts.
+    # A graph drawn with the style: the attributed campaign, its parent and its accounts.
     frame = run_in_editor(
         connected,
-        f"MATCH p = (:Organisation {{org_id: '{ORG_ID}'}})<-[:ATTRIBUTED_TO]-(:Cluster)"
-        "<-[:IN_CLUSTER]-(:Account) RETURN p",
+        f"MATCH p = (:Organisation {{org_id: '{ORG_ID}'}})<-[:ATTRIBUTED_TO]-(:Campaign)"
+        "<-[:IN_CAMPAIGN]-(:Account) RETURN p",
     )
     wait_for_text(connected, frame, "Displaying 5 nodes, 6 relationships")
     # Captions from the style: the attribution's confidence and the link scores, not the types.
     assert "0.87" in frame.text
     assert "0.9" in frame.text
-    assert "CL-TESTBR" in frame.text  # the cluster captioned by its id (cut to fit the circle)
+    assert "CP-CL-" in frame.text  # the campaign captioned by its id (cut to fit the circle)
     assert "tb…" in frame.text  # accounts by id tail and email skeleton
     badge = frame.find_element(
         By.CSS_SELECTOR, tid("property-details-overview-node-label-Organisation")

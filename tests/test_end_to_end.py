@@ -128,7 +128,8 @@ def _shown_identifiers(row: dict) -> list[tuple[str, int]]:
 def _query_parameters(driver: Driver) -> dict:
     """Parameter values taken from the graph itself (the top campaign, two of its accounts)."""
     records, _, _ = driver.execute_query(
-        "MATCH (c:Cluster {is_campaign: true})-[:ATTRIBUTED_TO {rank: 1}]->(o:Organisation) "
+        "MATCH (cp:Campaign {is_campaign: true})-[:ATTRIBUTED_TO {rank: 1}]->(o:Organisation) "
+        "MATCH (c:Cluster)-[:PART_OF]->(cp) "
         "WITH c, o ORDER BY c.size DESC LIMIT 2 "
         "MATCH (a:Account)-[:IN_CLUSTER]->(c) WITH c, o, collect(a.account_id)[..2] AS accts "
         "RETURN c.cluster_id AS cluster_id, o.org_id AS org_id, accts")
@@ -141,15 +142,16 @@ def _query_parameters(driver: Driver) -> dict:
 
 def test_campaigns_score_high_and_legitimate_heavy_users_low(world) -> None:
     paths = world["paths"]
-    scores = pd.read_parquet(paths.output("attribution/scores.parquet")).set_index("cluster_id")
-    clusters = pd.read_parquet(paths.output("resolved/clusters.parquet"))
-    truth = pd.read_parquet(world["root"] / "ground_truth" / "accounts.parquet")
-    members = clusters.merge(truth, on="account_id")
-    legit_share = members["campaign_id"].isna().groupby(members["cluster_id"]).mean()
-    legit_clusters = legit_share[legit_share > 0.5].index
-    assert not scores.loc[scores.index.intersection(legit_clusters), "is_campaign"].any()
-    heavy = members.loc[members["role"] == "legit_heavy_user", "cluster_id"].unique()
+    scores = pd.read_parquet(paths.output("attribution/scores.parquet")).set_index("campaign_id")
+    groups = pd.read_parquet(paths.output("resolved/campaigns.parquet"))
+    truth = pd.read_parquet(world["root"] / "ground_truth" / "accounts.parquet").rename(
+        columns={"campaign_id": "true_campaign"})
+    members = groups.merge(truth, on="account_id")
+    legit_share = members["true_campaign"].isna().groupby(members["campaign_id"]).mean()
+    legit_groups = legit_share[legit_share > 0.5].index
+    assert not scores.loc[scores.index.intersection(legit_groups), "is_campaign"].any()
+    heavy = members.loc[members["role"] == "legit_heavy_user", "campaign_id"].unique()
     assert (scores.loc[scores.index.intersection(heavy), "risk_score"] < 0.5).all()
-    majority = (members.dropna(subset=["campaign_id"]).groupby("campaign_id")["cluster_id"]
+    majority = (members.dropna(subset=["true_campaign"]).groupby("true_campaign")["campaign_id"]
                 .agg(lambda s: s.value_counts().index[0]))
     assert scores.loc[majority.to_numpy(), "is_campaign"].all()

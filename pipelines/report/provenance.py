@@ -44,6 +44,11 @@ class Provenance:
         self.declared_accounts = accounts.groupby("declared_org_key")["account_id"].nunique()
         payments = tables.payments
         self.billing_accounts = payments.groupby("billing_key")["account_id"].nunique()
+        registered = tables.domains[["registrable_domain", "registrant_email_key"]].dropna()
+        by_registrant = accounts[["account_id", "email_domain"]].merge(
+            registered, left_on="email_domain", right_on="registrable_domain")
+        self.registrant_accounts = by_registrant.groupby("registrant_email_key")[
+            "account_id"].nunique()
 
     def value_keys(self, raw: pd.DataFrame) -> pd.Series:
         """The concrete value each evidence row runs through (declared names by their key)."""
@@ -55,6 +60,8 @@ class Provenance:
             return int(self.billing_accounts.get(key, 0))
         if kind == "declared_organisation":
             return int(self.declared_accounts.get(key, 0))
+        if kind == "registrant_email_website":
+            return int(self.registrant_accounts.get(key, 0))
         return int(self.domain_accounts.get(key, 0))
 
     def is_public_domain(self, kind: str, key: str) -> bool:
@@ -78,6 +85,9 @@ class Provenance:
             who = rows["registrant_org"].dropna().unique()[:2]
             return (f"email domain {key}, registrant “{', '.join(who)}”"
                     if len(who) else f"email domain {key}")
+        if kind == "registrant_email_website":
+            return (f"email domains registered by {key}, whose domain "
+                    f"{key.rpartition('@')[2]} is the organisation's website")
         return f"email domain {key}, the organisation's website"
 
     def match_words(self, kind: str, key: str, org_id: str, score: float) -> str:
@@ -90,6 +100,8 @@ class Provenance:
             method = hit["method"].mode().iloc[0] if len(hit) else None
         elif kind == "declared_organisation":
             method = "exact_key" if score >= 100 else "fuzzy_token_sort"
+        elif kind == "registrant_email_website":
+            return "the registrant's email domain is the organisation's registered website"
         else:
             return "the email domain is the organisation's registered website (100/100)"
         return f"{METHODS.get(method, method or 'name match')}, {score:.0f}/100"
@@ -118,6 +130,11 @@ class Provenance:
         if kind == "email_domain_website":
             rows = tables.organisations[tables.organisations["org_id"] == org_id]
             return cite(rows["_file"], rows["_line"]) + cite(chosen["_file"], chosen["_line"])
+        if kind == "registrant_email_website":
+            domains = tables.domains[tables.domains["registrant_email_key"] == key]
+            orgs = tables.organisations[tables.organisations["org_id"] == org_id]
+            return (cite(domains["_file"], domains["_line"]) + cite(orgs["_file"], orgs["_line"])
+                    + cite(chosen["_file"], chosen["_line"]))
         return cite(chosen["_file"], chosen["_line"])
 
     def partner_hits(self, account_ids: pd.Series) -> list[dict]:

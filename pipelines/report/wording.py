@@ -10,10 +10,11 @@ from pipelines.report.model import ClusterFinding, Organisation
 from pipelines.settings import PROJECT_ROOT
 
 FEATURES = {
-    "many_small_accounts": "Many accounts, each kept under the daily rate limit, with large "
-                           "combined volume",
-    "extraction_share": "Share of requests in extraction-prone categories (chain-of-thought "
-                        "elicitation, reasoning traces, tool use)",
+    "many_small_accounts": "Many active accounts, each kept under the daily rate limit",
+    "extraction_excess": "More requests in extraction-prone categories (chain-of-thought "
+                         "elicitation, reasoning traces, tool use) than the typical account",
+    "operator_coherence": "Accounts alike as one operator's are (created together, one tier "
+                          "and funding, one prompt mix and schedule), unlike a crowd",
     "synchronised_activity": "Accounts active in the same few minutes (a shared scheduler)",
     "creation_burst": "Accounts created in one 24-hour burst",
     "anonymised_network_share": "Share of requests through proxy, VPN or hosting exits",
@@ -21,11 +22,14 @@ FEATURES = {
                                 "offered in",
     "release_burst": "Bursts of requests right after model releases",
     "disposable_or_voip_share": "Disposable mail addresses or VOIP phone numbers",
+    "lookalike_share": "Email addresses or names written with look-alike letters from another "
+                       "script",
 }
 EVIDENCE_KINDS = {
     "billing_identity": "Billing identity named for the organisation",
     "email_domain_registrant": "Email domain registered by the organisation",
     "email_domain_website": "Email domain that is the organisation's website",
+    "registrant_email_website": "Email domains registered from the organisation's own domain",
     "declared_organisation": "Organisation declared at sign-up",
     "partner_indicator": "Indicator shared by an industry partner",
 }
