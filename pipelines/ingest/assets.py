@@ -29,8 +29,9 @@ def ingest_source(
         return _missing_source(contract, paths, out, quarantine_path)
     table = TableIngest(contract, path)
     report = table.run()
-    table.frame().to_parquet(out, index=False)
     quarantine_frame(table.quarantine).to_csv(quarantine_path, index=False)
+    table.check_usable()  # after the quarantine is written: it shows the rows that failed
+    table.frame().to_parquet(out, index=False)
     log(f"{contract.source}: read {report.read:,}, loaded {report.loaded:,}, "
         f"quarantined {report.quarantined:,}")
     return report

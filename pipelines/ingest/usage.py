@@ -13,13 +13,20 @@ import pyarrow.parquet as pq
 from pipelines.contract import SourceContract
 from pipelines.errors import ContractError
 from pipelines.ingest.days import DaySidecar, day_bounds, landing_digest, usage_day_files
-from pipelines.ingest.reader import parquet_batches
+from pipelines.ingest.fields import CONTROL
+from pipelines.ingest.reader import parquet_batches, parquet_columns
 from pipelines.ingest.rows import redacted
 from pipelines.ingest.tables import IngestReport, TableIngest, _reason_tag, quarantine_frame
+from pipelines.ingest.wholefile import (
+    FileFacts,
+    refuse_duplicate_columns,
+    refuse_missing_required,
+    refuse_unusable,
+)
 from pipelines.normalise.network import normalise_ip
-from pipelines.normalise.payment import find_card_numbers
+from pipelines.normalise.payment import PAN_LENGTHS, is_card_number
 
-DIGIT_RUN = r"\d[\d -]{11,}\d"
+LETTER = r"[^\W\d_]"
 OCTET = r"(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)"
 CANONICAL_IPV4 = rf"{OCTET}(?:\.{OCTET}){{3}}"
 OUTPUT_SCHEMA = pa.schema([
@@ -54,13 +61,7 @@ class UsageBatchValidator:
             flag(column.isna() | (column.astype("string").str.strip() == ""),
                  f"missing required field {spec.name}")
             if spec.type == "string":
-                text = column.astype("string")
-                flag(text.str.len() > spec.max_length, f"field {spec.name} is over the limit")
-                suspect = text.str.contains(DIGIT_RUN, regex=True, na=False)
-                if suspect.any():  # the exact (Luhn) check only where a long digit run exists
-                    cards = text[suspect].map(lambda v: bool(find_card_numbers(str(v))))
-                    flag(cards.reindex(frame.index, fill_value=False).astype(bool),
-                         "full card number in field (redacted)")
+                self._check_identifier(column.astype("string"), spec, flag)
         if reason.notna().all():
             return frame.iloc[0:0], frame.assign(_reason=reason)
         ts = frame["ts"]
@@ -94,6 +95,20 @@ class UsageBatchValidator:
             "_row": frame["_row"][good],
         })
         return out, frame[~good].assign(_reason=reason[~good])
+
+    @staticmethod
+    def _check_identifier(text: pd.Series, spec, flag) -> None:
+        """Over-long ids, ids with control characters, and ids that are a card number as a
+        whole (never searched inside: a hex request id may hold a Luhn-valid digit run)."""
+        flag(text.str.len() > spec.max_length, f"field {spec.name} is over the limit")
+        flag(text.str.contains(CONTROL.pattern, regex=True, na=False),
+             f"invalid {spec.name}: control character in an identifier")
+        suspect = (text.str.len() >= PAN_LENGTHS.start) & ~text.str.contains(
+            LETTER, regex=True, na=True)
+        if suspect.any():  # the exact check only where the whole value could be a number
+            cards = text[suspect].map(lambda v: is_card_number(str(v)))
+            flag(cards.reindex(text.index, fill_value=False).astype(bool),
+                 f"full card number in identifier field {spec.name} (redacted)")
 
     def _ips(self, raw: pd.Series) -> pd.Series:
         """Canonical addresses: dotted IPv4 already canonical passes a vectorised check; every
@@ -130,7 +145,9 @@ def ingest_usage_parquet(
     progress: Callable[[str], None] = lambda _: None, day: str | None = None,
 ) -> tuple[IngestReport, list[dict]]:
     """Stream ``path`` into ``out_path``; return the report and the quarantine records."""
-    report = IngestReport(contract.source, str(path))
+    report = IngestReport(contract.source, str(path), facts=FileFacts(path, parquet_columns(path)))
+    refuse_duplicate_columns(report.facts, contract)
+    refuse_missing_required(report.facts, contract)
     validator, quarantine, row_offset = UsageBatchValidator(contract, day), [], 0
     out_path.parent.mkdir(parents=True, exist_ok=True)
     with pq.ParquetWriter(out_path, OUTPUT_SCHEMA) as writer:
@@ -217,6 +234,11 @@ def ingest_usage_day(contract: SourceContract, paths, day: str,
                 "with a complete export and the next run ingests it."
             ) from exc
     quarantine_frame(records).to_csv(quarantine_path, index=False)
+    try:
+        refuse_unusable(report, contract, records)
+    except ContractError:
+        out.unlink(missing_ok=True)  # nothing of a refused day is published
+        raise
     sidecar.write(digest, counts={"read": report.read, "loaded": report.loaded,
                                   "quarantined": report.quarantined})
     return report
