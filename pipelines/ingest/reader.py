@@ -141,7 +141,10 @@ def sniff_delimiter(first_line: str, contract: SourceContract) -> str:
     known = set(contract.columns)
 
     def score(delimiter: str) -> int:
-        cells = next(csv.reader([first_line], delimiter=delimiter), [])
+        try:
+            cells = next(csv.reader([first_line], delimiter=delimiter), [])
+        except csv.Error:
+            return 0
         return len({c.strip().casefold() for c in cells} & known)
 
     return max(DELIMITERS, key=lambda d: (score(d), d == ","))
@@ -152,7 +155,7 @@ def read_csv(path: Path, contract: SourceContract) -> CsvFile:
     with open_landing(path) as handle:
         data = handle.read()
     text, encoding = decode(data, contract.file.encoding)
-    delimiter = sniff_delimiter(text.split("\n", 1)[0], contract)
+    delimiter = sniff_delimiter(next(iter(text.splitlines()), ""), contract)
     reader = csv.reader(io.StringIO(text, newline=""), strict=False, delimiter=delimiter)
     try:
         raw_header = next(reader)

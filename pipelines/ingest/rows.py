@@ -41,7 +41,7 @@ def redacted(values: dict[str, str | None]) -> str:
     """The row as JSON for a quarantine file: card numbers redacted wherever they are (each
     value searched and redacted as it stands), undecodable bytes shown as \\xNN escapes,
     spreadsheet formulas neutralised."""
-    safe = {key: None if value is None else neutralise_formula(safe_note(value))[0]
+    safe = {safe_note(key): None if value is None else neutralise_formula(safe_note(value))[0]
             for key, value in values.items()}
     return json.dumps(safe, ensure_ascii=False, sort_keys=True)
 

@@ -8,11 +8,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
 
 from pipelines.contract import SourceContract
+from pipelines.errors import ContractError
 from pipelines.ingest.reader import RawRow, parquet_batches, parquet_columns, read_csv, shown
 from pipelines.ingest.rows import RowOutcome, redacted, safe_note, validate_row
 from pipelines.ingest.wholefile import (
+    AFTERMATH,
     FileFacts,
     refuse_duplicate_columns,
     refuse_missing_required,
@@ -51,7 +54,12 @@ def _reason_tag(reason: str) -> str:
 
 def _open(path: Path, contract: SourceContract) -> tuple[FileFacts, Iterator[RawRow]]:
     if path.suffix == ".parquet":
-        header = parquet_columns(path)
+        try:
+            header = parquet_columns(path)
+        except (pa.ArrowException, OSError) as exc:
+            raise ContractError(
+                f"{path} cannot be read as Parquet ({shown(str(exc), 200)}): it may be "
+                f"truncated, still being written, or not Parquet at all. {AFTERMATH}") from exc
 
         def rows() -> Iterator[RawRow]:
             line = 0

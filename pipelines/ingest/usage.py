@@ -60,13 +60,14 @@ class UsageBatchValidator:
             column = frame[spec.name]
             flag(column.isna() | (column.astype("string").str.strip() == ""),
                  f"missing required field {spec.name}")
+            flag(frame["_undecodable"] == spec.name, f"undecodable bytes in {spec.name}")
             if spec.type == "string":
                 self._check_identifier(column.astype("string"), spec, flag)
         if reason.notna().all():
             return frame.iloc[0:0], frame.assign(_reason=reason)
         ts = frame["ts"]
         ts = ts if pd.api.types.is_datetime64_any_dtype(ts) else pd.to_datetime(
-            ts, errors="coerce", utc=True, format="ISO8601")
+            ts.astype("string"), errors="coerce", utc=True, format="ISO8601")  # a number: bad
         if getattr(ts.dt, "tz", None) is None:
             ts = ts.dt.tz_localize("UTC")
         flag(ts.isna(), "invalid ts: not a timestamp")
@@ -152,7 +153,7 @@ def ingest_usage_parquet(
     out_path.parent.mkdir(parents=True, exist_ok=True)
     with pq.ParquetWriter(out_path, OUTPUT_SCHEMA) as writer:
         for batch in parquet_batches(path):
-            frame = batch.to_pandas()
+            frame = _frame(batch)
             frame.columns = [c.casefold() for c in frame.columns]
             report.unknown_columns = [c for c in frame.columns if c not in contract.columns]
             frame["_row"] = np.arange(row_offset + 1, row_offset + len(frame) + 1)
@@ -167,11 +168,37 @@ def ingest_usage_parquet(
     return report, quarantine
 
 
+def _decoded(value: bytes | None) -> tuple[str | None, bool]:
+    if value is None:
+        return None, False
+    try:
+        return bytes(value).decode("utf-8"), False
+    except UnicodeDecodeError:
+        return bytes(value).decode("utf-8", "backslashreplace"), True
+
+
+def _frame(batch: pa.RecordBatch) -> pd.DataFrame:
+    """The batch as pandas; a binary column (bytes where text belongs) is decoded, and a value
+    that is not UTF-8 is shown with its bytes escaped and its row marked in ``_undecodable``
+    (to be quarantined, never a crash)."""
+    frame = batch.to_pandas()
+    frame["_undecodable"] = None
+    for name, kind in zip(batch.schema.names, batch.schema.types, strict=True):
+        if pa.types.is_binary(kind) or pa.types.is_large_binary(kind):
+            decoded = [_decoded(v) for v in frame[name]]
+            frame[name] = pd.Series([text for text, _ in decoded], index=frame.index,
+                                    dtype=object)
+            bad = pd.Series([failed for _, failed in decoded], index=frame.index)
+            frame.loc[bad & frame["_undecodable"].isna(), "_undecodable"] = name.casefold()
+    return frame
+
+
 def _quarantine_records(contract, path, bad: pd.DataFrame, report: IngestReport) -> list[dict]:
     records = []
     for row in bad.to_dict("records"):
         reason = row.pop("_reason")
         line = int(row.pop("_row"))
+        row.pop("_undecodable", None)
         values = {k: (None if pd.isna(v) else str(v)) for k, v in row.items()}
         records.append({"source": contract.source, "file": path.name, "line": line,
                         "reason": reason, "field": None, "row": redacted(values)})
