@@ -24,6 +24,9 @@ def hot_buckets(clusters: pd.DataFrame, buckets: pd.DataFrame, weights: LinkWeig
     and the share of the cluster's active days those buckets cover."""
     big = clusters[clusters["size"] >= weights.attach_min_cluster][["account_id", "cluster_id"]]
     active = buckets.merge(big, on="account_id")
+    if active.empty:  # no cluster big enough, or none active: nothing is hot
+        return (pd.DataFrame(columns=["cluster_id", "bucket"]),
+                pd.Series(dtype="float64", name="hot_density"))
     per_bucket = active.groupby(["cluster_id", "bucket"])["account_id"].nunique().rename("n")
     sizes = big.groupby("cluster_id").size()
     per_bucket = per_bucket.reset_index()
@@ -38,6 +41,8 @@ def hot_buckets(clusters: pd.DataFrame, buckets: pd.DataFrame, weights: LinkWeig
 def synchronised_candidates(clusters, buckets, weights: LinkWeights) -> pd.DataFrame:
     """(account, cluster, share of the account's buckets that are hot) for loose accounts."""
     hot, density = hot_buckets(clusters, buckets, weights)
+    if hot.empty:  # evenly spread traffic: no schedule to be synchronised with
+        return pd.DataFrame(columns=["account_id", "cluster_id", "inside", "share", "lift"])
     loose = buckets[~buckets["account_id"].isin(clusters["account_id"])]
     totals = loose.groupby("account_id").size()
     loose = loose[loose["account_id"].map(totals) >= weights.coactivity_min_buckets]
