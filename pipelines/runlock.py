@@ -144,4 +144,4 @@ def hold_work_folder(context, work: Path) -> None:
     """For a step that writes shared state: the work folder private (it holds account ids) and
     held by this step's run."""
     make_private(work)
-    claim_work_folder(work, context.run_id, context.instance)
+    claim_work_folder(work, context.run.run_id, context.instance)

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import random
-import re
 import string
 from pathlib import Path
 
@@ -29,6 +28,7 @@ from pipelines.normalise.payment import (
 )
 from tests.landing import write_landing
 from tests.mini_world import mini_world
+from tests.pan_oracle import luhn_tokens
 
 CONTRACTS = load_contracts()
 VISA = "4111111111111111"
@@ -117,20 +117,6 @@ def test_random_hex_ids_are_not_cards() -> None:
     assert not any(is_card_number(i) for i in ids)
 
 
-def _luhn_tokens(text: str) -> list[str]:
-    """Every PAN-shaped token (13-19 digits of any script, grouped or not) that passes Luhn,
-    found independently of the detector under test."""
-    found = []
-    for match in re.finditer(r"\d(?:[\s.\-]{0,3}\d){12,}", text):
-        digits = "".join(str(int(ch)) for ch in match.group() if ch.isdigit())
-        for start in range(len(digits)):
-            for length in range(13, 20):
-                window = digits[start:start + length]
-                if len(window) == length and window[0] not in "07" and luhn_valid(window):
-                    found.append(window)
-    return found
-
-
 def _free_text_rows() -> list[tuple[str, str, str]]:
     return [(c.source, f.name, text) for c in CONTRACTS.values() for f in c.fields
             if f.free_text for text in PLANTED[:3]]
@@ -152,7 +138,7 @@ def test_a_card_in_any_free_text_field_is_redacted_and_the_row_loaded(
     loaded = table.frame()
     assert REDACTION in loaded.loc[0, field_name]
     assert loaded.loc[0, "_issues"] == f"{field_name}: card number redacted"
-    assert _luhn_tokens(loaded.to_json(force_ascii=False)) == []
+    assert luhn_tokens(loaded.to_json(force_ascii=False)) == []
 
 
 def test_a_card_as_a_key_is_quarantined_and_redacted_in_the_quarantine(tmp_path: Path) -> None:
@@ -165,7 +151,7 @@ def test_a_card_as_a_key_is_quarantined_and_redacted_in_the_quarantine(tmp_path:
     assert (report.loaded, report.quarantined) == (len(accounts) - 1, 1)
     assert table.quarantine[0]["reason"] == (
         "full card number in identifier field account_id (redacted)")
-    assert _luhn_tokens(json.dumps(table.quarantine, ensure_ascii=False)) == []
+    assert luhn_tokens(json.dumps(table.quarantine, ensure_ascii=False)) == []
 
 
 def test_card_like_runs_inside_identifiers_are_loaded_untouched(tmp_path: Path) -> None:
@@ -198,4 +184,4 @@ def test_a_card_typed_into_an_optional_identifier_is_removed_not_echoed(tmp_path
     assert table.run().quarantined == 0
     loaded = table.frame()
     assert loaded.loc[0, "phone"] is None and "phone" in loaded.loc[0, "_issues"]
-    assert _luhn_tokens(loaded.to_json(force_ascii=False)) == []
+    assert luhn_tokens(loaded.to_json(force_ascii=False)) == []
