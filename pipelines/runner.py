@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 import time
 from collections.abc import Collection
 from pathlib import Path
 
 import dagster as dg
 
+from pipelines.errors import AttribError
 from pipelines.ingest.days import usage_day_files
 from pipelines.operate import publish_selection
 from pipelines.partitions import range_tags
@@ -66,3 +68,20 @@ def run_main_job(run_config: dict | None = None, paths: PipelinePaths | None = N
     )
     release_work_folder(paths.work, result.run_id)
     return result, time.monotonic() - started
+
+
+def main() -> int:
+    """`python -m pipelines.runner`: one run of the main job over ATTRIB_LANDING_DIR into
+    ATTRIB_WORK_DIR, recorded in DAGSTER_HOME; exit 0 when it succeeded."""
+    try:
+        result, seconds = run_main_job()
+    except AttribError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(f"run {result.run_id}: {'succeeded' if result.success else 'FAILED'} in "
+          f"{seconds:.0f}s", file=sys.stderr)
+    return 0 if result.success else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
