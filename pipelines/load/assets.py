@@ -20,6 +20,11 @@ from pipelines.resolve.assets import (
 from pipelines.resolve.weights import DEFAULT_WEIGHTS
 from pipelines.runlock import hold_work_folder
 
+# Every table the load reads is a dependency: when one source fails at ingestion, the load is
+# skipped instead of writing the graph from a stale (or missing) copy of that table.
+GRAPH_TABLES = ("accounts", "payment_instruments", "domain_registrations", "ip_intel",
+                "organisations", "ownership", "usage")
+
 
 def graph_inputs(paths: PipelinePaths) -> GraphInputs:
     read = lambda name: pd.read_parquet(paths.normalised(name))  # noqa: E731
@@ -55,7 +60,8 @@ def load_graph(neo4j: Neo4jResource, paths: PipelinePaths, log=lambda _: None) -
             "run_id": current, "rebuilt": rebuilt, "changes": changes}
 
 
-@dg.asset(retry_policy=NEO4J_RETRY, group_name="load", deps=["graph_schema", "resolved_clusters"],
+@dg.asset(retry_policy=NEO4J_RETRY, group_name="load",
+          deps=["graph_schema", "resolved_clusters", *(f"normalised_{t}" for t in GRAPH_TABLES)],
           description="The identity graph in Neo4j: identifiers, organisations, ownership, "
           "strong links with their evidence, clusters.")
 def identity_graph(context: dg.AssetExecutionContext, neo4j: Neo4jResource,

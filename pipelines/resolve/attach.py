@@ -17,6 +17,7 @@ import pandas as pd
 from pipelines.resolve.weights import LinkWeights
 
 BUCKETS_PER_DAY = 144
+CANDIDATE_COLUMNS = ["account_id", "cluster_id", "inside", "share", "lift"]
 
 
 def hot_buckets(clusters: pd.DataFrame, buckets: pd.DataFrame, weights: LinkWeights):
@@ -42,11 +43,13 @@ def synchronised_candidates(clusters, buckets, weights: LinkWeights) -> pd.DataF
     """(account, cluster, share of the account's buckets that are hot) for loose accounts."""
     hot, density = hot_buckets(clusters, buckets, weights)
     if hot.empty:  # evenly spread traffic: no schedule to be synchronised with
-        return pd.DataFrame(columns=["account_id", "cluster_id", "inside", "share", "lift"])
+        return pd.DataFrame(columns=CANDIDATE_COLUMNS)
     loose = buckets[~buckets["account_id"].isin(clusters["account_id"])]
     totals = loose.groupby("account_id").size()
     loose = loose[loose["account_id"].map(totals) >= weights.coactivity_min_buckets]
     inside = loose.merge(hot, on="bucket").groupby(["account_id", "cluster_id"]).size()
+    if inside.empty:  # no loose account active in a hot bucket
+        return pd.DataFrame(columns=CANDIDATE_COLUMNS)
     frame = inside.rename("inside").reset_index()
     frame["share"] = frame["inside"] / frame["account_id"].map(totals)
     frame["lift"] = frame["share"] / frame["cluster_id"].map(density)
