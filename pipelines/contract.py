@@ -48,13 +48,16 @@ class FileRules:
 
     ``delimiter`` "auto" takes whichever of , ; tab | splits the header into the most contract
     columns. A required source whose usable rows fall below ``min_usable_share`` of the rows read
-    (or to none) fails; so does any source whose loaded rows fall by more than
-    ``max_shrink_share`` against the last good run, unless an operator confirms the shrink."""
+    fails, and so does one without any row unless it ``allow_empty`` (a provider without registry
+    data still resolves its accounts); any source whose loaded rows fall by more than
+    ``max_shrink_share`` against the last good run fails its check, unless an operator confirms
+    the shrink (so an export emptied after a good run is caught either way)."""
 
     encoding: str = "utf-8"
     delimiter: str = "auto"
     min_usable_share: float = 0.5
     max_shrink_share: float = 0.2
+    allow_empty: bool = False
 
 
 @dataclass(frozen=True)

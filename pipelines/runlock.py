@@ -2,12 +2,15 @@
 
 The first step of a run that writes shared state (every ingestion step, and the load) claims
 ``<work>/.run.lock`` for its Dagster run id; the other steps of that run pass, and a step of any
-other run is refused while the holder lives, with a message naming it. A lock is stale, and is
-taken over, when its run is known to have ended (the Dagster instance says so) or its run worker
-process is gone; a run killed that way is then marked failed in the instance, so it does not
-stay STARTED forever. The run queue of the shipped instance config (dagster.yaml) keeps runs
-launched by the daemon to one at a time as well; this lock also covers runs started from the
-command line or by tests.
+other run is refused while the holder lives, with a message naming it. A caller that executes
+the job in its own, longer-lived process gives the lock up when the run returns
+(:func:`release_work_folder`; ``run_main_job`` does). A lock left behind is stale, and is taken
+over, when its run is known to have ended (the Dagster instance says so), when its run worker
+process is gone, or when it is this very process (which runs one job at a time); a run killed
+that way is then marked failed in the instance, so it does not stay STARTED forever.
+
+The run queue of the shipped instance config (dagster.yaml) keeps runs launched by the daemon to
+one at a time as well; this lock also covers runs started from the command line or by tests.
 """
 
 from __future__ import annotations

@@ -66,7 +66,7 @@ def run_main_job(run_config: dict | None = None, paths: PipelinePaths | None = N
         run_config=config, instance=instance or dagster_instance(), raise_on_error=False,
         tags=range_tags(days) if days else None, resources={"paths": paths, **resources},
     )
-    release_work_folder(paths.work, result.run_id)
+    release_work_folder(paths.work, result.run_id)  # this process lives on; the run is over
     return result, time.monotonic() - started
 
 

@@ -84,10 +84,10 @@ def refuse_unusable(report, contract: SourceContract, quarantine: list[dict]) ->
     share = contract.file.min_usable_share
     if read and loaded >= share * read:
         return
-    if not read and not contract.large:
+    if not read and (contract.large or contract.file.allow_empty):
+        return  # a usage day without requests, or a source the contract allows to be empty
+    if not read:
         problem = "it holds no row at all (a header only, or nothing)"
-    elif not read:
-        return  # a usage day without requests is a day without usage
     else:
         problem = (f"only {loaded:,} of its {read:,} rows are usable ({loaded / read:.0%}; the "
                    f"contract asks for at least {share:.0%})")
