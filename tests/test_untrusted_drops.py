@@ -7,6 +7,7 @@ graph, the work folder or the Dagster event log."""
 from __future__ import annotations
 
 import shutil
+import stat
 from pathlib import Path
 
 import dagster as dg
@@ -183,3 +184,9 @@ def test_card_numbers_in_free_text_are_redacted_and_their_rows_loaded(
     ingested = pd.read_parquet(paths.ingested("accounts"))
     noted = ingested.set_index("account_id").loc["acc_op_1", "_issues"]
     assert noted == "user_agent: card number redacted"
+
+    # Outputs hold account ids: the work folder is this user's only, and so is every file in it.
+    assert stat.S_IMODE(paths.work.stat().st_mode) == 0o700
+    written = [p for p in paths.work.rglob("*") if p.is_file()]
+    assert paths.output("attribution/enforcement.csv") in written
+    assert all(stat.S_IMODE(p.stat().st_mode) & 0o077 == 0 for p in written)
