@@ -12,29 +12,28 @@ import argparse
 import json
 import sys
 import tempfile
-import time
 from pathlib import Path
+
+import dagster as dg
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import print_table
-from pipelines.definitions import defs
 from pipelines.generate.presets import PRESETS
 from pipelines.generate.world import generate_world
 from pipelines.graph import Neo4jResource, open_driver
 from pipelines.load.writer import wipe
 from pipelines.paths import PipelinePaths
+from pipelines.runner import run_main_job
 from pipelines.settings import Neo4jSettings
 
 
 def run_seed(preset: str, seed: int, root: Path, resource: Neo4jResource) -> list[object]:
     generate_world(preset, seed, root, progress=lambda _: None)
     paths = PipelinePaths(landing_dir=str(root / "landing"), work_dir=str(root / "work"))
-    started = time.perf_counter()
-    result = defs.resolve_job_def("main").execute_in_process(
-        resources={"paths": paths, "neo4j": resource}, raise_on_error=False,
-        run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}})
-    seconds = time.perf_counter() - started
+    result, seconds = run_main_job(  # every usage day of the world, as a daily backfill would
+        run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}}, paths=paths,
+        instance=dg.DagsterInstance.ephemeral(), neo4j=resource)
     if not result.success:
         return [seed, "FAILED", "", "", "", "", "", seconds]
     clustering = json.loads(paths.output("evaluation/clustering.json").read_text())

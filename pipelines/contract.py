@@ -21,6 +21,8 @@ FIELD_TYPES = {
 }
 DEFAULT_MAX_LENGTH = {"string": 128, "text": 1000, "text_list": 4000}
 FALLBACK_MAX_LENGTH = 320
+TEXT_TYPES = {"text", "text_list"}
+DELIMITERS = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
 
 
 @dataclass(frozen=True)
@@ -35,6 +37,27 @@ class FieldSpec:
     minimum: float | None = None
     maximum: float | None = None
     separator: str = "|"
+    # Free text (names, addresses, user agents) is searched for card numbers, which are
+    # redacted in place; identifiers (ids, fingerprints) are never searched inside.
+    free_text: bool = False
+
+
+@dataclass(frozen=True)
+class FileRules:
+    """Whole-file rules, checked before any row is trusted (the ``file:`` block of a contract).
+
+    ``delimiter`` "auto" takes whichever of , ; tab | splits the header into the most contract
+    columns. A required source whose usable rows fall below ``min_usable_share`` of the rows read
+    fails, and so does one without any row unless it ``allow_empty`` (a provider without registry
+    data still resolves its accounts); any source whose loaded rows fall by more than
+    ``max_shrink_share`` against the last good run fails its check, unless an operator confirms
+    the shrink (so an export emptied after a good run is caught either way)."""
+
+    encoding: str = "utf-8"
+    delimiter: str = "auto"
+    min_usable_share: float = 0.5
+    max_shrink_share: float = 0.2
+    allow_empty: bool = False
 
 
 @dataclass(frozen=True)
@@ -45,10 +68,15 @@ class SourceContract:
     primary_key: tuple[str, ...]
     fields: tuple[FieldSpec, ...] = field(default_factory=tuple)
     large: bool = False
+    file: FileRules = field(default_factory=FileRules)
 
     @property
     def columns(self) -> list[str]:
         return [f.name for f in self.fields]
+
+    @property
+    def required_columns(self) -> list[str]:
+        return [f.name for f in self.fields if f.required]
 
     def field(self, name: str) -> FieldSpec:
         return next(f for f in self.fields if f.name == name)
@@ -61,6 +89,10 @@ def _field(name: str, spec: dict, path: Path) -> FieldSpec:
     for key in ("meaning", "example"):
         if key not in spec:
             raise ContractError(f"{path.name}: field {name} lacks '{key}'")
+    if kind in TEXT_TYPES and not isinstance(spec.get("free_text"), bool):
+        raise ContractError(f"{path.name}: text field {name} must say `free_text: true` (names, "
+                            "addresses: searched for card numbers) or `free_text: false` (an "
+                            "identifier, never searched inside)")
     return FieldSpec(
         name=name,
         type=kind,
@@ -72,7 +104,26 @@ def _field(name: str, spec: dict, path: Path) -> FieldSpec:
         minimum=spec.get("min"),
         maximum=spec.get("max"),
         separator=str(spec.get("separator", "|")),
+        free_text=bool(spec.get("free_text", False)),
     )
+
+
+def _file_rules(raw: dict, path: Path) -> FileRules:
+    unknown = set(raw) - set(FileRules.__dataclass_fields__)
+    if unknown:
+        raise ContractError(f"{path.name}: unknown keys under file: {sorted(unknown)}")
+    rules = FileRules(**raw)
+    if rules.delimiter != "auto" and rules.delimiter not in DELIMITERS:
+        raise ContractError(f"{path.name}: file.delimiter must be auto or one of "
+                            f"{', '.join(map(repr, DELIMITERS))}")
+    try:
+        "".encode(rules.encoding)
+    except LookupError as exc:
+        raise ContractError(f"{path.name}: unknown file.encoding {rules.encoding!r}") from exc
+    for name in ("min_usable_share", "max_shrink_share"):
+        if not 0 <= getattr(rules, name) <= 1:
+            raise ContractError(f"{path.name}: file.{name} must be a share between 0 and 1")
+    return rules
 
 
 def load_contract(path: Path) -> SourceContract:
@@ -85,6 +136,7 @@ def load_contract(path: Path) -> SourceContract:
         primary_key=tuple(raw.get("primary_key", ())),
         fields=fields,
         large=bool(raw.get("large", False)),
+        file=_file_rules(raw.get("file") or {}, path),
     )
     unknown_keys = set(contract.primary_key) - set(contract.columns)
     if unknown_keys:

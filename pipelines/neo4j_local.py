@@ -25,12 +25,14 @@ import psutil
 from pipelines.errors import GraphAuthError, GraphUnavailableError, Neo4jSetupError
 from pipelines.graph import open_driver
 from pipelines.settings import (
+    PRIVATE_UMASK,
     PROJECT_ROOT,
     Neo4jSettings,
     ensure_local_password,
     load_env,
     local_bolt_port,
     local_http_port,
+    make_private,
 )
 
 NEO4J_DIR = PROJECT_ROOT / "neo4j"
@@ -158,28 +160,50 @@ def install(server: LocalNeo4j) -> None:
 
 
 def configure(server: LocalNeo4j) -> None:
-    """Write conf/neo4j.conf from the template and create the home's folders."""
+    """Write conf/neo4j.conf from the template and create the home's folders, readable by this
+    user only (the store holds the whole graph, the logs its queries)."""
+    make_private(server.home)
     for sub in ("conf", "data", "logs", "run", "import", "plugins"):
         (server.home / sub).mkdir(parents=True, exist_ok=True)
     text = Template(CONF_TEMPLATE.read_text()).substitute(
         bolt_port=server.bolt_port, http_port=server.http_port, pagecache=server.pagecache,
         tx_memory=os.environ.get("NEO4J_TX_MEMORY", "1g"),
     )
-    (server.home / "conf" / "neo4j.conf").write_text(text)
+    conf = server.home / "conf" / "neo4j.conf"
+    conf.write_text(text)
+    conf.chmod(0o600)
+
+
+def argument_file_line(password: str) -> str:
+    """The password as one quoted argument of a picocli argument file (``@file``), which the
+    admin tool reads with Java's StreamTokenizer: backslashes and quotes escaped."""
+    if "\n" in password or "\r" in password:
+        raise Neo4jSetupError("NEO4J_PASSWORD contains a line break, which the admin tool "
+                              "cannot take; choose another password.")
+    return '"' + password.replace("\\", "\\\\").replace('"', '\\"') + '"\n'
 
 
 def set_initial_password(server: LocalNeo4j, java: str, password: str) -> None:
-    """Before the very first start, give user neo4j our password (never Neo4j's default)."""
+    """Before the very first start, give user neo4j our password (never Neo4j's default). The
+    password goes through a private argument file, never the command line (which `ps` shows to
+    every user of the machine)."""
     if (server.home / "data" / "dbms" / "auth.ini").exists() or (
         server.home / "data" / "databases"
     ).exists():
         return
     env = {**os.environ, "NEO4J_HOME": str(server.home), "NEO4J_CONF": str(server.home / "conf")}
-    result = subprocess.run(
-        [java, "-cp", server.classpath(), ADMIN_TOOL, "dbms", "set-initial-password",
-         "--", password],
-        capture_output=True, text=True, env=env, cwd=server.home,
-    )
+    argument_file = server.home / "run" / f".initial-password-{os.getpid()}"
+    descriptor = os.open(argument_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+            handle.write(argument_file_line(password))
+        result = subprocess.run(
+            [java, "-Dfile.encoding=UTF-8", "-cp", server.classpath(), ADMIN_TOOL, "dbms",
+             "set-initial-password", f"@{argument_file}"],
+            capture_output=True, text=True, env=env, cwd=server.home,
+        )
+    finally:
+        argument_file.unlink(missing_ok=True)
     if result.returncode != 0:
         raise Neo4jSetupError(f"Could not set the initial password:\n{result.stderr[-2000:]}")
 
@@ -319,7 +343,7 @@ def launch(server: LocalNeo4j, java: str) -> int:
     with server.console_log.open("ab") as console:
         process = subprocess.Popen(
             command, cwd=server.home, stdout=console, stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL, start_new_session=True,
+            stdin=subprocess.DEVNULL, start_new_session=True, umask=PRIVATE_UMASK,
         )
     server.pid_file.write_text(str(process.pid))
     return process.pid

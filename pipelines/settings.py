@@ -17,6 +17,7 @@ ENV_FILE = PROJECT_ROOT / ".env"
 LOCAL_BOLT_PORT_DEFAULT = 7687
 LOCAL_HTTP_PORT_DEFAULT = 7474
 
+PRIVATE_UMASK = 0o077  # files 0600, folders 0700
 PASSWORD_ALPHABET = string.ascii_letters + string.digits
 NON_SECRET_DEFAULTS = {
     "NEO4J_USERNAME": "neo4j",
@@ -46,6 +47,14 @@ def load_env(path: Path = ENV_FILE) -> None:
     for key, value in NON_SECRET_DEFAULTS.items():
         os.environ.setdefault(key, value)
     os.environ.setdefault("NEO4J_URI", f"bolt://127.0.0.1:{local_bolt_port()}")
+
+
+def make_private(folder: Path) -> None:
+    """Create ``folder`` readable by this user only, and have every file this process creates
+    from now on be so too: outputs hold account ids, the Neo4j home holds the whole graph."""
+    os.umask(PRIVATE_UMASK)
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    folder.chmod(0o700)
 
 
 def local_bolt_port() -> int:

@@ -7,6 +7,7 @@ import hashlib
 import json
 from pathlib import Path
 
+from pipelines.ingest.reader import open_landing
 from pipelines.settings import PROJECT_ROOT
 
 CHUNK = 8 * 1024 * 1024
@@ -14,16 +15,17 @@ CHUNK = 8 * 1024 * 1024
 
 def file_digest(path: Path) -> str:
     digest = hashlib.sha256()
-    with path.open("rb") as handle:
+    with open_landing(path) as handle:  # never through a symlink, never a FIFO
         while chunk := handle.read(CHUNK):
             digest.update(chunk)
     return digest.hexdigest()
 
 
 def landing_files(landing: Path) -> list[Path]:
-    """Every file of the landing folder, its ``api_usage/`` day files included (dot files,
-    which tools use while writing, are not part of a drop)."""
-    return [p for p in sorted(landing.rglob("*")) if p.is_file()
+    """Every regular file of the landing folder, its ``api_usage/`` day files included (dot
+    files, which tools use while writing, are not part of a drop; symlinks, FIFOs and devices
+    are not files of the drop either, and ingestion refuses them by name)."""
+    return [p for p in sorted(landing.rglob("*")) if p.is_file() and not p.is_symlink()
             and not any(part.startswith(".") for part in p.relative_to(landing).parts)]
 
 

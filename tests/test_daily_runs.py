@@ -23,6 +23,7 @@ from pipelines.load.writer import wipe
 from pipelines.operate import SETTLE_SECONDS
 from pipelines.partitions import RANGE_END_TAG, RANGE_START_TAG
 from pipelines.paths import PipelinePaths
+from pipelines.runlock import release_work_folder
 from pipelines.runner import run_main_job
 from pipelines.settings import Neo4jSettings
 from pipelines.snapshot import landing_files
@@ -60,6 +61,7 @@ class Operator:
             tags=request.tags, asset_selection=request.asset_selection, raise_on_error=False,
             resources={"paths": self.paths, "neo4j": self.neo4j},
             instance=dg.DagsterInstance.ephemeral())
+        release_work_folder(self.paths.work, result.run_id)  # as the daemon's run worker exits
         assert result.success, [e.message for e in result.all_events if e.is_failure]
         load = result.asset_materializations_for_node("identity_graph")[0].metadata
         return {key: value.value for key, value in load.items()}

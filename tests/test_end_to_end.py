@@ -49,13 +49,21 @@ def test_every_row_is_loaded_or_quarantined(world) -> None:
     quarantine = pd.concat(pd.read_csv(p) for p in (world["paths"].work / "quarantine")
                            .glob("*.csv"))
     expected = pd.read_csv(world["root"] / "ground_truth" / "expected_quarantine.csv")
-    # Spreadsheet formulas are neutralised and loaded, every other bad row is quarantined.
+    # Spreadsheet formulas are neutralised and card numbers in free text redacted, and those
+    # rows loaded; every other bad row is quarantined.
     formulas = expected[expected["reason"] == "formula_injection"]
-    assert len(quarantine) == len(expected) - len(formulas) > 0
+    cards = expected[expected["reason"] == "card_number_in_text"]
+    assert len(quarantine) == len(expected) - len(formulas) - len(cards) > 0
     assert not quarantine["row"].astype(str).str.contains("4111111111111111").any()
     accounts = pd.read_parquet(world["paths"].ingested("accounts")).set_index("account_id")
     for account_id in formulas["key"]:
         assert accounts.at[account_id, "display_name"].startswith("'=")
+    payments = pd.read_parquet(world["paths"].ingested("payment_instruments"))
+    payments = payments.set_index(payments["account_id"] + "|"
+                                  + payments["processor_fingerprint"])
+    for key in cards["key"]:
+        assert payments.at[key, "billing_address"].endswith("card [REDACTED-CARD-NUMBER]")
+        assert payments.at[key, "_issues"] == "billing_address: card number redacted"
 
 
 def test_clustering_meets_the_targets(world) -> None:

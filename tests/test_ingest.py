@@ -63,7 +63,7 @@ def test_good_rows_load_with_their_lines(tmp_path: Path) -> None:
         ({"created_at": "28/04/2026 9am"}, "invalid created_at"),
         ({"tier": "platinum"}, "invalid tier"),
         ({"display_name": "x" * 5000}, "over the limit"),
-        ({"declared_org": f"card {TEST_PAN} on file"}, "full card number"),
+        ({"account_id": TEST_PAN}, "full card number in identifier field account_id"),
     ],
 )
 def test_bad_required_or_dangerous_values_are_quarantined(
@@ -77,9 +77,13 @@ def test_bad_required_or_dangerous_values_are_quarantined(
 
 
 def test_card_number_never_reaches_any_output(tmp_path: Path) -> None:
-    table = ingest(write_accounts(tmp_path / "a.csv", [row(declared_org=f"pay {TEST_PAN}")]))
+    rows = [row(declared_org=f"pay {TEST_PAN}"), row(account_id="acc_2", email="bad",
+                                                     display_name=f"card {TEST_PAN}")]
+    table = ingest(write_accounts(tmp_path / "a.csv", rows))
     everything = json.dumps(table.quarantine) + table.frame().to_json()
-    assert "4111" not in everything.replace("[REDACTED", "")
+    assert "4111" not in everything
+    assert table.report.loaded == 1  # free text: redacted in place, the row kept
+    assert table.frame().loc[0, "declared_org"] == "pay [REDACTED-CARD-NUMBER]"
     assert "REDACTED-CARD-NUMBER" in table.quarantine[0]["row"]
 
 
@@ -122,7 +126,7 @@ def test_non_utf8_bytes_quarantine_only_their_row(tmp_path: Path) -> None:
     path.write_bytes(path.read_bytes().replace(b"ZZ", b"\xff\xfe"))
     table = ingest(path)
     assert table.report.loaded == 1
-    assert table.quarantine[0]["reason"] == "invalid UTF-8 bytes"
+    assert table.quarantine[0]["reason"] == "undecodable bytes in display_name: \\xff\\xfe"
 
 
 def test_spreadsheet_formula_is_neutralised(tmp_path: Path) -> None:
@@ -139,8 +143,10 @@ def test_short_rows_and_empty_files(tmp_path: Path) -> None:
     table = ingest(path)
     assert "fields but the header has" in table.quarantine[0]["reason"]
     (tmp_path / "e.csv").write_text("")
-    empty = ingest(tmp_path / "e.csv")
-    assert empty.report.read == 0 and "empty" in empty.report.note
+    empty = TableIngest(CONTRACTS["partner_indicators"], tmp_path / "e.csv")  # optional source
+    assert empty.run().read == 0 and "empty" in empty.report.note
+    with pytest.raises(ContractError, match="the file is empty"):  # a required one fails
+        ingest(tmp_path / "e.csv")
 
 
 def test_missing_sources(tmp_path: Path) -> None:
@@ -167,6 +173,7 @@ def test_usage_parquet_is_streamed_and_reconciles(tmp_path: Path) -> None:
     report, quarantine = ingest_usage(CONTRACTS["api_usage"], path, tmp_path / "out.parquet")
     assert report.read == 5 and report.loaded == 1 and report.reconciles
     reasons = sorted(q["reason"].split(":")[0] for q in quarantine)
-    assert reasons == ["duplicate request_id", "full card number in field (redacted)",
+    assert reasons == ["duplicate request_id",
+                       "full card number in identifier field api_key_id (redacted)",
                        "invalid prompt_category", "invalid source_ip"]
     assert "4111" not in json.dumps(quarantine)

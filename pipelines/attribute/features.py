@@ -138,7 +138,8 @@ def lookalike_share(members: pd.DataFrame) -> pd.Series:
 def score_groups(features: pd.DataFrame, config: ScoringConfig) -> pd.DataFrame:
     """Risk score per group with each feature's value and contribution as JSON."""
     names = list(config.weights)
-    contributions = features[names].mul(pd.Series(config.weights))
+    # float64 even when a feature came out empty (no usage at all) and pandas left it object
+    contributions = features[names].astype("float64").mul(pd.Series(config.weights))
     logit = config.bias + contributions.sum(axis=1)
     out = pd.DataFrame(index=features.index)
     out["risk_score"] = (1 / (1 + np.exp(-logit))).round(4)

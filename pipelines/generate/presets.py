@@ -60,6 +60,26 @@ def _c(key, n, ex, proxy, country="CN", script="zh", **kw) -> CampaignSpec:
 PRESETS: dict[str, Preset] = {
     p.name: p
     for p in (
+        Preset(  # the smallest world with every trait: CI runs every benchmark on it
+            name="micro",
+            n_accounts=400,
+            campaigns=(_c("c1", 40, 2_400, "kestrelink", start="2026-05-28"),),
+            legit_usage_rows=2_000,
+            n_university_nat=40,
+            n_universities=1,
+            n_corporates=1,
+            n_corporate_accounts=20,
+            n_heavy_users=1,
+            heavy_daily=40.0,
+            n_cgnat=20,
+            n_cloud_devs=20,
+            n_reseller_customers=10,
+            n_coworking_tenants=3,
+            n_filler_orgs=5,
+            usage_start="2026-05-28",
+            usage_end="2026-06-03",
+            history_start="2026-01-01",
+        ),
         Preset(
             name="tiny",
             n_accounts=2_000,

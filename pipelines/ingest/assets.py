@@ -9,12 +9,16 @@ import pandas as pd
 from pipelines.contract import SourceContract, load_contracts
 from pipelines.errors import ContractError
 from pipelines.ingest.reader import find_source_file
+from pipelines.ingest.shrink import shrink_verdict
 from pipelines.ingest.tables import IngestReport, TableIngest, quarantine_frame
 from pipelines.ingest.usage import ingest_usage_day
 from pipelines.partitions import ONE_RUN, usage_days
 from pipelines.paths import PipelinePaths
+from pipelines.runlock import hold_work_folder
 
 RECONCILE = "rows read = rows loaded + quarantined"
+NOT_SHRUNK = ("a full snapshot does not lose more rows than the contract's max_shrink_share "
+              "against the last good run, unless the operator confirmed it")
 
 
 def ingest_source(
@@ -29,8 +33,9 @@ def ingest_source(
         return _missing_source(contract, paths, out, quarantine_path)
     table = TableIngest(contract, path)
     report = table.run()
-    table.frame().to_parquet(out, index=False)
     quarantine_frame(table.quarantine).to_csv(quarantine_path, index=False)
+    table.check_usable()  # after the quarantine is written: it shows the rows that failed
+    table.frame().to_parquet(out, index=False)
     log(f"{contract.source}: read {report.read:,}, loaded {report.loaded:,}, "
         f"quarantined {report.quarantined:,}")
     return report
@@ -71,17 +76,29 @@ def build_ingest_asset(contract: SourceContract) -> dg.AssetsDefinition:
         description=f"{contract.description} Validated against schemas/contract/"
         f"{contract.source}.yaml; bad rows quarantined with file, line and reason.",
         check_specs=[dg.AssetCheckSpec("rows_reconcile", asset=name, blocking=True,
-                                       description=RECONCILE)],
+                                       description=RECONCILE),
+                     dg.AssetCheckSpec("snapshot_not_shrunk", asset=name, blocking=True,
+                                       description=NOT_SHRUNK)],
     )
     def _ingest(context: dg.AssetExecutionContext, paths: PipelinePaths) -> dg.MaterializeResult:
+        hold_work_folder(context, paths.work)
         report = ingest_source(contract, paths, context.log.info)
         sample = _sample(paths.ingested(contract.source))
+        shrink = shrink_verdict(contract.source, Path(report.file or f"{contract.source} "
+                                "(absent)").name, report.loaded, paths)
+        if not shrink.passed:
+            context.log.error(shrink.message())
         return dg.MaterializeResult(
             metadata={**report_metadata(report), "sample": dg.MetadataValue.md(sample)},
             check_results=[dg.AssetCheckResult(
                 check_name="rows_reconcile", passed=report.reconciles,
                 metadata={"read": report.read, "loaded": report.loaded,
                           "quarantined": report.quarantined},
+            ), dg.AssetCheckResult(
+                check_name="snapshot_not_shrunk", passed=shrink.passed,
+                description=shrink.message(),
+                metadata={"loaded": shrink.current, "last_good_run": shrink.previous,
+                          "allowed_shrink": shrink.limit, "confirmed": shrink.confirmed},
             )],
         )
 
@@ -107,6 +124,7 @@ USAGE = load_contracts()["api_usage"]
 )
 def ingested_api_usage(context: dg.AssetExecutionContext,
                        paths: PipelinePaths) -> dg.MaterializeResult:
+    hold_work_folder(context, paths.work)
     reports = {}
     for day in context.partition_keys:
         reports[day] = report = ingest_usage_day(USAGE, paths, day, context.log.info)

@@ -15,6 +15,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from pipelines.errors import ContractError
+from pipelines.ingest.reader import checked_landing_path
 from pipelines.snapshot import file_digest
 
 USAGE_FOLDER = "api_usage"
@@ -25,7 +26,8 @@ DAY_FORMAT_VERSION = "2"
 
 def usage_day_files(landing: Path) -> dict[str, Path]:
     """Day → file in the landing folder's ``api_usage/`` (Parquet wins over CSV)."""
-    single = [p for p in (landing / "api_usage.parquet", landing / "api_usage.csv") if p.exists()]
+    single = [p for p in (checked_landing_path(landing, "api_usage.parquet"),
+                          checked_landing_path(landing, "api_usage.csv")) if p is not None]
     if single:
         raise ContractError(
             f"{single[0]} is one file for every day, but usage lands as one file per UTC day: "
@@ -33,13 +35,16 @@ def usage_day_files(landing: Path) -> dict[str, Path]:
             f"`attrib split-usage {single[0]}` (it writes the day files and removes nothing)."
         )
     folder = landing / USAGE_FOLDER
+    if folder.is_symlink():
+        checked_landing_path(landing, f"{USAGE_FOLDER}/any")  # refuses the link, never follows
     if not folder.is_dir():
         return {}
     days: dict[str, Path] = {}
     strays = []
     for path in sorted(folder.iterdir()):
-        if path.name.startswith(".") or not path.is_file():
+        if path.name.startswith("."):
             continue
+        checked_landing_path(landing, f"{USAGE_FOLDER}/{path.name}")  # a regular file, or refused
         match = DAY_FILE.match(path.name)
         if not match or not _is_date(match.group(1)):
             strays.append(path.name)

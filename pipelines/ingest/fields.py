@@ -16,6 +16,9 @@ LAST4 = re.compile(r"^\d{4}$")
 ENTITY_REF = re.compile(r"^(account|org):\S{1,64}$")
 TRUE_WORDS = {"true", "t", "yes", "y", "1"}
 FALSE_WORDS = {"false", "f", "no", "n", "0"}
+# Control and invisible format characters: inside an identifier they make two ids that print
+# alike (or a NUL-bearing node key), so an identifier holding one is refused.
+CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2064\ufeff]")
 # A cell that a spreadsheet would execute when the file is opened.
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -62,6 +65,8 @@ def neutralise_formula(text: str) -> tuple[str, bool]:
 def validate_value(text: str, spec: FieldSpec, region: str | None = None) -> str:
     """The cleaned value of ``text`` for ``spec`` (``text`` is non-empty), or ``Invalid``."""
     kind = spec.type
+    if kind == "string" and not spec.free_text and (control := CONTROL.search(text)):
+        raise Invalid(f"control character U+{ord(control.group()):04X} in an identifier")
     if kind in {"string", "text", "text_list"}:
         return text
     if kind == "timestamp":

@@ -7,11 +7,13 @@ from dataclasses import dataclass, field
 
 from pipelines.contract import FieldSpec, SourceContract
 from pipelines.ingest.fields import Invalid, neutralise_formula, validate_value
-from pipelines.normalise.payment import find_card_numbers, redact_card_numbers
+from pipelines.ingest.reader import shown
+from pipelines.normalise.payment import is_card_number, redact_card_numbers
 from pipelines.normalise.phone import normalise_phone
 from pipelines.normalise.text import clean
 
 SURROGATE_ESCAPES = range(0xDC80, 0xDD00)
+CARD_IN_FREE_TEXT = "card number redacted"
 
 
 @dataclass
@@ -28,48 +30,76 @@ def has_undecodable_bytes(text: str) -> bool:
     return any(ord(ch) in SURROGATE_ESCAPES for ch in text)
 
 
+def safe_note(text: str) -> str:
+    """A reason or issue (which may quote a value) fit for a file or a log: no card number, no
+    raw undecodable byte."""
+    return redact_card_numbers(text.encode("utf-8", "surrogateescape")
+                               .decode("utf-8", "backslashreplace"))
+
+
 def redacted(values: dict[str, str | None]) -> str:
-    """The row as JSON without card numbers or undecodable bytes: safe for a quarantine file."""
-    safe = {}
-    for key, value in values.items():
-        if value is None:
-            safe[key] = None
-            continue
-        text = value.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
-        safe[key] = neutralise_formula(redact_card_numbers(text))[0]
+    """The row as JSON for a quarantine file: card numbers redacted wherever they are (each
+    value searched and redacted as it stands), undecodable bytes shown as \\xNN escapes,
+    spreadsheet formulas neutralised."""
+    safe = {safe_note(key): None if value is None else neutralise_formula(safe_note(value))[0]
+            for key, value in values.items()}
     return json.dumps(safe, ensure_ascii=False, sort_keys=True)
 
 
-def _card_number_field(values: dict[str, str | None], specs: dict[str, FieldSpec]) -> str | None:
-    for name, value in values.items():
-        if not value or not find_card_numbers(value):
-            continue
-        spec = specs.get(name)
-        if spec is not None and spec.type == "phone" and normalise_phone(value) is not None:
-            continue  # a valid phone number that happens to pass the Luhn check
-        return name
-    return None
+def _redact_free_text(value: str, spec: FieldSpec, issues: list[str]) -> str:
+    """Card numbers in free text are redacted in place, on the raw and on the cleaned form (each
+    searched as it stands), and the row is loaded with the redaction noted."""
+    raw_redacted = redact_card_numbers(value)
+    cleaned = clean(raw_redacted)
+    safe = redact_card_numbers(cleaned)
+    if raw_redacted != value or safe != cleaned:
+        issues.append(f"{spec.name}: {CARD_IN_FREE_TEXT}")
+    return safe
+
+
+def _card_in_identifier(value: str, spec: FieldSpec) -> bool:
+    """An identifier is never searched inside (a hex id may hold a Luhn-valid run); only an
+    identifier that is, as a whole, a card number counts. A valid phone number is not one."""
+    if spec.type == "phone" and normalise_phone(value) is not None:
+        return False
+    return is_card_number(value)
 
 
 def validate_row(raw: dict[str, str | None], contract: SourceContract) -> RowOutcome:
-    """Apply the contract to one row: quarantine on a hard problem, null optional bad values."""
+    """Apply the contract to one row: quarantine on a hard problem, null optional bad values,
+    redact card numbers in free text."""
     specs = {f.name: f for f in contract.fields}
-    values = {name: (clean(value) or None) for name, value in raw.items()}
-    for name, value in values.items():
+    for name, value in raw.items():
         if value and has_undecodable_bytes(value):
-            return RowOutcome(values, reason="invalid UTF-8 bytes", reason_field=name)
-    card_field = _card_number_field(values, specs)
-    if card_field:
-        return RowOutcome(values, reason="full card number in field (redacted)",
-                          reason_field=card_field)
-    outcome = RowOutcome(dict(values))
+            return RowOutcome(_escaped(raw), reason=f"undecodable bytes in {name}: "
+                              f"{shown(value, 60)}", reason_field=name)
+    outcome = RowOutcome({})
+    for name, value in raw.items():
+        spec = specs[name]
+        if value and spec.free_text:
+            outcome.values[name] = _redact_free_text(value, spec, outcome.issues) or None
+            continue
+        value = clean(value) or None
+        if value and _card_in_identifier(value, spec):
+            if spec.required or name in contract.primary_key:
+                return RowOutcome(raw, reason=f"full card number in identifier field {name} "
+                                  "(redacted)", reason_field=name)
+            outcome.issues.append(f"{name}: a full card number, removed")
+            value = None
+        outcome.values[name] = value
+    values = dict(outcome.values)
     region = (values.get("declared_country") or values.get("billing_country") or "") or None
     for spec in contract.fields:
         problem = _apply_field(outcome, spec, values.get(spec.name), region)
         if problem:
-            outcome.reason, outcome.reason_field = problem, spec.name
+            outcome.reason, outcome.reason_field = safe_note(problem), spec.name
             return outcome
+    outcome.issues = [safe_note(issue) for issue in outcome.issues]
     return outcome
+
+
+def _escaped(values: dict[str, str | None]) -> dict[str, str | None]:
+    return {k: None if v is None else shown(v, 10_000) for k, v in values.items()}
 
 
 def _apply_field(

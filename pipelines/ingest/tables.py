@@ -8,10 +8,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
 
 from pipelines.contract import SourceContract
-from pipelines.ingest.reader import RawRow, parquet_batches, parquet_columns, read_csv
-from pipelines.ingest.rows import RowOutcome, redacted, validate_row
+from pipelines.errors import ContractError
+from pipelines.ingest.reader import RawRow, parquet_batches, parquet_columns, read_csv, shown
+from pipelines.ingest.rows import RowOutcome, redacted, safe_note, validate_row
+from pipelines.ingest.wholefile import (
+    AFTERMATH,
+    FileFacts,
+    refuse_duplicate_columns,
+    refuse_missing_required,
+    refuse_unusable,
+)
 
 QUARANTINE_COLUMNS = ["source", "file", "line", "reason", "field", "row"]
 META_COLUMNS = ["_file", "_line", "_issues"]
@@ -31,6 +40,7 @@ class IngestReport:
     unknown_columns: list[str] = field(default_factory=list)
     missing_columns: list[str] = field(default_factory=list)
     note: str = ""
+    facts: FileFacts | None = field(default=None, repr=False)  # what the file looked like
 
     @property
     def reconciles(self) -> bool:
@@ -42,9 +52,14 @@ def _reason_tag(reason: str) -> str:
     return reason.split(":", 1)[0]
 
 
-def _raw_rows(path: Path) -> tuple[list[str], Iterator[RawRow]]:
+def _open(path: Path, contract: SourceContract) -> tuple[FileFacts, Iterator[RawRow]]:
     if path.suffix == ".parquet":
-        header = parquet_columns(path)
+        try:
+            header = parquet_columns(path)
+        except (pa.ArrowException, OSError) as exc:
+            raise ContractError(
+                f"{path} cannot be read as Parquet ({shown(str(exc), 200)}): it may be "
+                f"truncated, still being written, or not Parquet at all. {AFTERMATH}") from exc
 
         def rows() -> Iterator[RawRow]:
             line = 0
@@ -53,8 +68,9 @@ def _raw_rows(path: Path) -> tuple[list[str], Iterator[RawRow]]:
                     line += 1
                     yield RawRow(line, ["" if v is None else str(v) for v in record.values()])
 
-        return header, rows()
-    return read_csv(path)
+        return FileFacts(path, header), rows()
+    found = read_csv(path, contract)
+    return FileFacts(path, found.header, found.delimiter, found.encoding), found.rows
 
 
 class TableIngest:
@@ -68,13 +84,16 @@ class TableIngest:
         self._seen: dict[tuple, tuple[int, dict]] = {}
 
     def run(self) -> IngestReport:
-        header, rows = _raw_rows(self.path)
+        """Read every row; a file that fails a whole-file check raises ContractError (before
+        its rows for a bad header; :meth:`check_usable` after them for too few good rows)."""
+        self.facts, rows = _open(self.path, self.contract)
+        self.report.facts = self.facts
+        header = self.facts.columns
+        refuse_duplicate_columns(self.facts, self.contract)
+        missing_required = refuse_missing_required(self.facts, self.contract)
         columns = set(self.contract.columns)
-        self.report.unknown_columns = [h for h in header if h not in columns]
+        self.report.unknown_columns = [shown(h, 60) for h in header if h not in columns]
         self.report.missing_columns = [c for c in self.contract.columns if c not in header]
-        missing_required = [
-            c for c in self.report.missing_columns if self.contract.field(c).required
-        ]
         if not header:
             self.report.note = "empty file: no header and no rows"
         for raw in rows:
@@ -82,7 +101,14 @@ class TableIngest:
             self._take(raw, header, missing_required)
         return self.report
 
+    def check_usable(self) -> None:
+        """Fail the file when too few of its rows are usable (see FileRules)."""
+        refuse_unusable(self.report, self.contract, self.quarantine)
+
     def _take(self, raw: RawRow, header: list[str], missing_required: list[str]) -> None:
+        if raw.error:
+            return self._reject(raw.line, {"cells": "".join(raw.cells)},
+                                f"unreadable CSV row: {raw.error}", None)
         if len(raw.cells) != len(header):
             values = dict(zip(header, raw.cells, strict=False))
             return self._reject(raw.line, values, "row has "
@@ -117,6 +143,7 @@ class TableIngest:
         return None
 
     def _reject(self, line: int, values: dict, reason: str, field_name: str | None) -> None:
+        reason = safe_note(reason)
         self.quarantine.append({
             "source": self.contract.source, "file": self.path.name, "line": line,
             "reason": reason, "field": field_name, "row": redacted(values),

@@ -13,13 +13,20 @@ import pyarrow.parquet as pq
 from pipelines.contract import SourceContract
 from pipelines.errors import ContractError
 from pipelines.ingest.days import DaySidecar, day_bounds, landing_digest, usage_day_files
-from pipelines.ingest.reader import parquet_batches
+from pipelines.ingest.fields import CONTROL
+from pipelines.ingest.reader import parquet_batches, parquet_columns
 from pipelines.ingest.rows import redacted
 from pipelines.ingest.tables import IngestReport, TableIngest, _reason_tag, quarantine_frame
+from pipelines.ingest.wholefile import (
+    FileFacts,
+    refuse_duplicate_columns,
+    refuse_missing_required,
+    refuse_unusable,
+)
 from pipelines.normalise.network import normalise_ip
-from pipelines.normalise.payment import find_card_numbers
+from pipelines.normalise.payment import PAN_LENGTHS, is_card_number
 
-DIGIT_RUN = r"\d[\d -]{11,}\d"
+LETTER = r"[^\W\d_]"
 OCTET = r"(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)"
 CANONICAL_IPV4 = rf"{OCTET}(?:\.{OCTET}){{3}}"
 OUTPUT_SCHEMA = pa.schema([
@@ -53,19 +60,14 @@ class UsageBatchValidator:
             column = frame[spec.name]
             flag(column.isna() | (column.astype("string").str.strip() == ""),
                  f"missing required field {spec.name}")
+            flag(frame["_undecodable"] == spec.name, f"undecodable bytes in {spec.name}")
             if spec.type == "string":
-                text = column.astype("string")
-                flag(text.str.len() > spec.max_length, f"field {spec.name} is over the limit")
-                suspect = text.str.contains(DIGIT_RUN, regex=True, na=False)
-                if suspect.any():  # the exact (Luhn) check only where a long digit run exists
-                    cards = text[suspect].map(lambda v: bool(find_card_numbers(str(v))))
-                    flag(cards.reindex(frame.index, fill_value=False).astype(bool),
-                         "full card number in field (redacted)")
+                self._check_identifier(column.astype("string"), spec, flag)
         if reason.notna().all():
             return frame.iloc[0:0], frame.assign(_reason=reason)
         ts = frame["ts"]
         ts = ts if pd.api.types.is_datetime64_any_dtype(ts) else pd.to_datetime(
-            ts, errors="coerce", utc=True, format="ISO8601")
+            ts.astype("string"), errors="coerce", utc=True, format="ISO8601")  # a number: bad
         if getattr(ts.dt, "tz", None) is None:
             ts = ts.dt.tz_localize("UTC")
         flag(ts.isna(), "invalid ts: not a timestamp")
@@ -94,6 +96,20 @@ class UsageBatchValidator:
             "_row": frame["_row"][good],
         })
         return out, frame[~good].assign(_reason=reason[~good])
+
+    @staticmethod
+    def _check_identifier(text: pd.Series, spec, flag) -> None:
+        """Over-long ids, ids with control characters, and ids that are a card number as a
+        whole (never searched inside: a hex request id may hold a Luhn-valid digit run)."""
+        flag(text.str.len() > spec.max_length, f"field {spec.name} is over the limit")
+        flag(text.str.contains(CONTROL.pattern, regex=True, na=False),
+             f"invalid {spec.name}: control character in an identifier")
+        suspect = (text.str.len() >= PAN_LENGTHS.start) & ~text.str.contains(
+            LETTER, regex=True, na=True)
+        if suspect.any():  # the exact check only where the whole value could be a number
+            cards = text[suspect].map(lambda v: is_card_number(str(v)))
+            flag(cards.reindex(text.index, fill_value=False).astype(bool),
+                 f"full card number in identifier field {spec.name} (redacted)")
 
     def _ips(self, raw: pd.Series) -> pd.Series:
         """Canonical addresses: dotted IPv4 already canonical passes a vectorised check; every
@@ -130,12 +146,14 @@ def ingest_usage_parquet(
     progress: Callable[[str], None] = lambda _: None, day: str | None = None,
 ) -> tuple[IngestReport, list[dict]]:
     """Stream ``path`` into ``out_path``; return the report and the quarantine records."""
-    report = IngestReport(contract.source, str(path))
+    report = IngestReport(contract.source, str(path), facts=FileFacts(path, parquet_columns(path)))
+    refuse_duplicate_columns(report.facts, contract)
+    refuse_missing_required(report.facts, contract)
     validator, quarantine, row_offset = UsageBatchValidator(contract, day), [], 0
     out_path.parent.mkdir(parents=True, exist_ok=True)
     with pq.ParquetWriter(out_path, OUTPUT_SCHEMA) as writer:
         for batch in parquet_batches(path):
-            frame = batch.to_pandas()
+            frame = _frame(batch)
             frame.columns = [c.casefold() for c in frame.columns]
             report.unknown_columns = [c for c in frame.columns if c not in contract.columns]
             frame["_row"] = np.arange(row_offset + 1, row_offset + len(frame) + 1)
@@ -150,11 +168,37 @@ def ingest_usage_parquet(
     return report, quarantine
 
 
+def _decoded(value: bytes | None) -> tuple[str | None, bool]:
+    if value is None:
+        return None, False
+    try:
+        return bytes(value).decode("utf-8"), False
+    except UnicodeDecodeError:
+        return bytes(value).decode("utf-8", "backslashreplace"), True
+
+
+def _frame(batch: pa.RecordBatch) -> pd.DataFrame:
+    """The batch as pandas; a binary column (bytes where text belongs) is decoded, and a value
+    that is not UTF-8 is shown with its bytes escaped and its row marked in ``_undecodable``
+    (to be quarantined, never a crash)."""
+    frame = batch.to_pandas()
+    frame["_undecodable"] = None
+    for name, kind in zip(batch.schema.names, batch.schema.types, strict=True):
+        if pa.types.is_binary(kind) or pa.types.is_large_binary(kind):
+            decoded = [_decoded(v) for v in frame[name]]
+            frame[name] = pd.Series([text for text, _ in decoded], index=frame.index,
+                                    dtype=object)
+            bad = pd.Series([failed for _, failed in decoded], index=frame.index)
+            frame.loc[bad & frame["_undecodable"].isna(), "_undecodable"] = name.casefold()
+    return frame
+
+
 def _quarantine_records(contract, path, bad: pd.DataFrame, report: IngestReport) -> list[dict]:
     records = []
     for row in bad.to_dict("records"):
         reason = row.pop("_reason")
         line = int(row.pop("_row"))
+        row.pop("_undecodable", None)
         values = {k: (None if pd.isna(v) else str(v)) for k, v in row.items()}
         records.append({"source": contract.source, "file": path.name, "line": line,
                         "reason": reason, "field": None, "row": redacted(values)})
@@ -217,6 +261,11 @@ def ingest_usage_day(contract: SourceContract, paths, day: str,
                 "with a complete export and the next run ingests it."
             ) from exc
     quarantine_frame(records).to_csv(quarantine_path, index=False)
+    try:
+        refuse_unusable(report, contract, records)
+    except ContractError:
+        out.unlink(missing_ok=True)  # nothing of a refused day is published
+        raise
     sidecar.write(digest, counts={"read": report.read, "loaded": report.loaded,
                                   "quarantined": report.quarantined})
     return report

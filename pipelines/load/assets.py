@@ -6,13 +6,25 @@ import dagster as dg
 import pandas as pd
 
 from pipelines.graph import NEO4J_RETRY, Neo4jResource
+from pipelines.ingest.shrink import record_last_good, refuse_usage_shrink
 from pipelines.load.bulk import bulk_rebuild
 from pipelines.load.delta import Manifest, finish_load, open_manifest, sync_elements
 from pipelines.load.identity_graph import GraphInputs, count_graph, graph_elements, write_run
 from pipelines.load.writer import GraphWriter
 from pipelines.paths import PipelinePaths
-from pipelines.resolve.assets import read_resolution, run_id, snapshot_files
+from pipelines.resolve.assets import (
+    advance_resolution_state,
+    read_resolution,
+    run_id,
+    snapshot_files,
+)
 from pipelines.resolve.weights import DEFAULT_WEIGHTS
+from pipelines.runlock import hold_work_folder
+
+# Every table the load reads is a dependency: when one source fails at ingestion, the load is
+# skipped instead of writing the graph from a stale (or missing) copy of that table.
+GRAPH_TABLES = ("accounts", "payment_instruments", "domain_registrations", "ip_intel",
+                "organisations", "ownership", "usage")
 
 
 def graph_inputs(paths: PipelinePaths) -> GraphInputs:
@@ -28,6 +40,7 @@ def graph_inputs(paths: PipelinePaths) -> GraphInputs:
 def load_graph(neo4j: Neo4jResource, paths: PipelinePaths, log=lambda _: None) -> dict:
     """Bring the graph to what the current snapshot supports, writing only the difference."""
     started = time.monotonic()
+    refuse_usage_shrink(paths)  # before any write: a truncated usage history deletes nothing
     current = run_id(paths)
     resolution = read_resolution(paths)
     elements = graph_elements(graph_inputs(paths), resolution, DEFAULT_WEIGHTS.link_threshold)
@@ -43,6 +56,10 @@ def load_graph(neo4j: Neo4jResource, paths: PipelinePaths, log=lambda _: None) -
         write_run(writer, resolution, current, snapshot_files(paths))
         finish_load(writer, manifest)
         counts = count_graph(writer)
+    # The graph has committed: only now do the cluster state and the counts a later run is
+    # compared with move forward (a run killed before this point is recomputed whole).
+    advance_resolution_state(paths)
+    record_last_good(paths)
     seconds = time.monotonic() - started
     return {**counts, "writes": writer.stats.writes, "seconds": round(seconds, 1),
             "writes_per_second": round(writer.stats.writes / max(seconds, 1e-9)),
@@ -52,11 +69,13 @@ def load_graph(neo4j: Neo4jResource, paths: PipelinePaths, log=lambda _: None) -
             "changes": changes}
 
 
-@dg.asset(retry_policy=NEO4J_RETRY, group_name="load", deps=["graph_schema", "resolved_clusters"],
+@dg.asset(retry_policy=NEO4J_RETRY, group_name="load",
+          deps=["graph_schema", "resolved_clusters", *(f"normalised_{t}" for t in GRAPH_TABLES)],
           description="The identity graph in Neo4j: identifiers, organisations, ownership, "
           "strong links with their evidence, clusters.")
 def identity_graph(context: dg.AssetExecutionContext, neo4j: Neo4jResource,
                    paths: PipelinePaths) -> dg.MaterializeResult:
+    hold_work_folder(context, paths.work)
     summary = load_graph(neo4j, paths, context.log.info)
     written = {kind: c["written"] + c["deleted"] for kind, c in summary.pop("changes").items()}
     return dg.MaterializeResult(metadata={

@@ -36,22 +36,43 @@ def previous_assignments(paths: PipelinePaths, level: str = "cluster") -> pd.Dat
     return pd.DataFrame(columns=["account_id", f"{level}_id"])
 
 
-def save_resolution(resolution: Resolution, paths: PipelinePaths) -> None:
+def save_resolution(resolution: Resolution, paths: PipelinePaths,
+                    advance_state: bool = True) -> None:
+    """Write the resolved tables. The cluster state (assignments, history) that the next run
+    compares with moves forward only with ``advance_state``; the asset leaves that to the load,
+    after the graph has committed, so a run killed before then is recomputed whole."""
     for name in RESOLVED_TABLES:
         out = paths.output(f"resolved/{name}.parquet")
         out.parent.mkdir(parents=True, exist_ok=True)
         getattr(resolution, name).to_parquet(out, index=False)
     paths.output("resolved/billing_model.json").write_text(resolution.billing_model or "{}")
+    if advance_state:
+        advance_resolution_state(paths)
+
+
+def advance_resolution_state(paths: PipelinePaths) -> None:
+    """Make the resolved clusters and campaigns the state the next run compares with, and add
+    the cluster events to the history (replacing this run's own, so a repeat is harmless).
+    Atomic per file."""
+    clusters = pd.read_parquet(paths.output("resolved/clusters.parquet"))
+    campaigns = pd.read_parquet(paths.output("resolved/campaigns.parquet"))
+    events = pd.read_parquet(paths.output("resolved/history.parquet"))
     state = paths.output("state/cluster_assignments.parquet")
     state.parent.mkdir(parents=True, exist_ok=True)
-    resolution.clusters[["account_id", "cluster_id"]].to_parquet(state, index=False)
-    resolution.campaigns[["account_id", "campaign_id"]].to_parquet(
-        paths.output("state/campaign_assignments.parquet"), index=False)
     history = paths.output("state/cluster_history.parquet")
-    past = pd.read_parquet(history) if history.exists() else resolution.history.iloc[0:0]
-    past = past[past["run_id"] != resolution.history["run_id"].iloc[0]] if len(
-        resolution.history) else past
-    pd.concat([past, resolution.history]).to_parquet(history, index=False)
+    past = pd.read_parquet(history) if history.exists() else events.iloc[0:0]
+    if len(events):
+        past = past[~past["run_id"].isin(events["run_id"].unique())]
+    _replace(history, pd.concat([past, events]))
+    _replace(state, clusters[["account_id", "cluster_id"]])
+    _replace(paths.output("state/campaign_assignments.parquet"),
+             campaigns[["account_id", "campaign_id"]])
+
+
+def _replace(path: Path, frame: pd.DataFrame) -> None:
+    temporary = path.with_name(f".{path.name}.tmp")
+    frame.to_parquet(temporary, index=False)
+    temporary.replace(path)
 
 
 def read_resolution(paths: PipelinePaths) -> Resolution:
@@ -96,7 +117,7 @@ def resolved_clusters(context: dg.AssetExecutionContext, paths: PipelinePaths):
     inputs = load_inputs(paths)
     resolution = resolve(inputs, previous_assignments(paths), run_id(paths),
                          previous_campaigns=previous_assignments(paths, "campaign"))
-    save_resolution(resolution, paths)
+    save_resolution(resolution, paths, advance_state=False)  # the load advances it
     sizes = resolution.clusters.groupby("cluster_id").size()
     largest = int(sizes.max()) if len(sizes) else 0
     weights = DEFAULT_WEIGHTS

@@ -17,6 +17,7 @@ import pandas as pd
 from pipelines.resolve.weights import LinkWeights
 
 BUCKETS_PER_DAY = 144
+CANDIDATE_COLUMNS = ["account_id", "cluster_id", "inside", "share", "lift"]
 
 
 def hot_buckets(clusters: pd.DataFrame, buckets: pd.DataFrame, min_cluster: int):
@@ -24,7 +25,7 @@ def hot_buckets(clusters: pd.DataFrame, buckets: pd.DataFrame, min_cluster: int)
     and the share of the cluster's active days those buckets cover."""
     big = clusters[clusters["size"].astype("int64") >= min_cluster][["account_id", "cluster_id"]]
     active = buckets.merge(big, on="account_id")
-    if active.empty:
+    if active.empty:  # no cluster big enough, or none active: nothing is hot
         return (pd.DataFrame(columns=["cluster_id", "bucket"]),
                 pd.Series(dtype="float64", name="hot_density"))
     per_bucket = active.groupby(["cluster_id", "bucket"])["account_id"].nunique().rename("n")
@@ -41,12 +42,14 @@ def hot_buckets(clusters: pd.DataFrame, buckets: pd.DataFrame, min_cluster: int)
 def synchronised_candidates(clusters, buckets, weights: LinkWeights) -> pd.DataFrame:
     """(account, cluster, share of the account's buckets that are hot) for loose accounts."""
     hot, density = hot_buckets(clusters, buckets, weights.attach["min_cluster"])
-    if hot.empty:
-        return pd.DataFrame(columns=["account_id", "cluster_id", "inside", "share", "lift"])
+    if hot.empty:  # evenly spread traffic: no schedule to be synchronised with
+        return pd.DataFrame(columns=CANDIDATE_COLUMNS)
     loose = buckets[~buckets["account_id"].isin(clusters["account_id"])]
     totals = loose.groupby("account_id").size()
     loose = loose[loose["account_id"].map(totals) >= weights.coactivity["min_buckets"]]
     inside = loose.merge(hot, on="bucket").groupby(["account_id", "cluster_id"]).size()
+    if inside.empty:  # no loose account active in a hot bucket
+        return pd.DataFrame(columns=CANDIDATE_COLUMNS)
     frame = inside.rename("inside").reset_index()
     frame["share"] = frame["inside"] / frame["account_id"].map(totals)
     frame["lift"] = frame["share"] / frame["cluster_id"].map(density)

@@ -1,0 +1,53 @@
+"""Every benchmark script runs at its smallest preset, so a broken benchmark is seen the day it
+breaks. Scripts are found by glob: a new one is run too, with the options of the table below
+(or fails this test until it is given an entry or a reason to be left out)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from pipelines.settings import PROJECT_ROOT
+
+pytestmark = pytest.mark.neo4j
+BENCH = PROJECT_ROOT / "bench"
+SMALLEST = ["--preset", "micro"]
+TIMEOUT_SECONDS = 600  # generous for a shared, loaded machine; a micro run takes seconds
+# Script → the argument lists to run it with (each one run), or a reason it is not run here.
+OPTIONS: dict[str, list[list[str]] | str] = {
+    "bench_ingest.py": [SMALLEST],
+    "bench_load.py": [[*SMALLEST, "--sample", "200"]],
+    "bench_incremental.py": [SMALLEST, [*SMALLEST, "--without-graph"]],
+    "quality_across_seeds.py": [[*SMALLEST, "--seeds", "3"]],
+    "run_all.py": "runs the scripts above at the demo preset; each of them is run here",
+}
+HELPERS = {"__init__.py", "common.py"}
+
+
+def scripts() -> list[str]:
+    return sorted(p.name for p in BENCH.glob("*.py") if p.name not in HELPERS)
+
+
+def runs() -> list[tuple[str, list[str]]]:
+    return [(name, args) for name in scripts() if isinstance(OPTIONS.get(name), list)
+            for args in OPTIONS[name]]
+
+
+def test_every_script_is_run_or_left_out_with_a_reason() -> None:
+    unknown = [name for name in scripts() if name not in OPTIONS]
+    assert not unknown, f"add {unknown} to OPTIONS (its smallest-preset arguments)"
+
+
+@pytest.mark.parametrize(("script", "args"), runs(), ids=lambda v: " ".join(v)
+                         if isinstance(v, list) else v)
+def test_script_runs_at_its_smallest_preset(script: str, args: list[str],
+                                            tmp_path: Path) -> None:
+    extra = ["--dir", str(tmp_path)] if script != "quality_across_seeds.py" else []
+    finished = subprocess.run(
+        [sys.executable, str(BENCH / script), *args, *extra], cwd=PROJECT_ROOT,
+        capture_output=True, text=True, timeout=TIMEOUT_SECONDS)
+    assert finished.returncode == 0, finished.stderr[-3000:]
+    assert "----" in finished.stdout  # it printed its table
