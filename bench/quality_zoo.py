@@ -129,10 +129,12 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, nargs="+", help="world seeds (default: fixed list)")
     parser.add_argument("--quick", action="store_true",
                         help=f"{QUICK_WORLDS} worlds of the 'quick' size instead of 20 full ones")
+    parser.add_argument("--size", choices=["full", "quick", "tiny"],
+                        help="world size (default: full; quick with --quick; tiny for CI)")
     parser.add_argument("--keep", action="store_true", help="keep the generated worlds")
     parser.add_argument("--root", help="where worlds are written (default: a temporary folder)")
     args = parser.parse_args()
-    size = "quick" if args.quick else "full"
+    size = args.size or ("quick" if args.quick else "full")
     seeds = args.seeds or list(DEFAULT_SEEDS[:QUICK_WORLDS] if args.quick else DEFAULT_SEEDS)
     root = Path(args.root or tempfile.mkdtemp(prefix="zoo-"))
     print(f"zoo quality: {len(seeds)} '{size}' worlds, seeds {seeds}, in {root}", flush=True)

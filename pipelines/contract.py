@@ -40,6 +40,9 @@ class FieldSpec:
     # Free text (names, addresses, user agents) is searched for card numbers, which are
     # redacted in place; identifiers (ids, fingerprints) are never searched inside.
     free_text: bool = False
+    # An enum whose list the source system may extend (a classifier's labels): an unknown value
+    # loads as this one, with the raw label kept in the row's issues and counted.
+    open_as: str | None = None
 
 
 @dataclass(frozen=True)
@@ -105,6 +108,7 @@ def _field(name: str, spec: dict, path: Path) -> FieldSpec:
         maximum=spec.get("max"),
         separator=str(spec.get("separator", "|")),
         free_text=bool(spec.get("free_text", False)),
+        open_as=spec.get("open_as"),
     )
 
 

@@ -19,11 +19,18 @@ TIMEOUT_SECONDS = 600  # generous for a shared, loaded machine; a micro run take
 # Script → the argument lists to run it with (each one run), or a reason it is not run here.
 OPTIONS: dict[str, list[list[str]] | str] = {
     "bench_ingest.py": [SMALLEST],
-    "bench_load.py": [[*SMALLEST, "--sample", "200"]],
+    "bench_load.py": [SMALLEST],
     "bench_incremental.py": [SMALLEST, [*SMALLEST, "--without-graph"]],
     "quality_across_seeds.py": [[*SMALLEST, "--seeds", "3"]],
+    "bench_seed.py": [SMALLEST],
+    "quality_zoo.py": [["--size", "tiny", "--seeds", "11"]],
+    "febrl_linkage.py": [["--datasets", "febrl1", "--address", "fields"]],
+    "calibration.py": [[*SMALLEST, "--seeds", "3"]],
     "run_all.py": "runs the scripts above at the demo preset; each of them is run here",
 }
+# The flag a script takes for its working folder (None: it makes its own).
+FOLDER_FLAG = {"quality_across_seeds.py": None, "quality_zoo.py": "--root",
+               "febrl_linkage.py": None, "calibration.py": None}
 HELPERS = {"__init__.py", "common.py"}
 
 
@@ -45,7 +52,8 @@ def test_every_script_is_run_or_left_out_with_a_reason() -> None:
                          if isinstance(v, list) else v)
 def test_script_runs_at_its_smallest_preset(script: str, args: list[str],
                                             tmp_path: Path) -> None:
-    extra = ["--dir", str(tmp_path)] if script != "quality_across_seeds.py" else []
+    flag = FOLDER_FLAG.get(script, "--dir")
+    extra = [flag, str(tmp_path)] if flag else []
     finished = subprocess.run(
         [sys.executable, str(BENCH / script), *args, *extra], cwd=PROJECT_ROOT,
         capture_output=True, text=True, timeout=TIMEOUT_SECONDS)

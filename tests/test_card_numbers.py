@@ -129,7 +129,7 @@ def test_a_card_in_any_free_text_field_is_redacted_and_the_row_loaded(
     rows = mini_world()[source] or [{
         "left_ref": "account:acc_op_0", "right_ref": "account:acc_lg_0", "verdict": "different",
         "analyst": "Analyst One", "decided_at": "2026-05-03T00:00:00Z"}]
-    value = f"{rows[0][field_name] or 'x'} {planted}"
+    value = f"{rows[0].get(field_name) or 'x'} {planted}"
     rows = [{**rows[0], field_name: value}, *rows[1:]]
     write_landing(tmp_path, **{source: rows})
     table = TableIngest(CONTRACTS[source], tmp_path / f"{source}.csv")

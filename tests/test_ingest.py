@@ -61,7 +61,6 @@ def test_good_rows_load_with_their_lines(tmp_path: Path) -> None:
         ({"email": "not-an-address"}, "invalid email"),
         ({"email": "two@@signs.com"}, "invalid email"),
         ({"created_at": "28/04/2026 9am"}, "invalid created_at"),
-        ({"tier": "platinum"}, "invalid tier"),
         ({"display_name": "x" * 5000}, "over the limit"),
         ({"account_id": TEST_PAN}, "full card number in identifier field account_id"),
     ],
@@ -89,7 +88,8 @@ def test_card_number_never_reaches_any_output(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("field", "value"),
-    [("phone", "call me maybe"), ("signup_ip", "300.1.2.3"), ("declared_country", "China")],
+    [("phone", "call me maybe"), ("signup_ip", "300.1.2.3"), ("declared_country", "China"),
+     ("tier", "platinum")],  # tier and status are optional: real exports may lack them
 )
 def test_bad_optional_values_are_nulled_and_noted(tmp_path: Path, field: str, value: str) -> None:
     table = ingest(write_accounts(tmp_path / "a.csv", [row(**{field: value})]))
@@ -171,9 +171,31 @@ def test_usage_parquet_is_streamed_and_reconciles(tmp_path: Path) -> None:
     path = tmp_path / "api_usage.parquet"
     pq.write_table(pa.Table.from_pylist(rows), path)
     report, quarantine = ingest_usage(CONTRACTS["api_usage"], path, tmp_path / "out.parquet")
-    assert report.read == 5 and report.loaded == 1 and report.reconciles
+    # r3's unknown category loads as "other" (see the next test); the rest are quarantined.
+    assert report.read == 5 and report.loaded == 2 and report.reconciles
     reasons = sorted(q["reason"].split(":")[0] for q in quarantine)
     assert reasons == ["duplicate request_id",
                        "full card number in identifier field api_key_id (redacted)",
-                       "invalid prompt_category", "invalid source_ip"]
+                       "invalid source_ip"]
     assert "4111" not in json.dumps(quarantine)
+
+
+def test_a_new_classifier_label_loads_as_other_kept_and_counted(tmp_path: Path) -> None:
+    """A prompt category the contract does not list (the upstream classifier grew a label) is
+    no reason to quarantine a whole usage day: it loads as ``other`` with the raw label kept."""
+    rows = [{"ts": "2026-05-02T10:00:00Z", "account_id": f"acc_{i}", "api_key_id": "k",
+             "source_ip": "198.51.100.1", "model": "m", "input_tokens": 1, "output_tokens": 2,
+             "prompt_category": label, "request_id": f"r{i}"}
+            for i, label in enumerate(["coding", "Multimodal_Critique", "multimodal_critique"])]
+    source = tmp_path / "2026-05-02.parquet"
+    pd.DataFrame(rows).to_parquet(source, index=False)
+    report, quarantine = ingest_usage(CONTRACTS["api_usage"], source,
+                                      tmp_path / "out.parquet", day="2026-05-02")
+    loaded = pd.read_parquet(tmp_path / "out.parquet")
+    assert report.loaded == 3 and not quarantine
+    assert list(loaded["prompt_category"]) == ["coding", "other", "other"]
+    assert loaded["prompt_category_raw"].isna().tolist() == [True, False, False]
+    assert list(loaded["prompt_category_raw"][1:]) == ["multimodal_critique",
+                                                       "multimodal_critique"]
+    assert report.field_issues[
+        "prompt_category: unknown label 'multimodal_critique' loaded as other"] == 2

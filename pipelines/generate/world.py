@@ -120,7 +120,7 @@ def generate_world(preset: str, seed: int, out_dir: Path,
            "added_at": iso(np.array(w.pay["added"], dtype="int64")[pay_order])}
     for f in contract_fields("payment_instruments"):
         if f not in pay:
-            pay[f] = [w.pay[f][i] for i in pay_order.tolist()]
+            pay[f] = [w.pay[f][i] if f in w.pay else "" for i in pay_order.tolist()]
     uas = {}
     for ci in range(len(p.campaigns)):
         c = Counter(acc["user_agent"][i] for i in np.flatnonzero(campaign == ci).tolist()

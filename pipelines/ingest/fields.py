@@ -27,6 +27,14 @@ class Invalid(ValueError):
     """The value does not fit its field's type; the message says how."""
 
 
+class OpenLabel(ValueError):
+    """A label the contract's list does not have, in an enum that loads it as a catch-all."""
+
+    def __init__(self, loaded_as: str, raw: str) -> None:
+        super().__init__(f"unknown label {raw[:40]!r} loaded as {loaded_as}")
+        self.loaded_as, self.raw = loaded_as, raw
+
+
 def parse_timestamp(text: str) -> str:
     try:
         moment = datetime.fromisoformat(text.replace(" ", "T", 1) if " " in text else text)
@@ -96,6 +104,8 @@ def validate_value(text: str, spec: FieldSpec, region: str | None = None) -> str
     if kind == "enum":
         lowered = text.casefold()
         if lowered not in spec.values:
+            if spec.open_as:
+                raise OpenLabel(spec.open_as, lowered)
             raise Invalid(f"{text[:40]!r} is not one of {', '.join(spec.values)}")
         return lowered
     if kind == "bin":

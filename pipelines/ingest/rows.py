@@ -6,7 +6,7 @@ import json
 from dataclasses import dataclass, field
 
 from pipelines.contract import FieldSpec, SourceContract
-from pipelines.ingest.fields import Invalid, neutralise_formula, validate_value
+from pipelines.ingest.fields import Invalid, OpenLabel, neutralise_formula, validate_value
 from pipelines.ingest.reader import shown
 from pipelines.normalise.payment import is_card_number, redact_card_numbers
 from pipelines.normalise.phone import normalise_phone
@@ -112,6 +112,10 @@ def _apply_field(
         return f"field {spec.name} is {len(value)} characters, over the limit of {spec.max_length}"
     try:
         cleaned = validate_value(value, spec, region if spec.type == "phone" else None)
+    except OpenLabel as label:
+        outcome.values[spec.name] = label.loaded_as
+        outcome.issues.append(f"{spec.name}: {label}")
+        return None
     except Invalid as exc:
         if spec.required:
             return f"invalid {spec.name}: {exc}"

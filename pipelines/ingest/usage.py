@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
@@ -27,6 +28,7 @@ from pipelines.normalise.network import normalise_ip
 from pipelines.normalise.payment import PAN_LENGTHS, is_card_number
 
 LETTER = r"[^\W\d_]"
+LABEL = r"[\w.\- ]{1,64}"  # what a classifier's category label looks like
 OCTET = r"(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)"
 CANONICAL_IPV4 = rf"{OCTET}(?:\.{OCTET}){{3}}"
 OUTPUT_SCHEMA = pa.schema([
@@ -34,6 +36,7 @@ OUTPUT_SCHEMA = pa.schema([
     ("api_key_id", pa.string()), ("source_ip", pa.string()), ("model", pa.string()),
     ("input_tokens", pa.int64()), ("output_tokens", pa.int64()),
     ("prompt_category", pa.string()), ("request_id", pa.string()), ("_row", pa.int64()),
+    ("prompt_category_raw", pa.string()),  # a label the contract lacks, loaded as "other"
 ])
 
 
@@ -45,6 +48,7 @@ class UsageBatchValidator:
         self.day = day
         self.seen_requests: set[int] = set()
         self.ip_cache: dict[str, str | None] = {}
+        self.unknown_labels: Counter[str] = Counter()
 
     def split(self, frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
         """Return (good rows in output types, bad rows with a ``_reason`` column)."""
@@ -78,8 +82,15 @@ class UsageBatchValidator:
         ips = self._ips(frame["source_ip"].astype("string"))
         flag(ips.isna(), "invalid source_ip: not a valid IP address")
         category = frame["prompt_category"].astype("string").str.strip().str.casefold()
-        flag(~category.isin(self.contract.field("prompt_category").values),
-             "invalid prompt_category: not in the contract's list")
+        spec = self.contract.field("prompt_category")
+        unknown = category.notna() & (category != "") & ~category.isin(spec.values)
+        label_like = category.str.fullmatch(LABEL, na=False)
+        raw = category.where(unknown & label_like)
+        if spec.open_as:  # a new classifier label loads as the catch-all, kept and counted
+            self.unknown_labels.update(category[unknown & label_like & reason.isna()].tolist())
+            category = category.where(~(unknown & label_like), spec.open_as)
+            unknown = unknown & ~label_like  # what is left is no label at all (a list, a blob)
+        flag(unknown, "invalid prompt_category: not in the contract's list")
         tokens = {c: pd.to_numeric(frame[c], errors="coerce") for c in
                   ("input_tokens", "output_tokens")}
         for name, values in tokens.items():
@@ -93,7 +104,7 @@ class UsageBatchValidator:
             "input_tokens": tokens["input_tokens"][good].astype("int64"),
             "output_tokens": tokens["output_tokens"][good].astype("int64"),
             "prompt_category": category[good], "request_id": frame["request_id"][good].astype(str),
-            "_row": frame["_row"][good],
+            "_row": frame["_row"][good], "prompt_category_raw": raw[good].astype(object),
         })
         return out, frame[~good].assign(_reason=reason[~good])
 
@@ -159,12 +170,15 @@ def ingest_usage_parquet(
             frame["_row"] = np.arange(row_offset + 1, row_offset + len(frame) + 1)
             row_offset += len(frame)
             good, bad = validator.split(frame)
-            writer.write_table(pa.Table.from_pandas(good, schema=OUTPUT_SCHEMA,
-                                                    preserve_index=False))
+            writer.write_table(pa.Table.from_pandas(
+                good.reindex(columns=OUTPUT_SCHEMA.names), schema=OUTPUT_SCHEMA,
+                preserve_index=False))
             quarantine.extend(_quarantine_records(contract, path, bad, report))
             report.read += len(frame)
             report.loaded += len(good)
             progress(f"api_usage: {report.read:,} rows read, {report.quarantined:,} quarantined")
+    for label, count in validator.unknown_labels.items():
+        report.field_issues[f"prompt_category: unknown label {label!r} loaded as other"] += count
     return report, quarantine
 
 
@@ -226,6 +240,9 @@ def ingest_usage(contract, path: Path, out_path: Path, progress=lambda _: None,
         report.loaded -= int(stray.sum())
         frame = frame[~stray]
     frame["source_ip"] = frame["source_ip"].map(normalise_ip)
+    raw_label = frame["_issues"].astype("string").str.extract(
+        r"prompt_category: unknown label '([^']*)'", expand=False)
+    frame["prompt_category_raw"] = raw_label.astype(object).where(raw_label.notna(), None)
     for column in ("input_tokens", "output_tokens"):
         frame[column] = pd.to_numeric(frame[column]).astype("int64")
     out_path.parent.mkdir(parents=True, exist_ok=True)

@@ -7,7 +7,12 @@ from __future__ import annotations
 
 import re
 
+import pandas as pd
+
 from pipelines.normalise.text import NON_WORD, fold_ascii
+
+# A structured billing address (processors' exports often keep these apart).
+STRUCTURED = ("billing_street", "billing_city", "billing_postcode", "billing_region")
 
 # Street, unit and place words: every spelling on the left means the word on the right.
 STREET_WORDS = {
@@ -80,3 +85,15 @@ def address_parts(raw: object) -> tuple[list[str], list[str]]:
         if token not in FILLER and len(token) > 1:
             words.add(token)
     return sorted(words), sorted(numbers)
+
+
+def one_line_address(rows: pd.DataFrame) -> pd.Series:
+    """The billing address as one line: the free-text line, else the structured fields joined
+    (street, city, postcode, region)."""
+    parts = [rows[c] for c in STRUCTURED if c in rows]
+    if not parts:
+        return rows["billing_address"]
+    joined = pd.Series([", ".join(str(v) for v in values if isinstance(v, str) and v.strip())
+                        or None for values in zip(*parts, strict=True)],
+                       index=rows.index, dtype=object)
+    return rows["billing_address"].where(rows["billing_address"].notna(), joined)

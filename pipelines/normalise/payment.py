@@ -18,7 +18,8 @@ from dataclasses import dataclass
 from pipelines.normalise.text import clean
 
 REDACTION = "[REDACTED-CARD-NUMBER]"
-FUNDING_TYPES = {"credit", "debit", "prepaid", "virtual", "unknown"}
+FUNDING_TYPES = {"credit", "debit", "prepaid", "virtual", "prepaid_virtual", "corporate",
+                 "unknown"}
 PAN_LENGTHS = range(13, 20)
 MAX_GAP = 3  # separator characters allowed between two digits of one number ("4111 - 1111")
 DOTS = frozenset(".．。･・")

@@ -6,6 +6,7 @@ import hashlib
 
 import pandas as pd
 
+from pipelines.normalise.address import one_line_address
 from pipelines.normalise.email import normalise_domain, normalise_email, registrable_domain
 from pipelines.normalise.names import address_key, billing_key, org_name_key
 from pipelines.normalise.network import group_prefix, normalise_cidr, normalise_ip
@@ -61,10 +62,10 @@ def normalise_payments(frame: pd.DataFrame) -> pd.DataFrame:
     out["bin"] = _map_unique(out["bin"], normalise_bin)
     out["funding_type"] = out["funding_type"].map(normalise_funding_type)
     out["billing_name_key"] = _map_unique(out["billing_name"], org_name_key)
-    out["billing_address_key"] = _map_unique(out["billing_address"], address_key)
-    out["billing_key"] = [
-        billing_key(n, a) for n, a in zip(out["billing_name"], out["billing_address"], strict=True)
-    ]
+    line = one_line_address(out)
+    out["billing_address_key"] = _map_unique(line, address_key)
+    out["billing_key"] = [billing_key(n, a) for n, a in zip(out["billing_name"], line,
+                                                             strict=True)]
     out["added_at"] = pd.to_datetime(out["added_at"], utc=True, format="ISO8601")
     return out
 
@@ -117,5 +118,7 @@ def normalise_ownership(frame: pd.DataFrame) -> pd.DataFrame:
     out = frame.copy()
     out["percentage"] = pd.to_numeric(out["percentage"], errors="coerce")
     # Control: a majority stake, or a relationship that implies it whatever the figure.
-    out["controls"] = out["percentage"].gt(50) | out["relationship"].isin(["subsidiary", "branch"])
+    # A stake declared minority never controls, whatever figure was typed beside it.
+    out["controls"] = (out["percentage"].gt(50) | out["relationship"].isin(
+        ["subsidiary", "branch"])) & out["relationship"].ne("minority_stake")
     return out

@@ -20,7 +20,7 @@ import pandas as pd
 from rapidfuzz import fuzz
 from rapidfuzz.distance import OSA, JaroWinkler
 
-from pipelines.normalise.address import address_parts, name_tokens
+from pipelines.normalise.address import STRUCTURED, address_parts, name_tokens, one_line_address
 from pipelines.normalise.text import fold_ascii
 from pipelines.resolve.scoring import EVIDENCE_COLUMNS
 
@@ -32,19 +32,8 @@ U_PAIRS = 2e5  # random pairs sampled for the u probabilities
 COMPARED = ("name", "address_words", "address_numbers", "country")
 
 
-STRUCTURED = ("billing_street", "billing_city", "billing_postcode", "billing_region")
 PROFILE_COLUMNS = ["profile", "accounts", "name", "name_tokens", "address_words",
                    "address_list", "address_numbers", "city", "postcode", "region", "country"]
-
-
-def _one_line(rows: pd.DataFrame) -> pd.Series:
-    """The address as one line: the free-text line, else the structured fields joined."""
-    parts = [rows[c] for c in ("billing_street", "billing_city", "billing_postcode",
-                               "billing_region") if c in rows]
-    joined = pd.Series([", ".join(str(v) for v in vals if isinstance(v, str) and v.strip())
-                        or None for vals in zip(*parts, strict=True)] if parts else None,
-                       index=rows.index, dtype=object)
-    return rows["billing_address"].where(rows["billing_address"].notna(), joined)
 
 
 def _postcode(value: object) -> str | None:
@@ -60,7 +49,7 @@ def billing_profiles(payments: pd.DataFrame) -> pd.DataFrame:
     columns = ["account_id", "billing_name", "billing_address", "billing_country",
                *[c for c in STRUCTURED if c in payments]]
     rows = payments[columns].copy()
-    rows["billing_address"] = _one_line(rows)
+    rows["billing_address"] = one_line_address(rows)
     rows = rows[rows["billing_name"].notna() | rows["billing_address"].notna()]
     if rows.empty:
         return pd.DataFrame(columns=[*PROFILE_COLUMNS, "unique_id"])

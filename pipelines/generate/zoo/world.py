@@ -161,7 +161,7 @@ def _write_landing(landing: Path, w: Block, order: np.ndarray, ids: list[str], z
            "added_at": iso(added[pay_order])}
     for f in contract_fields("payment_instruments"):
         if f not in pay:
-            pay[f] = [w.pay[f][i] for i in pay_order.tolist()]
+            pay[f] = [w.pay[f][i] if f in w.pay else "" for i in pay_order.tolist()]
     org_domains = [{"domain": o.website_domain, "registrant_org": o.legal_name,
                     "registrant_email": f"admin@{o.website_domain}",
                     "registrar": N.REGISTRARS[k % 3],
