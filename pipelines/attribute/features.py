@@ -118,7 +118,7 @@ def release_burst(members: pd.DataFrame, days: pd.DataFrame, config: ScoringConf
                                                    on="account_id")
     observed = frame[frame["in_window"]].groupby("group_id")["requests"].sum() / frame.groupby(
         "group_id")["requests"].sum()
-    span = frame.groupby("group_id")["day"].agg(lambda d: max(d.nunique(), 1))
+    span = frame.groupby("group_id")["day"].nunique().clip(lower=1).astype(float)
     expected = (len(releases) * config.release_window_hours / 24) / span
     ratio = (observed.fillna(0) / expected.clip(lower=1e-9)).reindex(span.index).fillna(0)
     return ((ratio - 1) / 2).clip(0, 1)

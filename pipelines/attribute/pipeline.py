@@ -101,7 +101,8 @@ def score_level(inputs: AttributionInputs, config: ScoringConfig, level: str = "
     """Risk score of every campaign (or cluster), highest first, indexed by its id."""
     members = group_members(inputs, inputs.groups(level))
     if members.empty:
-        return pd.DataFrame(columns=SCORE_COLUMNS).rename_axis(f"{level}_id")
+        empty = pd.Index([], dtype=object, name=f"{level}_id")
+        return pd.DataFrame(columns=SCORE_COLUMNS, index=empty)
     networks = usage_networks(inputs.usage_ips["source_ip"], inputs.ip_intel)
     features = group_features(members, inputs.usage_buckets, inputs.usage_ips, networks,
                               inputs.usage_days, config, inputs.population())
