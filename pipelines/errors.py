@@ -28,3 +28,7 @@ class ContractError(AttribError):
 
 class NotFoundError(AttribError):
     """An id given by the user names nothing in the graph."""
+
+
+class SettingsError(AttribError):
+    """A setting in the environment (or ``.env``) names nothing usable."""

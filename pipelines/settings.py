@@ -12,6 +12,8 @@ import string
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from pipelines.errors import SettingsError
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 ENV_FILE = PROJECT_ROOT / ".env"
 LOCAL_BOLT_PORT_DEFAULT = 7687
@@ -110,3 +112,30 @@ class Neo4jSettings:
         return host in {"127.0.0.1", "localhost", "[::1]"} and int(port or 7687) == (
             local_bolt_port()
         )
+
+
+ENGINES = ("duckdb", "spark")
+
+
+@dataclass(frozen=True)
+class EngineSettings:
+    """Which engine runs the heavy usage SQL (``ATTRIB_ENGINE``: duckdb, or spark), and for
+    Spark its master (``ATTRIB_SPARK_MASTER``: ``local[2]``, or a cluster's ``spark://…``) and
+    shuffle partitions (``ATTRIB_SPARK_SHUFFLE_PARTITIONS``; Spark's own default when unset)."""
+
+    engine: str = "duckdb"
+    spark_master: str = "local[2]"
+    spark_shuffle_partitions: int | None = None
+
+    @classmethod
+    def from_env(cls) -> EngineSettings:
+        load_env()
+        engine = os.environ.get("ATTRIB_ENGINE", "").strip().lower() or cls.engine
+        if engine not in ENGINES:
+            raise SettingsError(f"ATTRIB_ENGINE={engine!r} names no engine: use one of "
+                             f"{', '.join(ENGINES)}.")
+        partitions = os.environ.get("ATTRIB_SPARK_SHUFFLE_PARTITIONS", "").strip()
+        return cls(engine=engine,
+                   spark_master=os.environ.get("ATTRIB_SPARK_MASTER", "").strip()
+                   or cls.spark_master,
+                   spark_shuffle_partitions=int(partitions) if partitions else None)
