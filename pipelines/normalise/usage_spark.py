@@ -1,0 +1,121 @@
+"""The usage aggregation on Spark, for request logs one machine cannot fold in time: the same SQL
+as DuckDB runs (:mod:`pipelines.normalise.usage_sql`) over the same Parquet day files, writing
+the same tables to the same places, each as one Parquet file sorted as DuckDB sorts it, so every
+later step reads them unchanged.
+
+Only Spark SQL runs here (no Python function on the executors), so a cluster's executors need
+Java and the same Spark version, not this project; they must read and write the work folder at
+the path the driver sees (a shared mount). ``spark.master`` comes from ``ATTRIB_SPARK_MASTER``
+(default ``local[2]``); anything else (executor memory, cores) from Spark's own
+``spark-defaults.conf``. Nothing is fetched at run time: no ``--packages``, no Ivy."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+from pyspark.sql import DataFrame, SparkSession
+
+from pipelines.normalise.usage_sql import (
+    CATEGORIES_SEEN,
+    COMBINE,
+    REQUEST_COLUMNS,
+    SORT_KEYS,
+    combine_accounts_query,
+    fold_queries,
+    partial_files,
+)
+from pipelines.settings import EngineSettings
+
+SESSION_CONF = {
+    "spark.app.name": "distillation-attribution usage",
+    "spark.ui.enabled": "false",
+    "spark.ui.showConsoleProgress": "false",
+    "spark.sql.session.timeZone": "UTC",  # day and bucket boundaries are UTC boundaries
+    # The shared SQL quotes identifiers with double quotes, as DuckDB does.
+    "spark.sql.ansi.enabled": "true",
+    "spark.sql.ansi.doubleQuotedIdentifiers": "true",
+    # Time-zone-aware microsecond timestamps and zstd, as DuckDB writes them (not INT96).
+    "spark.sql.parquet.outputTimestampType": "TIMESTAMP_MICROS",
+    "spark.sql.parquet.compression.codec": "zstd",
+}
+
+
+def spark_session(spill: Path | None = None) -> SparkSession:
+    """The process's Spark session, started on first use with the master from the environment
+    (in local mode bound to the loopback, spilling to ``spill``)."""
+    active = SparkSession.getActiveSession()
+    if active is not None:
+        return active
+    settings = EngineSettings.from_env()
+    builder = SparkSession.builder.master(settings.spark_master)
+    for key, value in SESSION_CONF.items():
+        builder = builder.config(key, value)
+    if settings.spark_shuffle_partitions:
+        builder = builder.config("spark.sql.shuffle.partitions",
+                                 str(settings.spark_shuffle_partitions))
+    if settings.spark_master.startswith("local"):
+        builder = (builder.config("spark.driver.bindAddress", "127.0.0.1")
+                   .config("spark.driver.host", "127.0.0.1"))
+        if spill is not None:
+            spill.mkdir(parents=True, exist_ok=True)
+            builder = builder.config("spark.local.dir", str(spill))
+    session = builder.getOrCreate()
+    session.sparkContext.setLogLevel("ERROR")
+    return session
+
+
+def write_single_parquet(frame: DataFrame, path: Path, sort_keys: tuple[str, ...] = ()) -> None:
+    """Write ``frame`` to ``path`` as one Parquet file, sorted by ``sort_keys``, replacing it
+    whole (a killed run never leaves half a table).
+
+    The rows are gathered into one partition after the aggregation has run in parallel (a
+    shuffle, not a coalesce, which would pull the aggregation itself into one task), and sorted
+    there: Spark spills that sort to disk, and the later steps read one file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    staging = path.with_name(path.name + ".spark")
+    shutil.rmtree(staging, ignore_errors=True)
+    one = frame.repartition(1)
+    if sort_keys:
+        one = one.sortWithinPartitions(*sort_keys)
+    one.write.mode("overwrite").parquet(str(staging))
+    written = sorted(staging.glob("part-*.parquet"))
+    if len(written) != 1:
+        raise RuntimeError(f"Spark wrote {len(written)} files for {path.name}, expected one: "
+                           f"is {staging} on storage the driver and the executors share?")
+    written[0].replace(path)
+    shutil.rmtree(staging)
+
+
+def fold_day(path: Path, folder: Path, spill: Path) -> bool:
+    """Fold one ingested usage file into the partial tables in ``folder``; False (and nothing
+    written) when the file has no rows."""
+    spark = spark_session(spill)
+    requests = spark.read.parquet(str(path)).select(*REQUEST_COLUMNS)
+    if requests.isEmpty():
+        return False
+    requests.cache().createOrReplaceTempView("requests")  # read once, folded five ways
+    try:
+        for part, (query, parameters) in fold_queries("spark").items():
+            write_single_parquet(spark.sql(query, args=parameters or None),
+                                 folder / f"{part}.parquet")
+    finally:
+        requests.unpersist()
+    return True
+
+
+def combine_partials(folders: list[Path], outputs: Callable[[str], Path], spill: Path) -> None:
+    """Combine the partial tables in ``folders`` (one per day) into the usage tables, written
+    where ``outputs(name)`` says."""
+    spark = spark_session(spill)
+    for part, files in partial_files(folders).items():
+        spark.read.parquet(*files).createOrReplaceTempView(f"partial_{part}")
+    for name, query in COMBINE.items():
+        write_single_parquet(spark.sql(query), outputs(name), SORT_KEYS[name])
+    spark.read.parquet(str(outputs("usage_account_days"))).createOrReplaceTempView(
+        "combined_days")
+    categories = [row[0] for row in spark.sql(CATEGORIES_SEEN).collect()]
+    query, parameters = combine_accounts_query(categories)
+    write_single_parquet(spark.sql(query, args=parameters or None), outputs("usage_accounts"),
+                         SORT_KEYS["usage_accounts"])
