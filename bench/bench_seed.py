@@ -40,7 +40,7 @@ from pipelines.ingest.usage import ingest_usage_day
 from pipelines.load.assets import load_graph
 from pipelines.load.writer import wipe
 from pipelines.normalise.assets import TABLES, normalise_table
-from pipelines.normalise.usage import aggregate_usage_day, combine_usage_days
+from pipelines.normalise.usage import aggregate_usage_days, combine_usage_days
 from pipelines.paths import PipelinePaths
 from pipelines.resolve.assets import load_inputs, previous_assignments, save_resolution
 from pipelines.resolve.pipeline import resolve
@@ -65,8 +65,8 @@ def _ingest_usage(paths: PipelinePaths) -> str:
 
 
 def _fold(paths: PipelinePaths) -> str:
-    outcomes = [aggregate_usage_day(paths, day) for day in usage_day_files(paths.landing)]
-    return f"{outcomes.count('aggregated')} day(s) folded"
+    outcomes = aggregate_usage_days(paths, list(usage_day_files(paths.landing)))
+    return f"{list(outcomes.values()).count('aggregated')} day(s) folded"
 
 
 def _combine(paths: PipelinePaths) -> str:

@@ -11,17 +11,16 @@ from pipelines.ingest.assets import ingest_source
 from pipelines.ingest.days import usage_day_files
 from pipelines.ingest.usage import ingest_usage_day
 from pipelines.normalise.assets import TABLES, normalise_table
-from pipelines.normalise.usage import aggregate_usage_day, combine_usage_days
+from pipelines.normalise.usage import aggregate_usage_days, combine_usage_days
 from pipelines.paths import PipelinePaths
 
 
 def ingest_usage_days(paths: PipelinePaths, progress: Callable[[str], None] = lambda _: None
                       ) -> int:
     """Ingest and fold every usage day of the landing folder; return the rows read."""
-    contract, read = load_contracts()["api_usage"], 0
-    for day in usage_day_files(paths.landing):
-        read += ingest_usage_day(contract, paths, day, progress).read
-        aggregate_usage_day(paths, day)
+    contract, days = load_contracts()["api_usage"], list(usage_day_files(paths.landing))
+    read = sum(ingest_usage_day(contract, paths, day, progress).read for day in days)
+    aggregate_usage_days(paths, days)  # in one pass where the engine can (Spark)
     return read
 
 

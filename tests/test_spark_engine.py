@@ -18,7 +18,7 @@ import pytest
 from pipelines.errors import SettingsError
 from pipelines.ingest.days import usage_day_files
 from pipelines.ingest.usage import ingest_usage_day
-from pipelines.normalise.usage import USAGE_TABLES, aggregate_usage_day, combine_usage_days
+from pipelines.normalise.usage import USAGE_TABLES, aggregate_usage_days, combine_usage_days
 from pipelines.normalise.usage_sql import PARTS, SORT_KEYS
 from pipelines.paths import PipelinePaths
 from pipelines.settings import EngineSettings
@@ -69,7 +69,7 @@ def _copy_ingested(world: PipelinePaths, root: Path) -> PipelinePaths:
 
 def _fold_and_combine(paths: PipelinePaths, engine: str, monkeypatch) -> dict[str, str]:
     monkeypatch.setenv("ATTRIB_ENGINE", engine)
-    outcomes = {day: aggregate_usage_day(paths, day) for day in _days(paths)}
+    outcomes = aggregate_usage_days(paths, _days(paths))
     combine_usage_days(paths)
     return outcomes
 

@@ -6,7 +6,7 @@ import pandas as pd
 
 from pipelines.ingest.days import usage_day_files
 from pipelines.normalise import tables
-from pipelines.normalise.usage import aggregate_usage_day, combine_usage_days
+from pipelines.normalise.usage import aggregate_usage_days, combine_usage_days
 from pipelines.partitions import ONE_RUN, usage_days
 from pipelines.paths import PipelinePaths
 
@@ -94,7 +94,7 @@ def build_normalise_asset(table: str) -> dg.AssetsDefinition:
           "account×day and 10-minute activity bucket (partial sums the daily runs combine).")
 def normalised_usage_day(context: dg.AssetExecutionContext,
                          paths: PipelinePaths) -> dg.MaterializeResult:
-    outcomes = {day: aggregate_usage_day(paths, day) for day in context.partition_keys}
+    outcomes = aggregate_usage_days(paths, context.partition_keys)
     return dg.MaterializeResult(metadata={
         "days": len(outcomes), "outcomes": dg.MetadataValue.json(outcomes)})
 

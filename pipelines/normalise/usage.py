@@ -11,7 +11,7 @@ queries on Spark instead (:mod:`pipelines.normalise.usage_spark`), writing the s
 from __future__ import annotations
 
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,8 +35,8 @@ from pipelines.normalise.usage_sql import (
 )
 from pipelines.settings import EngineSettings
 
-__all__ = ["EXTRACTION_CATEGORIES", "USAGE_TABLES", "aggregate_usage_day", "combine_usage_days",
-           "usage_summary"]
+__all__ = ["EXTRACTION_CATEGORIES", "USAGE_TABLES", "aggregate_usage_day", "aggregate_usage_days",
+           "combine_usage_days", "usage_summary"]
 
 LOAD_DAY = f"""
     CREATE OR REPLACE TEMP TABLE requests AS
@@ -92,12 +92,23 @@ def write_empty_tables(outputs: Callable[[str], Path], spill: Path) -> None:
             write_parquet(db.table("empty"), outputs(name))
 
 
+def fold_days(files: dict[str, Path], folders: dict[str, Path], spill: Path
+              ) -> Iterator[tuple[str, bool]]:
+    """Fold each day's file into its folder, one day at a time (memory bounded by a day);
+    yield each day as it is done, and whether it had requests."""
+    for day, path in files.items():
+        yield day, fold_day(path, folders[day], spill)
+
+
+Folds = Callable[[dict[str, Path], dict[str, Path], Path], Iterator[tuple[str, bool]]]
+
+
 @dataclass(frozen=True)
 class Engine:
     """What runs the usage SQL: DuckDB in this process, or Spark (local or a cluster)."""
 
     name: str
-    fold_day: Callable[[Path, Path, Path], bool]
+    fold_days: Folds
     combine_partials: Callable[[list[Path], Callable[[str], Path], Path], None]
 
 
@@ -106,29 +117,43 @@ def usage_engine() -> Engine:
     if EngineSettings.from_env().engine == "spark":
         from pipelines.normalise import usage_spark  # pyspark is imported only when asked for
 
-        return Engine("spark", usage_spark.fold_day, usage_spark.combine_partials)
-    return Engine("duckdb", fold_day, combine_partials)
+        return Engine("spark", usage_spark.fold_days, usage_spark.combine_partials)
+    return Engine("duckdb", fold_days, combine_partials)
+
+
+def aggregate_usage_days(paths, days: list[str], progress: Callable[[str], None] = lambda _: None
+                         ) -> dict[str, str]:
+    """Fold ingested days into partial aggregates, each skipped when already done for the same
+    landing file, the others in one pass of the engine; return what happened to each day.
+    A day's sidecar is written once its partials are, so a killed run folds it again."""
+    pending: dict[str, str] = {}
+    outcomes: dict[str, str] = {}
+    for day in days:
+        ingested = DaySidecar(paths.usage_day_ingested(day)).source_digest()
+        if ingested is None:
+            raise ContractError(f"usage for {day} has not been ingested: materialise partition "
+                                f"{day} of ingested_api_usage first.")
+        folder = paths.usage_day_partials(day)
+        sidecar = DaySidecar(folder)
+        if sidecar.source_digest() == ingested:
+            outcomes[day] = "unchanged"
+            continue
+        sidecar.path.unlink(missing_ok=True)
+        shutil.rmtree(folder, ignore_errors=True)
+        pending[day] = ingested
+    engine = usage_engine()
+    for day, folded in engine.fold_days({day: paths.usage_day_ingested(day) for day in pending},
+                                        {day: paths.usage_day_partials(day) for day in pending},
+                                        paths.output(f"tmp/{engine.name}")):
+        progress(f"usage {day}: {'folded' if folded else 'no requests'}")
+        DaySidecar(paths.usage_day_partials(day)).write(pending[day], empty=not folded)
+        outcomes[day] = "aggregated" if folded else "empty"
+    return {day: outcomes[day] for day in days}
 
 
 def aggregate_usage_day(paths, day: str, progress: Callable[[str], None] = lambda _: None) -> str:
-    """Fold one ingested day into partial aggregates (skipped when already done for the same
-    landing file); return what happened."""
-    ingested = DaySidecar(paths.usage_day_ingested(day)).source_digest()
-    if ingested is None:
-        raise ContractError(f"usage for {day} has not been ingested: materialise partition {day}"
-                            " of ingested_api_usage first.")
-    folder = paths.usage_day_partials(day)
-    sidecar = DaySidecar(folder)
-    if sidecar.source_digest() == ingested:
-        return "unchanged"
-    sidecar.path.unlink(missing_ok=True)
-    shutil.rmtree(folder, ignore_errors=True)
-    engine = usage_engine()
-    folded = engine.fold_day(paths.usage_day_ingested(day), folder,
-                             paths.output(f"tmp/{engine.name}"))
-    progress(f"usage {day}: {'folded' if folded else 'no requests'}")
-    sidecar.write(ingested, empty=not folded)
-    return "aggregated" if folded else "empty"
+    """Fold one ingested day (see :func:`aggregate_usage_days`); return what happened."""
+    return aggregate_usage_days(paths, [day], progress)[day]
 
 
 def combine_usage_days(paths, progress: Callable[[str], None] = lambda _: None

@@ -12,14 +12,18 @@ the path the driver sees (a shared mount). ``spark.master`` comes from ``ATTRIB_
 from __future__ import annotations
 
 import shutil
-from collections.abc import Callable
+import uuid
+from collections.abc import Callable, Iterator
+from functools import reduce
 from pathlib import Path
 
 from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import functions as F
 
 from pipelines.normalise.usage_sql import (
     CATEGORIES_SEEN,
     COMBINE,
+    FILE_DAY,
     REQUEST_COLUMNS,
     SORT_KEYS,
     combine_accounts_query,
@@ -80,28 +84,55 @@ def write_single_parquet(frame: DataFrame, path: Path, sort_keys: tuple[str, ...
     if sort_keys:
         one = one.sortWithinPartitions(*sort_keys)
     one.write.mode("overwrite").parquet(str(staging))
-    written = sorted(staging.glob("part-*.parquet"))
-    if len(written) != 1:
-        raise RuntimeError(f"Spark wrote {len(written)} files for {path.name}, expected one: "
-                           f"is {staging} on storage the driver and the executors share?")
-    written[0].replace(path)
+    _move_single(sorted(staging.glob("part-*.parquet")), path)
     shutil.rmtree(staging)
 
 
-def fold_day(path: Path, folder: Path, spill: Path) -> bool:
-    """Fold one ingested usage file into the partial tables in ``folder``; False (and nothing
-    written) when the file has no rows."""
+def _move_single(written: list[Path], path: Path) -> None:
+    """Put the one file Spark wrote for a table where the table belongs."""
+    if len(written) != 1:
+        raise RuntimeError(f"Spark wrote {len(written)} files for {path}, expected one: is the "
+                           "work folder on storage the driver and the executors share?")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    written[0].replace(path)
+
+
+def fold_days(files: dict[str, Path], folders: dict[str, Path], spill: Path
+              ) -> Iterator[tuple[str, bool]]:
+    """Fold every day's file into its folder in one pass (a job per partial table, not per day
+    and table: a daily run and a backfill of months cost about the same few jobs); yield each
+    day, and whether it had requests."""
+    if not files:
+        return
     spark = spark_session(spill)
-    requests = spark.read.parquet(str(path)).select(*REQUEST_COLUMNS)
-    if requests.isEmpty():
-        return False
-    requests.cache().createOrReplaceTempView("requests")  # read once, folded five ways
+    days = [spark.read.parquet(str(path)).select(*REQUEST_COLUMNS, F.lit(day).alias(FILE_DAY))
+            for day, path in files.items()]
+    reduce(DataFrame.unionByName, days).createOrReplaceTempView("requests")
+    folds = {part: spark.sql(query, args=parameters or None)
+             for part, (query, parameters) in fold_queries("spark", by_day=True).items()}
+    staging = spill / f"fold-{uuid.uuid4().hex}"
     try:
-        for part, (query, parameters) in fold_queries("spark").items():
-            write_single_parquet(spark.sql(query, args=parameters or None),
-                                 folder / f"{part}.parquet")
+        for part, fold in folds.items():  # each day's rows in one task: one file per day
+            fold.repartition(FILE_DAY).write.partitionBy(FILE_DAY).parquet(str(staging / part))
+        for day in files:
+            yield day, _place_day(day, staging, folders[day], folds)
     finally:
-        requests.unpersist()
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def _place_day(day: str, staging: Path, folder: Path, folds: dict[str, DataFrame]) -> bool:
+    """Move a day's partial tables from where Spark wrote them into the day's folder; False
+    when the day had no requests. A part a day with requests has no rows for is written empty
+    (as DuckDB writes it)."""
+    written = {part: sorted((staging / part / f"{FILE_DAY}={day}").glob("part-*.parquet"))
+               for part in folds}
+    if not any(written.values()):
+        return False
+    for part, files in written.items():
+        if files:
+            _move_single(files, folder / f"{part}.parquet")
+        else:
+            write_single_parquet(folds[part].drop(FILE_DAY).limit(0), folder / f"{part}.parquet")
     return True
 
 

@@ -33,30 +33,31 @@ DIALECTS = {
 }
 
 # One day's requests folded per key: the partial tables a day leaves in its folder. Rows whose
-# key is missing are left out (ingestion quarantines them before they get here).
+# key is missing are left out (ingestion quarantines them before they get here). ``{by_day}``
+# is empty, or ``file_day, `` where an engine folds many days in one pass (Spark).
 FOLD_DAY = {
     "accounts": f"""
-        SELECT account_id, count(*) AS requests,
+        SELECT {{by_day}}account_id, count(*) AS requests,
                CAST(sum(input_tokens) AS BIGINT) AS input_tokens,
                CAST(sum(output_tokens) AS BIGINT) AS output_tokens,
                count(*) FILTER (WHERE prompt_category IN
                    ({", ".join("?" for _ in EXTRACTION_CATEGORIES)})) AS extraction_requests,
                min(ts) AS first_ts, max(ts) AS last_ts
-        FROM requests WHERE account_id IS NOT NULL GROUP BY account_id""",
+        FROM requests WHERE account_id IS NOT NULL GROUP BY {{by_day}}account_id""",
     "categories": """
-        SELECT account_id, prompt_category, count(*) AS requests FROM requests
+        SELECT {by_day}account_id, prompt_category, count(*) AS requests FROM requests
         WHERE account_id IS NOT NULL AND prompt_category IS NOT NULL
-        GROUP BY account_id, prompt_category""",
+        GROUP BY ALL""",
     "ips": """
-        SELECT account_id, source_ip, count(*) AS requests, min(ts) AS first_ts,
+        SELECT {by_day}account_id, source_ip, count(*) AS requests, min(ts) AS first_ts,
                max(ts) AS last_ts
         FROM requests WHERE account_id IS NOT NULL AND source_ip IS NOT NULL
-        GROUP BY account_id, source_ip""",
+        GROUP BY ALL""",
     "days": """
-        SELECT account_id, {day} AS day, count(*) AS requests
+        SELECT {by_day}account_id, {day} AS day, count(*) AS requests
         FROM requests WHERE account_id IS NOT NULL AND ts IS NOT NULL GROUP BY ALL""",
     "buckets": """
-        SELECT account_id, {bucket} AS bucket, count(*) AS requests
+        SELECT {by_day}account_id, {bucket} AS bucket, count(*) AS requests
         FROM requests WHERE account_id IS NOT NULL AND ts IS NOT NULL GROUP BY ALL""",
 }
 FOLD_PARAMETERS = {"accounts": list(EXTRACTION_CATEGORIES)}
@@ -115,9 +116,15 @@ EMPTY = {
 USAGE_TABLES = tuple(EMPTY)
 
 
-def fold_queries(dialect: str) -> dict[str, tuple[str, list[str]]]:
-    """Part → (query, positional parameters) folding one day, in ``dialect``."""
-    return {part: (query.format(**DIALECTS[dialect]), FOLD_PARAMETERS.get(part, []))
+FILE_DAY = "file_day"
+
+
+def fold_queries(dialect: str, by_day: bool = False) -> dict[str, tuple[str, list[str]]]:
+    """Part → (query, positional parameters) folding the ``requests`` view, in ``dialect``;
+    with ``by_day``, per ``file_day`` too (the day file a request was read from)."""
+    prefix = f"{FILE_DAY}, " if by_day else ""
+    return {part: (query.format(by_day=prefix, **DIALECTS[dialect]),
+                   FOLD_PARAMETERS.get(part, []))
             for part, query in FOLD_DAY.items()}
 
 
