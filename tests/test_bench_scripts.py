@@ -27,6 +27,8 @@ OPTIONS: dict[str, list[list[str]] | str] = {
     "febrl_linkage.py": [["--datasets", "febrl1", "--address", "fields"]],
     "calibration.py": [[*SMALLEST, "--seeds", "3"]],
     "run_all.py": "runs the scripts above at the demo preset; each of them is run here",
+    "bench_spark.py": "Spark's start and JVM warm-up take about a minute even at micro; "
+                      "tests/test_spark_engine.py checks the same equality on a smaller world",
 }
 # The flag a script takes for its working folder (None: it makes its own).
 FOLDER_FLAG = {"quality_across_seeds.py": None, "quality_zoo.py": "--root",

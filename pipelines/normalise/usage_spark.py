@@ -14,7 +14,6 @@ from __future__ import annotations
 import shutil
 import uuid
 from collections.abc import Callable, Iterator
-from functools import reduce
 from pathlib import Path
 
 from pyspark.sql import DataFrame, SparkSession
@@ -105,9 +104,7 @@ def fold_days(files: dict[str, Path], folders: dict[str, Path], spill: Path
     if not files:
         return
     spark = spark_session(spill)
-    days = [spark.read.parquet(str(path)).select(*REQUEST_COLUMNS, F.lit(day).alias(FILE_DAY))
-            for day, path in files.items()]
-    reduce(DataFrame.unionByName, days).createOrReplaceTempView("requests")
+    _requests_by_day(spark, files).createOrReplaceTempView("requests")
     folds = {part: spark.sql(query, args=parameters or None)
              for part, (query, parameters) in fold_queries("spark", by_day=True).items()}
     staging = spill / f"fold-{uuid.uuid4().hex}"
@@ -118,6 +115,17 @@ def fold_days(files: dict[str, Path], folders: dict[str, Path], spill: Path
             yield day, _place_day(day, staging, folders[day], folds)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+
+
+def _requests_by_day(spark: SparkSession, files: dict[str, Path]) -> DataFrame:
+    """Every day's requests in one read (one scan, not one per day: many times faster to plan
+    and run), each row with the day of the file it was read from."""
+    day_of_name = {path.name: day for day, path in files.items()}
+    if len(day_of_name) != len(files):
+        raise ValueError("two usage days share a file name; each day's file must be named apart")
+    lookup = F.create_map(*(F.lit(value) for pair in day_of_name.items() for value in pair))
+    return (spark.read.parquet(*(str(path) for path in files.values()))
+            .select(*REQUEST_COLUMNS, lookup[F.col("_metadata.file_name")].alias(FILE_DAY)))
 
 
 def _place_day(day: str, staging: Path, folder: Path, folds: dict[str, DataFrame]) -> bool:
