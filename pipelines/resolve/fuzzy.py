@@ -239,10 +239,11 @@ class IdentityRule:
         right = [y for y in right or [] if len(y) >= 2]
         if not left or not right:
             return True
-        if not set(left) & set(right):
-            return False
         shorter, longer = sorted((left, right), key=len)
         near = sum(any(OSA.distance(x, y) <= 1 for y in longer) for x in shorter)
+        if not set(left) & set(right):
+            # No number exactly alike: one place only if every number has a typo's twin.
+            return near == len(shorter)
         return near >= share * len(shorter)
 
     def same(self, left: int, right: int) -> bool:
@@ -261,8 +262,12 @@ class IdentityRule:
         # Another name at the very same place (every number agrees): the same person with a
         # garbled name if the names share a word, or if the place is nobody else's; a place
         # billed under several names is a shared office, and a third name there is a tenant.
-        if address < SAME_ADDRESS or not self._numbers_agree(
-                a["address_numbers"], b["address_numbers"], 1.0):
+        if not self._numbers_agree(a["address_numbers"], b["address_numbers"], 1.0):
+            return False
+        if address >= ADDRESS_NEAR and self._shares_uncommon_word(a["name_tokens"],
+                                                                  b["name_tokens"]):
+            return True
+        if address < SAME_ADDRESS:
             return False
         return self._shares_word(a["name_tokens"], b["name_tokens"]) or max(
             self.occupancy[a["address"]], self.occupancy[b["address"]]) <= PRIVATE_PLACE
