@@ -230,6 +230,10 @@ class IdentityRule:
                    if len(x) > 2 and x not in self.common for y in right if len(y) > 2)
 
     @staticmethod
+    def _shares_number(left: list[str] | None, right: list[str] | None) -> bool:
+        return bool({x for x in left or [] if len(x) >= 2} & set(right or []))
+
+    @staticmethod
     def _numbers_agree(left: list[str] | None, right: list[str] | None,
                        share: float = 0.5) -> bool:
         """House numbers, units and postcodes (two digits or more) agree: one in common, and
@@ -259,13 +263,18 @@ class IdentityRule:
         address = fuzz.token_sort_ratio(a["address"], b["address"]) / 100
         if name >= NAME_ALIKE and address >= ADDRESS_NEAR:
             return True
+        # One uncommon name in one postcode (a number both sides carry), the street written
+        # another way or left out: no namesake is that likely.
+        if (name >= RARE_NAME_ALIKE and self._shares_number(a["address_numbers"],
+                                                            b["address_numbers"])
+                and self._shares_uncommon_word(a["name_tokens"], b["name_tokens"])):
+            return True
         # Another name at the very same place (every number agrees): the same person with a
         # garbled name if the names share a word, or if the place is nobody else's; a place
         # billed under several names is a shared office, and a third name there is a tenant.
         if not self._numbers_agree(a["address_numbers"], b["address_numbers"], 1.0):
             return False
-        if address >= ADDRESS_NEAR and self._shares_uncommon_word(a["name_tokens"],
-                                                                  b["name_tokens"]):
+        if address >= ADDRESS_NEAR and self._shares_word(a["name_tokens"], b["name_tokens"]):
             return True
         if address < SAME_ADDRESS:
             return False
