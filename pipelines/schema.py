@@ -9,6 +9,7 @@ from pathlib import Path
 import dagster as dg
 from neo4j import Driver
 
+from pipelines.dagster_meta import DATA_ENGINEERING, Step
 from pipelines.graph import Neo4jResource
 from pipelines.settings import PROJECT_ROOT
 
@@ -54,7 +55,11 @@ def read_schema(driver: Driver, database: str) -> SchemaState:
     )
 
 
-@dg.asset(group_name="graph", description="Constraints and indexes from schemas/graph/*.cypher.")
+STEP = Step("load", DATA_ENGINEERING, ("pipelines/schema.py", "schemas/graph"))
+
+
+@dg.asset(group_name="graph", **STEP.asset_args("neo4j", "cypher"),
+          description="Constraints and indexes from schemas/graph/*.cypher.")
 def graph_schema(neo4j: Neo4jResource) -> dg.MaterializeResult:
     with neo4j.driver() as driver:
         state = apply_schema(driver, neo4j.database)

@@ -66,6 +66,28 @@ def test_every_row_is_loaded_or_quarantined(world) -> None:
         assert payments.at[key, "_issues"] == "billing_address: card number redacted"
 
 
+def test_materialisations_carry_row_counts_and_schemas(world) -> None:
+    result, paths = world["result"], world["paths"]
+    written = {"ingested_accounts": paths.ingested("accounts"),
+               "normalised_payment_instruments": paths.normalised("payment_instruments"),
+               "normalised_usage": paths.normalised("usage_accounts"),
+               "resolved_clusters": paths.output("resolved/clusters.parquet"),
+               "campaign_attribution": paths.output("attribution/scores.parquet")}
+    for name, path in written.items():
+        metadata = result.asset_materializations_for_node(name)[0].metadata
+        table = pd.read_parquet(path)
+        assert metadata["dagster/row_count"].value == len(table) > 0, name
+        schema = metadata["dagster/column_schema"].value
+        assert [c.name for c in schema.columns] == table.columns.tolist(), name
+    days = result.asset_materializations_for_node("ingested_api_usage")
+    assert len({m.partition for m in days}) == len(days) > 1
+    for day in days:  # each partition counts its own day, not the whole run
+        assert day.metadata["dagster/row_count"].value == len(
+            pd.read_parquet(paths.usage_day_ingested(day.partition)))
+    loaded = days[0].metadata["rows_loaded"].value
+    assert sum(day.metadata["dagster/row_count"].value for day in days) == loaded
+
+
 def test_clustering_meets_the_targets(world) -> None:
     report = _read_json(world["paths"], "clustering")
     pairwise = report["overall"]["pairwise"]

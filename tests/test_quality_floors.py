@@ -1,8 +1,8 @@
-"""Issue 10's quality floors on small zoo worlds, through the whole offline pipeline.
-
-Deselected by default (``-m "not quality_floors"`` in pyproject's addopts) until the resolver
-meets them; run with ``.venv/bin/pytest -m quality_floors tests/test_quality_floors.py``. The
-seeds differ from bench/quality_zoo.py's defaults and are printed with every result.
+"""Issue 10's quality floors on tiny zoo worlds (about 1,300 accounts, two campaigns each),
+through the whole offline pipeline: about 15 s a world. The seeds differ from
+bench/quality_zoo.py's defaults (the README's table) and are printed with every result. The
+floors are the issue's: small worlds are the harder case (a campaign of 40 accounts gives
+coherence little to work with), so passing here is no tuning to the benchmark's worlds.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ SEEDS = (4242, 5151, 6363)
 def scored(request, tmp_path_factory) -> tuple[int, WorldScore]:
     seed = request.param
     world = tmp_path_factory.mktemp(f"zoo-floor-{seed}")
-    generate_zoo_world(seed, world, "quick", progress=lambda _: None)
+    generate_zoo_world(seed, world, "tiny", progress=lambda _: None)
     result = run_offline(PipelinePaths(landing_dir=str(world / "landing"),
                                        work_dir=str(world / "work")))
     score = score_result(read_truth(world), result)

@@ -13,12 +13,15 @@ from pipelines.attribute.pipeline import (
     score_campaigns,
     score_level,
 )
+from pipelines.dagster_meta import INVESTIGATIONS, Step, tables_metadata
 from pipelines.graph import NEO4J_RETRY, Neo4jResource
 from pipelines.load.delta import node_element, relationship_element
 from pipelines.load.statements import SWEEP_ATTRIBUTIONS
 from pipelines.load.writer import GraphWriter
 from pipelines.paths import PipelinePaths
 from pipelines.resolve.assets import ground_truth_dir
+
+STEP = Step("attribute", INVESTIGATIONS, ("pipelines/attribute",))
 
 
 def enforcement_list(inputs: AttributionInputs, scores: pd.DataFrame,
@@ -90,6 +93,7 @@ def write_attribution_graph(neo4j: Neo4jResource, scores: pd.DataFrame,
 
 
 @dg.asset(retry_policy=NEO4J_RETRY, group_name="attribute", deps=["identity_graph"],
+          **STEP.asset_args("pandas", "neo4j", "parquet"),
           description="Campaign risk score of every campaign (and cluster), ranked parents of "
           "each flagged campaign, written to Neo4j; enforcement list as CSV and JSON.",
           check_specs=[dg.AssetCheckSpec(
@@ -115,18 +119,22 @@ def campaign_attribution(context: dg.AssetExecutionContext, neo4j: Neo4jResource
     flagged = int(scores["is_campaign"].sum())
     context.log.info(f"{flagged} campaigns flagged")
     problems = attribution_problems(scores, attributions)
+    tables = {name: out / f"{name}.parquet" for name in ("scores", "cluster_scores",
+                                                           "attributions")}
     return dg.MaterializeResult(metadata={
+        **tables_metadata(tables.pop("scores"), tables),
         "campaigns_flagged": flagged, "campaigns_scored": len(scores),
         "clusters_scored": len(cluster_scores),
         "attributions": dg.MetadataValue.json(top[["campaign_id", "org_id", "confidence"]]
                                               .to_dict("records")),
         "enforcement_accounts": len(enforcement),
-        "enforcement_csv": str(out / "enforcement.csv"),
+        "enforcement_csv": dg.MetadataValue.path(str(out / "enforcement.csv")),
     }, check_results=[dg.AssetCheckResult(check_name="attribution_sane", passed=not problems,
                                           metadata={"problems": dg.MetadataValue.json(problems)})])
 
 
 @dg.asset(group_name="attribute", deps=["campaign_attribution"],
+          **STEP.asset_args("pandas", "json"),
           description="Attribution accuracy against ground truth, when present.")
 def attribution_evaluation(context: dg.AssetExecutionContext,
                            paths: PipelinePaths) -> dg.MaterializeResult:
@@ -148,7 +156,7 @@ def attribution_evaluation(context: dg.AssetExecutionContext,
     return dg.MaterializeResult(metadata={
         "attribution_accuracy": report["attribution_accuracy"],
         "legitimate_orgs_named": dg.MetadataValue.json(report["legitimate_orgs_named"]),
-        "report": dg.MetadataValue.json(report),
+        "report": dg.MetadataValue.json(report), "path": dg.MetadataValue.path(str(out)),
     })
 
 

@@ -7,6 +7,7 @@ import dagster as dg
 import pandas as pd
 
 from pipelines.contract import SourceContract, load_contracts
+from pipelines.dagster_meta import DATA_ENGINEERING, Step, parquet_metadata
 from pipelines.errors import ContractError
 from pipelines.ingest.reader import find_source_file
 from pipelines.ingest.shrink import shrink_verdict
@@ -17,6 +18,8 @@ from pipelines.paths import PipelinePaths
 from pipelines.runlock import hold_work_folder
 
 RECONCILE = "rows read = rows loaded + quarantined"
+STEP = Step("ingest", DATA_ENGINEERING,
+            ("pipelines/ingest", "pipelines/contract.py", "schemas/contract"))
 NOT_SHRUNK = ("a full snapshot does not lose more rows than the contract's max_shrink_share "
               "against the last good run, unless the operator confirmed it")
 
@@ -72,7 +75,7 @@ def build_ingest_asset(contract: SourceContract) -> dg.AssetsDefinition:
     name = f"ingested_{contract.source}"
 
     @dg.asset(
-        name=name, group_name="ingest",
+        name=name, group_name="ingest", **STEP.asset_args("pandas", "parquet"),
         description=f"{contract.description} Validated against schemas/contract/"
         f"{contract.source}.yaml; bad rows quarantined with file, line and reason.",
         check_specs=[dg.AssetCheckSpec("rows_reconcile", asset=name, blocking=True,
@@ -83,13 +86,15 @@ def build_ingest_asset(contract: SourceContract) -> dg.AssetsDefinition:
     def _ingest(context: dg.AssetExecutionContext, paths: PipelinePaths) -> dg.MaterializeResult:
         hold_work_folder(context, paths.work)
         report = ingest_source(contract, paths, context.log.info)
-        sample = _sample(paths.ingested(contract.source))
+        out = paths.ingested(contract.source)
+        sample = _sample(out)
         shrink = shrink_verdict(contract.source, Path(report.file or f"{contract.source} "
                                 "(absent)").name, report.loaded, paths)
         if not shrink.passed:
             context.log.error(shrink.message())
         return dg.MaterializeResult(
-            metadata={**report_metadata(report), "sample": dg.MetadataValue.md(sample)},
+            metadata={**report_metadata(report), **parquet_metadata(out),
+                      "sample": dg.MetadataValue.md(sample)},
             check_results=[dg.AssetCheckResult(
                 check_name="rows_reconcile", passed=report.reconciles,
                 metadata={"read": report.read, "loaded": report.loaded,
@@ -115,7 +120,7 @@ USAGE = load_contracts()["api_usage"]
 
 @dg.asset(
     name="ingested_api_usage", group_name="ingest", partitions_def=usage_days,
-    backfill_policy=ONE_RUN,
+    backfill_policy=ONE_RUN, **STEP.asset_args("pandas", "pyarrow", "parquet"),
     description=f"{USAGE.description} One partition per UTC day, from "
     "api_usage/YYYY-MM-DD.parquet|csv in the landing folder; a day whose file is unchanged is "
     "skipped, a replaced file (a backfill) is ingested again.",
@@ -128,6 +133,8 @@ def ingested_api_usage(context: dg.AssetExecutionContext,
     reports = {}
     for day in context.partition_keys:
         reports[day] = report = ingest_usage_day(USAGE, paths, day, context.log.info)
+        context.add_asset_metadata(parquet_metadata(paths.usage_day_ingested(day)),
+                                   partition_key=day)
         context.log.info(f"api_usage {day}: read {report.read:,}, loaded {report.loaded:,}, "
                          f"quarantined {report.quarantined:,} {report.note}".rstrip())
     totals = {k: sum(getattr(r, k) for r in reports.values())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 
 from pipelines.contract import FieldSpec, SourceContract
@@ -12,7 +13,8 @@ from pipelines.normalise.payment import is_card_number, redact_card_numbers
 from pipelines.normalise.phone import normalise_phone
 from pipelines.normalise.text import clean
 
-SURROGATE_ESCAPES = range(0xDC80, 0xDD00)
+# The code points Python's surrogateescape gives the bytes a file's encoding cannot decode.
+UNDECODABLE = re.compile("[\udc80-\udcff]")
 CARD_IN_FREE_TEXT = "card number redacted"
 
 
@@ -27,7 +29,7 @@ class RowOutcome:
 
 
 def has_undecodable_bytes(text: str) -> bool:
-    return any(ord(ch) in SURROGATE_ESCAPES for ch in text)
+    return UNDECODABLE.search(text) is not None
 
 
 def safe_note(text: str) -> str:

@@ -5,6 +5,7 @@ import time
 import dagster as dg
 import pandas as pd
 
+from pipelines.dagster_meta import DATA_ENGINEERING, Step
 from pipelines.graph import NEO4J_RETRY, Neo4jResource
 from pipelines.ingest.shrink import record_last_good, refuse_usage_shrink
 from pipelines.load.bulk import bulk_rebuild
@@ -21,6 +22,7 @@ from pipelines.resolve.assets import (
 from pipelines.resolve.weights import DEFAULT_WEIGHTS
 from pipelines.runlock import hold_work_folder
 
+STEP = Step("load", DATA_ENGINEERING, ("pipelines/load",))
 # Every table the load reads is a dependency: when one source fails at ingestion, the load is
 # skipped instead of writing the graph from a stale (or missing) copy of that table.
 GRAPH_TABLES = ("accounts", "payment_instruments", "domain_registrations", "ip_intel",
@@ -69,7 +71,7 @@ def load_graph(neo4j: Neo4jResource, paths: PipelinePaths, log=lambda _: None) -
             "changes": changes}
 
 
-@dg.asset(retry_policy=NEO4J_RETRY, group_name="load",
+@dg.asset(retry_policy=NEO4J_RETRY, group_name="load", **STEP.asset_args("neo4j", "pandas"),
           deps=["graph_schema", "resolved_clusters", *(f"normalised_{t}" for t in GRAPH_TABLES)],
           description="The identity graph in Neo4j: identifiers, organisations, ownership, "
           "strong links with their evidence, clusters.")

@@ -4,12 +4,26 @@
 import dagster as dg
 import pandas as pd
 
+from pipelines.dagster_meta import (
+    DATA_ENGINEERING,
+    ROW_COUNT,
+    Step,
+    parquet_metadata,
+    tables_metadata,
+)
 from pipelines.ingest.days import usage_day_files
 from pipelines.normalise import tables
-from pipelines.normalise.usage import aggregate_usage_days, combine_usage_days
+from pipelines.normalise.usage import (
+    PARTS,
+    USAGE_TABLES,
+    aggregate_usage_days,
+    combine_usage_days,
+)
 from pipelines.partitions import ONE_RUN, usage_days
 from pipelines.paths import PipelinePaths
 
+STEP = Step("normalise", DATA_ENGINEERING,
+            ("pipelines/normalise", "schemas/reference/mail_providers.yaml"))
 # normalised table name -> (ingested source, table function)
 TABLES = {
     "accounts": ("accounts", tables.normalise_accounts),
@@ -69,7 +83,7 @@ def build_normalise_asset(table: str) -> dg.AssetsDefinition:
     )] if table in KEY_COLUMNS else []
 
     @dg.asset(name=name, group_name="normalise", deps=[f"ingested_{source}"],
-              check_specs=checks,
+              check_specs=checks, **STEP.asset_args("pandas", "parquet"),
               description=f"{table} with normalised keys (Parquet in the work folder).")
     def _normalise(paths: PipelinePaths) -> dg.MaterializeResult:
         frame = normalise_table(table, paths)
@@ -80,33 +94,47 @@ def build_normalise_asset(table: str) -> dg.AssetsDefinition:
             metadata={"invalid_share": dg.MetadataValue.json(shares)},
         )] if checks else []
         return dg.MaterializeResult(metadata={
-            "rows": len(frame),
+            **parquet_metadata(paths.normalised(table)),
             "invalid_share": dg.MetadataValue.json(shares),
-            "path": str(paths.normalised(table)),
         }, check_results=results)
 
     return _normalise
 
 
 @dg.asset(group_name="normalise", deps=["ingested_api_usage"], partitions_def=usage_days,
-          backfill_policy=ONE_RUN,
+          backfill_policy=ONE_RUN, **STEP.asset_args("duckdb", "parquet"),
           description="One day of API usage folded per account, account×IP, account×category, "
           "account×day and 10-minute activity bucket (partial sums the daily runs combine).")
 def normalised_usage_day(context: dg.AssetExecutionContext,
                          paths: PipelinePaths) -> dg.MaterializeResult:
-    outcomes = aggregate_usage_days(paths, context.partition_keys)
+    outcomes = aggregate_usage_days(paths, context.partition_keys)  # one pass on Spark
+    for day in outcomes:
+        context.add_asset_metadata(partials_metadata(paths, day), partition_key=day)
     return dg.MaterializeResult(metadata={
         "days": len(outcomes), "outcomes": dg.MetadataValue.json(outcomes)})
 
 
+def partials_metadata(paths: PipelinePaths, day: str) -> dict:
+    """The day's partial tables (none for a day without requests): account rows, schema, and
+    the rows of every other part."""
+    folder = paths.usage_day_partials(day)
+    if not (folder / f"{PARTS[0]}.parquet").exists():
+        return {ROW_COUNT: 0, "path": dg.MetadataValue.path(str(folder))}
+    return tables_metadata(folder / f"{PARTS[0]}.parquet",
+                           {part: folder / f"{part}.parquet" for part in PARTS[1:]})
+
+
 @dg.asset(group_name="normalise", deps=["normalised_usage_day"],
+          **STEP.asset_args("duckdb", "parquet"),
           description="API usage over every day in the landing folder, per account, "
           "account×IP, account×day and 10-minute activity bucket.")
 def normalised_usage(
     context: dg.AssetExecutionContext, paths: PipelinePaths
 ) -> dg.MaterializeResult:
     summary = combine_usage_days(paths, context.log.info)
+    tables = {name: paths.normalised(name) for name in USAGE_TABLES}
     return dg.MaterializeResult(metadata={
+        **tables_metadata(tables.pop("usage_accounts"), tables),
         "days": len(usage_day_files(paths.landing)),
         "accounts_with_usage": summary.accounts,
         "requests": summary.requests,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 import idna
 import tldextract
@@ -54,15 +54,22 @@ def _reference() -> tuple[dict[str, dict], frozenset[str]]:
 
 def normalise_domain(raw: object) -> str | None:
     """Lower-case ASCII (punycode) domain with valid labels, or None."""
-    text = clean(raw).casefold().rstrip(".")
+    return _normalise_domain_text(clean(raw).casefold().rstrip("."))
+
+
+@lru_cache(maxsize=1 << 18)  # one domain is written by many rows of many tables
+def _normalise_domain_text(text: str) -> str | None:
     if is_mixed_script_evasion(text):
         text = skeleton(text)  # "gооgle.com" with Cyrillic o's is read as the name it imitates
     if not text or " " in text or len(text) > 253:
         return None
-    try:
-        ascii_name = idna.encode(text, uts46=True).decode("ascii")
-    except (idna.IDNAError, UnicodeError, ValueError):
-        return None
+    if text.isascii() and not any(label[2:4] == "--" for label in text.split(".")):
+        ascii_name = text  # plain letters, digits and hyphens: nothing for IDNA to map or check
+    else:
+        try:
+            ascii_name = idna.encode(text, uts46=True).decode("ascii")
+        except (idna.IDNAError, UnicodeError, ValueError):
+            return None
     labels = ascii_name.split(".")
     if len(labels) < 2 or not all(LABEL.match(label) for label in labels):
         return None
@@ -83,7 +90,11 @@ def normalise_email(raw: object) -> EmailKey | None:
     """The canonical mailbox of an address, or None when it is not an address. Look-alike
     letters from other scripts are read as the ASCII letters they imitate (and flagged), so
     ``pаypal@`` with a Cyrillic 'а' is the same mailbox key as ``paypal@``."""
-    text = clean(raw)
+    return _normalise_address(clean(raw))
+
+
+@lru_cache(maxsize=1 << 18)  # ingestion checks an address, normalisation reads it again
+def _normalise_address(text: str) -> EmailKey | None:
     if text.count("@") != 1:
         return None
     local, _, domain_raw = text.rpartition("@")

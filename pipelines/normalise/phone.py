@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import phonenumbers
 from phonenumbers import NumberParseException, PhoneNumberFormat, PhoneNumberType
@@ -43,10 +44,13 @@ def _parse(text: str, region: str | None) -> phonenumbers.PhoneNumber | None:
 
 def normalise_phone(raw: object, default_region: str | None = None) -> PhoneKey | None:
     """E.164 key of a phone number written in any common format, or None if unparsable."""
-    text = clean(raw)
+    return _normalise_phone_text(clean(raw), (default_region or "").upper() or None)
+
+
+@lru_cache(maxsize=1 << 18)  # each number is parsed by ingestion and again by normalisation
+def _normalise_phone_text(text: str, region: str | None) -> PhoneKey | None:
     if not text or len(text) > 40:
         return None
-    region = (default_region or "").upper() or None
     number = _parse(text, region)
     if number is None or not phonenumbers.is_possible_number(number):
         return None

@@ -35,8 +35,8 @@ from pipelines.normalise.usage_sql import (
 )
 from pipelines.settings import EngineSettings
 
-__all__ = ["EXTRACTION_CATEGORIES", "USAGE_TABLES", "aggregate_usage_day", "aggregate_usage_days",
-           "combine_usage_days", "usage_summary"]
+__all__ = ["EXTRACTION_CATEGORIES", "PARTS", "USAGE_TABLES", "aggregate_usage_day",
+           "aggregate_usage_days", "combine_usage_days", "usage_summary"]
 
 LOAD_DAY = f"""
     CREATE OR REPLACE TEMP TABLE requests AS

@@ -6,6 +6,7 @@ from pathlib import Path
 import dagster as dg
 import pandas as pd
 
+from pipelines.dagster_meta import INVESTIGATIONS, Step, tables_metadata
 from pipelines.paths import PipelinePaths
 from pipelines.resolve.cluster import giant_limit
 from pipelines.resolve.evaluate import evaluate
@@ -13,6 +14,10 @@ from pipelines.resolve.pipeline import Resolution, ResolutionInputs, oversized_c
 from pipelines.resolve.weights import DEFAULT_WEIGHTS
 from pipelines.snapshot import snapshot
 
+# The weights and thresholds resolution runs by live in resolution.yaml: a changed weight is a
+# new code version as much as a changed matcher.
+STEP = Step("resolve", INVESTIGATIONS, ("pipelines/resolve", "schemas/reference/resolution.yaml"))
+SNAPSHOT_STEP = Step("resolve", INVESTIGATIONS, ("pipelines/snapshot.py", "schemas/reference"))
 RESOLVED_TABLES = ("identifiers", "links", "clusters", "history", "ip_networks", "org_matches",
                    "groups", "campaign_links", "campaigns")
 
@@ -82,15 +87,17 @@ def read_resolution(paths: PipelinePaths) -> Resolution:
                       billing_model=model.read_text() if model.exists() else "")
 
 
-@dg.asset(group_name="resolve", description="Hashes of every landing file; its digest is the "
-          "run id stamped on everything this input produces.")
+@dg.asset(group_name="resolve", **SNAPSHOT_STEP.asset_args("python", "json"),
+          description="Hashes of every landing file; its digest is the run id stamped on "
+          "everything this input produces.")
 def input_snapshot(paths: PipelinePaths) -> dg.MaterializeResult:
     snap = snapshot(paths.landing)
     out = paths.output("snapshot.json")
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(snap, indent=2))
     return dg.MaterializeResult(metadata={"run_id": snap["run_id"],
-                                          "files": dg.MetadataValue.json(snap["files"])})
+                                          "files": dg.MetadataValue.json(snap["files"]),
+                                          "path": dg.MetadataValue.path(str(out))})
 
 
 def run_id(paths: PipelinePaths) -> str:
@@ -102,7 +109,7 @@ def snapshot_files(paths: PipelinePaths) -> dict[str, str]:
 
 
 @dg.asset(
-    group_name="resolve",
+    group_name="resolve", **STEP.asset_args("pandas", "splink", "parquet"),
     deps=["input_snapshot", "normalised_accounts", "normalised_payment_instruments",
           "normalised_domain_registrations", "normalised_ip_intel",
           "normalised_organisation_names", "normalised_analyst_judgements", "normalised_usage",
@@ -113,7 +120,8 @@ def snapshot_files(paths: PipelinePaths) -> dict[str, str]:
                                    "10 % of all accounts looks like a crowd (hubs merging the "
                                    "world would make one; a large coherent operation is not)")],
 )
-def resolved_clusters(context: dg.AssetExecutionContext, paths: PipelinePaths):
+def resolved_clusters(context: dg.AssetExecutionContext,
+                      paths: PipelinePaths) -> dg.MaterializeResult:
     inputs = load_inputs(paths)
     resolution = resolve(inputs, previous_assignments(paths), run_id(paths),
                          previous_campaigns=previous_assignments(paths, "campaign"))
@@ -126,8 +134,10 @@ def resolved_clusters(context: dg.AssetExecutionContext, paths: PipelinePaths):
     campaigns = resolution.campaigns.groupby("campaign_id").size()
     context.log.info(f"{len(sizes):,} clusters; largest {largest:,} accounts; "
                      f"{len(campaigns):,} campaign groups")
+    tables = {name: paths.output(f"resolved/{name}.parquet") for name in RESOLVED_TABLES}
     return dg.MaterializeResult(
         metadata={
+            **tables_metadata(tables.pop("clusters"), tables),
             "clusters": len(sizes), "clustered_accounts": int(sizes.sum()) if len(sizes) else 0,
             "largest_cluster": largest, "candidate_pairs": len(resolution.links),
             "campaign_groups": len(campaigns),
@@ -149,10 +159,11 @@ def ground_truth_dir(paths: PipelinePaths) -> Path:
     return paths.landing.parent / "ground_truth"
 
 
-@dg.asset(group_name="resolve", deps=["resolved_clusters"],
+@dg.asset(group_name="resolve", deps=["resolved_clusters"], **STEP.asset_args("pandas", "json"),
           description="Precision/recall of the campaigns (and of the clusters) against ground "
           "truth, when present.")
-def clustering_evaluation(context: dg.AssetExecutionContext, paths: PipelinePaths):
+def clustering_evaluation(context: dg.AssetExecutionContext,
+                          paths: PipelinePaths) -> dg.MaterializeResult:
     truth_file = ground_truth_dir(paths) / "accounts.parquet"
     if not truth_file.exists():
         context.log.info(f"no ground truth at {truth_file}: nothing to evaluate")
@@ -174,7 +185,7 @@ def clustering_evaluation(context: dg.AssetExecutionContext, paths: PipelinePath
         "bcubed_f1": overall["bcubed"]["f1"],
         "cluster_pairwise_recall": report["cluster_level"]["overall"]["pairwise"]["recall"],
         "legit_in_campaign_share": report["legit_in_campaign_share"],
-        "report": dg.MetadataValue.json(report), "path": str(out),
+        "report": dg.MetadataValue.json(report), "path": dg.MetadataValue.path(str(out)),
     })
 
 

@@ -29,6 +29,7 @@ MIN_PROFILES = 50  # fewer distinct profiles than this: too few pairs to learn f
 MAX_ACCOUNTS_PER_SIDE = 60  # a profile shared by more accounts links through its first one
 SEED = 17
 U_PAIRS = 2e5  # random pairs sampled for the u probabilities
+MAX_BLOCK = 100  # profiles sharing a blocking key past which they are compared in windows
 COMPARED = ("name", "address_words", "address_numbers", "country")
 
 
@@ -129,11 +130,9 @@ def _settings():
         blocking_rules_to_generate_predictions=[
             block_on("name"),
             block_on("address_words"),
-            block_on("name_tokens", "address_numbers",
-                     arrays_to_explode=["name_tokens", "address_numbers"]),
-            block_on("long_numbers", arrays_to_explode=["long_numbers"]),
-            block_on("rare_words", "address_numbers",
-                     arrays_to_explode=["rare_words", "address_numbers"]),
+            block_on("word_number_keys", arrays_to_explode=["word_number_keys"]),
+            block_on("long_number_keys", arrays_to_explode=["long_number_keys"]),
+            block_on("rare_word_keys", arrays_to_explode=["rare_word_keys"]),
             block_on("postcode", "substr(name_compact, 1, 2)"),
         ],
         retain_intermediate_calculation_columns=True,
@@ -158,8 +157,40 @@ def comparison_frame(profiles: pd.DataFrame) -> pd.DataFrame:
     # Numbers of three digits or more (postcodes, long house numbers) are rare enough to block on.
     data["long_numbers"] = data["address_numbers"].map(
         lambda n: [x for x in n if len(x) >= 3] or None if n is not None else None)
-    data["rare_words"] = _rare(data["address_list"])
+    rare_words = _rare(data["address_list"])
+    order = data["name_compact"].fillna("") + " " + data["address_compact"].fillna("")
+    data["word_number_keys"] = windowed_keys(_crossed(data["name_tokens"],
+                                                      data["address_numbers"]), order)
+    data["long_number_keys"] = windowed_keys(data["long_numbers"], order)
+    data["rare_word_keys"] = windowed_keys(_crossed(rare_words, data["address_numbers"]), order)
     return data
+
+
+def _crossed(left: pd.Series, right: pd.Series) -> pd.Series:
+    """Per row, every ``left|right`` pair of its two lists (None when either is empty)."""
+    return pd.Series([[f"{x}|{y}" for x in a for y in b] if a is not None and b is not None
+                      and len(a) and len(b) else None for a, b in zip(left, right, strict=True)],
+                     index=left.index, dtype=object)
+
+
+def windowed_keys(keys: pd.Series, order: pd.Series, window: int = MAX_BLOCK) -> pd.Series:
+    """Blocking keys per row, with every key more than ``window`` rows share cut into
+    overlapping windows of its rows sorted by ``order`` (name, then address): a campaign's
+    office or billing organisation written 2,000 ways is compared neighbour to neighbour
+    (about ``window`` comparisons a row) instead of all 2 million pairs, and the windows'
+    overlap keeps each run of variants one chain."""
+    rows = pd.DataFrame({"key": keys, "order": order}).explode("key").dropna(subset=["key"])
+    if rows.empty:
+        return pd.Series(None, index=keys.index, dtype=object)
+    sizes = rows.groupby("key")["key"].transform("size")
+    big = rows[sizes > window].sort_values(["key", "order"], kind="stable")
+    rank = big.groupby("key").cumcount()
+    split = pd.concat([big["key"] + "#a" + (rank // window).astype(str),
+                       big["key"] + "#b" + ((rank + window // 2) // window).astype(str)])
+    every = pd.concat([rows.loc[sizes <= window, "key"], split])
+    lists = every.groupby(level=0).agg(list).reindex(keys.index)
+    return pd.Series([v if isinstance(v, list) else None for v in lists], index=keys.index,
+                     dtype=object)
 
 
 def _floor_u(linker) -> None:
@@ -212,7 +243,8 @@ class IdentityRule:
         # Plain Python records: this rule runs once per scored pair (tens of thousands).
         self.records = {
             uid: {"name": name or "", "name_tokens": list(tokens) if tokens is not None else [],
-                  "address_words": words or "", "address_numbers": list(numbers or []),
+                  "address_words": words or "",
+                  "numbers": frozenset(x for x in numbers or [] if len(x) >= 2),
                   "postcode": postcode,
                   "address": " ".join(list(wordlist or []) + list(numbers or []))}
             for uid, name, tokens, words, wordlist, numbers, postcode in zip(
@@ -230,25 +262,24 @@ class IdentityRule:
                    if len(x) > 2 and x not in self.common for y in right if len(y) > 2)
 
     @staticmethod
-    def _numbers_agree(left: list[str] | None, right: list[str] | None,
-                       share: float = 0.5) -> bool:
+    def _numbers_agree(left: frozenset[str], right: frozenset[str], share: float = 0.5) -> bool:
         """House numbers, units and postcodes (two digits or more) agree: one in common, and
         at least ``share`` of the shorter side's within one edit (a typo or two swapped digits)
         of the other's. No such numbers on one side: nothing to disagree on."""
-        left = [x for x in left or [] if len(x) >= 2]
-        right = [y for y in right or [] if len(y) >= 2]
-        if not left or not right:
+        if not left or not right or left == right:
             return True
-        if not set(left) & set(right):
-            return False
         shorter, longer = sorted((left, right), key=len)
-        near = sum(any(OSA.distance(x, y) <= 1 for y in longer) for x in shorter)
+        near = sum(x in longer or any(OSA.distance(x, y) <= 1 for y in longer)
+                   for x in shorter)
+        if not left & right:
+            # No number exactly alike: one place only if every number has a typo's twin.
+            return near == len(shorter)
         return near >= share * len(shorter)
 
     def same(self, left: int, right: int) -> bool:
         a, b = self.records[left], self.records[right]
         name = fuzz.token_set_ratio(a["name"], b["name"]) / 100
-        if not self._numbers_agree(a["address_numbers"], b["address_numbers"]):
+        if not self._numbers_agree(a["numbers"], b["numbers"]):
             # Other house numbers on one street: two places, unless an uncommon name is
             # the same on both (then the numbers carry typos).
             words = fuzz.token_set_ratio(a["address_words"], b["address_words"])
@@ -258,11 +289,19 @@ class IdentityRule:
         address = fuzz.token_sort_ratio(a["address"], b["address"]) / 100
         if name >= NAME_ALIKE and address >= ADDRESS_NEAR:
             return True
+        # One uncommon name in one postcode (a number both sides carry), the street written
+        # another way or left out: no namesake is that likely.
+        if (name >= RARE_NAME_ALIKE and a["numbers"] & b["numbers"]
+                and self._shares_uncommon_word(a["name_tokens"], b["name_tokens"])):
+            return True
         # Another name at the very same place (every number agrees): the same person with a
         # garbled name if the names share a word, or if the place is nobody else's; a place
         # billed under several names is a shared office, and a third name there is a tenant.
-        if address < SAME_ADDRESS or not self._numbers_agree(
-                a["address_numbers"], b["address_numbers"], 1.0):
+        if not self._numbers_agree(a["numbers"], b["numbers"], 1.0):
+            return False
+        if address >= ADDRESS_NEAR and self._shares_word(a["name_tokens"], b["name_tokens"]):
+            return True
+        if address < SAME_ADDRESS:
             return False
         return self._shares_word(a["name_tokens"], b["name_tokens"]) or max(
             self.occupancy[a["address"]], self.occupancy[b["address"]]) <= PRIVATE_PLACE
@@ -294,7 +333,12 @@ def predict_matches(profiles: pd.DataFrame, min_probability: float) -> tuple[pd.
         except Exception as exc:
             logging.getLogger(__name__).warning(f"billing model kept its priors: {exc}")
         scored = linker.inference.predict(threshold_match_probability=min_probability)
-        frame = scored.as_pandas_dataframe()
+        relation = scored.as_duckdbpyrelation()
+        # Only the ids, the probability and the levels: the compared columns of both sides
+        # (lists of words and blocking keys) would multiply the frame's size many times.
+        frame = relation.project(", ".join(
+            ["unique_id_l", "unique_id_r", "match_probability", "match_weight",
+             *[c for c in relation.columns if c.startswith("gamma_")]])).df()
         model = linker.misc.save_model_to_json(out_path=None) if hasattr(
             linker.misc, "save_model_to_json") else {}
     frame = frame[same_identity(frame, profiles)].copy()
@@ -322,13 +366,6 @@ def billing_matches(payments: pd.DataFrame, rule: dict) -> tuple[pd.DataFrame, s
         profile_r=matches["right"].map(lookup["profile"])), model
 
 
-def _weight(probability: float, rule: dict) -> float:
-    """A match at ``min_probability`` weighs ``weight_at_min``, a certain one ``weight_at_one``."""
-    low = float(rule["min_probability"])
-    share = (probability - low) / max(1 - low, 1e-9)
-    return rule["weight_at_min"] + (rule["weight_at_one"] - rule["weight_at_min"]) * share
-
-
 def _representatives(accounts: list[str]) -> list[str]:
     return accounts if len(accounts) <= MAX_ACCOUNTS_PER_SIDE else accounts[:1]
 
@@ -336,19 +373,29 @@ def _representatives(accounts: list[str]) -> list[str]:
 def fuzzy_billing_evidence(matches: pd.DataFrame, payments: pd.DataFrame, rule: dict
                            ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(candidate pairs, evidence rows) between the accounts of matching billing profiles."""
-    rows = []
-    for accounts_l, accounts_r, probability, left, right in zip(
-            matches["accounts_l"], matches["accounts_r"], matches["match_probability"],
-            matches["profile_l"], matches["profile_r"], strict=True):
-        value = f"{left} ≈ {right}"
-        weight = round(_weight(float(probability), rule), 4)
-        for a in _representatives(accounts_l):
-            for b in _representatives(accounts_r):
-                if a != b:
-                    rows.append((min(a, b), max(a, b), "billing_fuzzy", value,
-                                 len(accounts_l) + len(accounts_r), weight, 0.0))
-    evidence = pd.DataFrame(rows, columns=EVIDENCE_COLUMNS)
-    evidence = evidence.sort_values("weight", ascending=False).drop_duplicates(["a", "b"])
+    if matches.empty:
+        empty = pd.DataFrame(columns=EVIDENCE_COLUMNS)
+        return empty[["a", "b"]], empty
+    low = float(rule["min_probability"])
+    share = (matches["match_probability"].astype(float) - low) / max(1 - low, 1e-9)
+    frame = pd.DataFrame({
+        "left": matches["accounts_l"].map(_representatives),
+        "right": matches["accounts_r"].map(_representatives),
+        "value": matches["profile_l"] + " ≈ " + matches["profile_r"],
+        "accounts": matches["accounts_l"].map(len) + matches["accounts_r"].map(len),
+        "weight": (rule["weight_at_min"]
+                   + (rule["weight_at_one"] - rule["weight_at_min"]) * share).round(4),
+    }).explode("left").explode("right")
+    frame = frame[frame["left"] != frame["right"]]
+    first = frame["left"] < frame["right"]
+    evidence = pd.DataFrame({
+        "a": frame["left"].where(first, frame["right"]),
+        "b": frame["right"].where(first, frame["left"]),
+        "kind": "billing_fuzzy", "value": frame["value"], "accounts": frame["accounts"],
+        "weight": frame["weight"].astype(float), "coherence": 0.0,
+    })[EVIDENCE_COLUMNS]
+    evidence = evidence.sort_values("weight", ascending=False, kind="stable").drop_duplicates(
+        ["a", "b"])
     return evidence[["a", "b"]].reset_index(drop=True), evidence.reset_index(drop=True)
 
 

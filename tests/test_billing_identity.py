@@ -1,0 +1,69 @@
+"""The identity rule that vetoes the billing model: what makes two billing profiles one
+identity, and what (a shared office, a namesake elsewhere, another house on the street) does not.
+Names and addresses are fictional."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from pipelines.resolve.fuzzy import IdentityRule, billing_profiles
+
+# A population of ordinary people so that word frequencies mean something: "smith" is common.
+POPULATION = [(f"{first} smith", f"{n} elm road, riverton, {4000 + n}")
+              for n, first in enumerate(["ann", "bob", "cy", "dee", "eve", "fay", "gus", "hal",
+                                         "ivy", "jo", "kai", "lea"], start=10)]
+
+
+def _rule(pairs: list[tuple[str, str]]) -> tuple[IdentityRule, dict[str, int]]:
+    rows = POPULATION + pairs
+    payments = pd.DataFrame({"account_id": [f"a{i}" for i in range(len(rows))],
+                             "billing_name": [n for n, _ in rows],
+                             "billing_address": [a for _, a in rows],
+                             "billing_country": "NZ"})
+    profiles = billing_profiles(payments)
+    ids = {p.split(" | ")[0] + " @ " + p.split(" | ")[1]: u
+           for p, u in zip(profiles["profile"], profiles["unique_id"], strict=True)}
+    return IdentityRule(profiles), ids
+
+
+def _same(left: tuple[str, str], right: tuple[str, str], *others: tuple[str, str]) -> bool:
+    rule, ids = _rule([left, right, *others])
+    return rule.same(ids[" @ ".join(left)], ids[" @ ".join(right)])
+
+
+def test_one_name_with_typos_at_one_address_is_one_identity() -> None:
+    assert _same(("marta quillfeather", "7 larch lane, dunmore, 9012"),
+                 ("marta quilfeather", "7 larch lne, dunmore, 9012"))
+
+
+def test_a_shared_surname_at_the_same_place_is_one_household() -> None:
+    assert _same(("tobias wrenfield", "31 copper street, flat 4, dunmore, 9012"),
+                 ("nora wrenfield", "31 coper street, dunmore, 9012"))
+
+
+def test_an_uncommon_name_in_one_postcode_is_one_identity_though_the_street_differs() -> None:
+    assert _same(("odalys pemberwick", "12 harbour view, dunmore, 9012"),
+                 ("odalys pemberwick", "12 quay road, dunmore, 9012"))
+
+
+def test_a_common_name_elsewhere_is_a_namesake() -> None:
+    assert not _same(("ann smith", "88 birch avenue, westvale, 7301"),
+                     ("ann smith", "19 cedar court, northgate, 5120"))
+
+
+def test_another_house_number_on_the_street_is_another_place() -> None:
+    assert not _same(("lee park", "14 willow street, dunmore, 9012"),
+                     ("mia chen", "86 willow street, dunmore, 9012"))
+
+
+@pytest.mark.parametrize("tenant", ["rui costa", "ida berg"])
+def test_unrelated_names_at_a_shared_office_are_tenants(tenant: str) -> None:
+    office = "level 3, 200 market square, dunmore, 9012"
+    assert not _same(("sol varga", office), (tenant, office),
+                     ("pia holm", office), ("tom ash", office))
+
+
+def test_a_postcode_typo_alone_does_not_make_two_places() -> None:
+    assert _same(("quentin fairholm", "5 aspen street, albion park, 4813"),
+                 ("quentin fairholm", "5 aspen st reet, albion park, 4814"))
