@@ -128,8 +128,8 @@ def _settings():
             cl.ExactMatch("country"),
         ],
         blocking_rules_to_generate_predictions=[
-            block_on("name"),
-            block_on("address_words"),
+            block_on("name_keys", arrays_to_explode=["name_keys"]),
+            block_on("address_keys", arrays_to_explode=["address_keys"]),
             block_on("word_number_keys", arrays_to_explode=["word_number_keys"]),
             block_on("long_number_keys", arrays_to_explode=["long_number_keys"]),
             block_on("rare_word_keys", arrays_to_explode=["rare_word_keys"]),
@@ -159,6 +159,12 @@ def comparison_frame(profiles: pd.DataFrame) -> pd.DataFrame:
         lambda n: [x for x in n if len(x) >= 3] or None if n is not None else None)
     rare_words = _rare(data["address_list"])
     order = data["name_compact"].fillna("") + " " + data["address_compact"].fillna("")
+    names = data["name"].map(lambda v: [v] if isinstance(v, str) else None)
+    places = data["address_words"].map(lambda v: [v] if isinstance(v, str) else None)
+    data["name_keys"] = windowed_keys(names, order)
+    data["address_keys"] = windowed_keys(places, order)
+    data["name_block"] = windowed_keys(names, order, overlap=False).str[0]
+    data["address_block"] = windowed_keys(places, order, overlap=False).str[0]
     data["word_number_keys"] = windowed_keys(_crossed(data["name_tokens"],
                                                       data["address_numbers"]), order)
     data["long_number_keys"] = windowed_keys(data["long_numbers"], order)
@@ -173,21 +179,24 @@ def _crossed(left: pd.Series, right: pd.Series) -> pd.Series:
                      index=left.index, dtype=object)
 
 
-def windowed_keys(keys: pd.Series, order: pd.Series, window: int = MAX_BLOCK) -> pd.Series:
+def windowed_keys(keys: pd.Series, order: pd.Series, window: int = MAX_BLOCK,
+                  overlap: bool = True) -> pd.Series:
     """Blocking keys per row, with every key more than ``window`` rows share cut into
     overlapping windows of its rows sorted by ``order`` (name, then address): a campaign's
     office or billing organisation written 2,000 ways is compared neighbour to neighbour
     (about ``window`` comparisons a row) instead of all 2 million pairs, and the windows'
-    overlap keeps each run of variants one chain."""
+    overlap keeps each run of variants one chain (``overlap=False``: one window a row, for
+    training, where a sample of the pairs is enough)."""
     rows = pd.DataFrame({"key": keys, "order": order}).explode("key").dropna(subset=["key"])
     if rows.empty:
         return pd.Series(None, index=keys.index, dtype=object)
     sizes = rows.groupby("key")["key"].transform("size")
     big = rows[sizes > window].sort_values(["key", "order"], kind="stable")
     rank = big.groupby("key").cumcount()
-    split = pd.concat([big["key"] + "#a" + (rank // window).astype(str),
-                       big["key"] + "#b" + ((rank + window // 2) // window).astype(str)])
-    every = pd.concat([rows.loc[sizes <= window, "key"], split])
+    split = [big["key"] + "#a" + (rank // window).astype(str)]
+    if overlap:
+        split.append(big["key"] + "#b" + ((rank + window // 2) // window).astype(str))
+    every = pd.concat([rows.loc[sizes <= window, "key"], *split])
     lists = every.groupby(level=0).agg(list).reindex(keys.index)
     return pd.Series([v if isinstance(v, list) else None for v in lists], index=keys.index,
                      dtype=object)
@@ -206,11 +215,13 @@ def _floor_u(linker) -> None:
 def _train(linker) -> None:
     from splink import block_on
 
-    linker.training.estimate_probability_two_random_records_match(
-        [block_on("name"), block_on("address_words")], recall=0.8)
+    # Exact name, exact address words; a value shared by more than MAX_BLOCK profiles in
+    # windows of its neighbours (a street name the whole city shares is no training block).
+    rules = (block_on("name_block"), block_on("address_block"))
+    linker.training.estimate_probability_two_random_records_match(list(rules), recall=0.8)
     linker.training.estimate_u_using_random_sampling(max_pairs=U_PAIRS, seed=SEED, num_chunks=1)
     _floor_u(linker)
-    for rule in (block_on("name"), block_on("address_words")):
+    for rule in rules:
         linker.training.estimate_parameters_using_expectation_maximisation(
             rule, estimate_without_term_frequencies=True)
 
