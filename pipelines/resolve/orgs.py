@@ -39,9 +39,18 @@ class OrganisationMatcher:
         self.blocks = {t: p for t, p in index.items() if len(p) <= MAX_BLOCK}
 
     def match(self, key: str) -> tuple[str, float, str] | None:
+        """The one organisation ``key`` names, or None (no match, or several alike)."""
+        found = self.candidates(key)
+        if found is None or len(found[0]) != 1:
+            return None
+        return found[0][0], found[1], found[2]
+
+    def candidates(self, key: str) -> tuple[list[str], float, str] | None:
+        """Every organisation under the registry name that ``key`` matches best (several when
+        sibling companies share a name), with the score and method."""
         found = self.exact.get(key)
         if found is not None:
-            return (found[0], 100.0, "exact_key") if len(found) == 1 else None
+            return found, 100.0, "exact_key"
         candidates = sorted({p for t in _block_tokens(key) for p in self.blocks.get(t, ())})
         if not candidates:
             return None
@@ -50,8 +59,7 @@ class OrganisationMatcher:
                                   score_cutoff=FUZZY_CUTOFF)
         if best is None:
             return None
-        orgs = self.exact[best[0]]
-        return (orgs[0], round(float(best[1]), 1), "fuzzy_token_sort") if len(orgs) == 1 else None
+        return self.exact[best[0]], round(float(best[1]), 1), "fuzzy_token_sort"
 
 
 def match_names(keys: pd.Series, names: pd.DataFrame) -> pd.DataFrame:

@@ -30,7 +30,7 @@ from pipelines.resolve.groups import value_groups, weigh
 from pipelines.resolve.identifiers import account_identifiers
 from pipelines.resolve.identity import assign_ids
 from pipelines.resolve.judgements import AccountJudgements, account_judgements
-from pipelines.resolve.orgs import apply_org_judgements, match_names
+from pipelines.resolve.orgs import OrganisationMatcher, apply_org_judgements, match_names
 from pipelines.resolve.profiles import account_profiles
 from pipelines.resolve.scoring import score_links
 from pipelines.resolve.weights import DEFAULT_WEIGHTS, LinkWeights
@@ -218,7 +218,31 @@ def parent_identifiers(inputs: ResolutionInputs, org_matches: pd.DataFrame,
     top = {org: ownership_chain(org, parents)[-1] for org in evidence["org_id"].unique()}
     frame = pd.DataFrame({"account_id": evidence["account_id"], "kind": "parent",
                           "value": evidence["org_id"].map(top)})
-    return frame.drop_duplicates().reset_index(drop=True)
+    siblings = shared_name_parents(inputs, parents, excluded)
+    return pd.concat([frame, siblings]).drop_duplicates().reset_index(drop=True)
+
+
+def shared_name_parents(inputs: ResolutionInputs, parents: dict, excluded: set) -> pd.DataFrame:
+    """(account, "parent", ultimate parent) for declared and billing names that match several
+    registry organisations alike (sibling fronts registered under one name in two countries):
+    no one of them is named, but when all of them answer to one parent, that parent is."""
+    matcher = OrganisationMatcher(inputs.organisation_names)
+    declared = inputs.accounts[["account_id", "declared_org_key"]].dropna().set_axis(
+        ["account_id", "key"], axis=1)
+    billed = inputs.payments[["account_id", "billing_name_key"]].dropna().set_axis(
+        ["account_id", "key"], axis=1)
+    names = pd.concat([declared, billed], ignore_index=True)
+    common = {}
+    for key in names["key"].unique():
+        found = matcher.candidates(key)
+        if found is None or len(found[0]) < 2 or set(found[0]) & excluded:
+            continue
+        tops = {ownership_chain(org, parents)[-1] for org in found[0]}
+        if len(tops) == 1:
+            common[key] = tops.pop()
+    names = names[names["key"].isin(common)]
+    return pd.DataFrame({"account_id": names["account_id"], "kind": "parent",
+                         "value": names["key"].map(common)})
 
 
 def resolve(
@@ -248,6 +272,16 @@ def resolve(
     limit = giant_limit(total, weights.campaign_giant_share, weights.giant_min_accounts)
     campaigns = form_groups(operator_links, judgements, weights.campaign_threshold, limit,
                             _crowd_test(shared.profiles, weights))
+    # Second pass at campaign level: an operation kept in pieces of 2-3 has no cluster big
+    # enough to show its schedule, but its campaign has; pieces and loose accounts that keep
+    # that schedule and share a weak trait with it join it.
+    large = campaigns[campaigns["size"].astype("int64") >= weights.attach["min_cluster"]]
+    synchronised = attach_mod.attachment_links(large.assign(cluster_id=large["anchor"]),
+                                               inputs.usage_buckets, weak, weights)
+    if not synchronised.empty:
+        operator_links = pd.concat([operator_links, synchronised], ignore_index=True)
+        campaigns = form_groups(operator_links, judgements, weights.campaign_threshold, limit,
+                                _crowd_test(shared.profiles, weights))
     previous_campaigns = (previous_campaigns if previous_campaigns is not None
                           else pd.DataFrame(columns=["account_id", "cluster_id"]))
     campaigns, _ = assign_ids(campaigns, previous_campaigns.rename(
