@@ -35,6 +35,13 @@ def run_in_child(request: dg.RunRequest, paths: PipelinePaths, at_line: str,
         cwd=PROJECT_ROOT, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True,
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
     )
+    return watch_child(child, at_line, action, timeout)
+
+
+def watch_child(child: subprocess.Popen, at_line: str, action: Callable[[subprocess.Popen], None],
+                timeout: float) -> tuple[int, bool]:
+    """Read ``child``'s stderr until ``at_line`` shows, call ``action`` then, and wait for it.
+    Return (exit status, whether the line was reached)."""
     reached = False
     assert child.stderr is not None
     for line in child.stderr:

@@ -22,6 +22,7 @@ from pipelines.paths import PipelinePaths
 from pipelines.runlock import holder_of
 from pipelines.runner import install_instance_config, run_main_job
 from pipelines.settings import PROJECT_ROOT
+from tests.faults import watch_child
 from tests.landing import account, payment
 from tests.mini_world import mini_world, usage_rows, write_mini_world
 
@@ -37,15 +38,7 @@ def run_child(paths: PipelinePaths, home: Path, at_line: str,
         stderr=subprocess.PIPE, stdout=subprocess.DEVNULL,
         env={**os.environ, "PYTHONUNBUFFERED": "1", "DAGSTER_HOME": str(home),
              "ATTRIB_LANDING_DIR": paths.landing_dir, "ATTRIB_WORK_DIR": paths.work_dir})
-    reached = False
-    assert child.stderr is not None
-    for line in child.stderr:
-        if at_line in line:
-            reached = True
-            action(child)
-            break
-    child.communicate(timeout=600)
-    return child.returncode, reached
+    return watch_child(child, at_line, action, 600)
 
 
 def grown_world() -> dict[str, list[dict]]:
