@@ -67,3 +67,21 @@ def test_unrelated_names_at_a_shared_office_are_tenants(tenant: str) -> None:
 def test_a_postcode_typo_alone_does_not_make_two_places() -> None:
     assert _same(("quentin fairholm", "5 aspen street, albion park, 4813"),
                  ("quentin fairholm", "5 aspen st reet, albion park, 4814"))
+
+
+def test_neighbouring_offices_under_other_names_are_two_places() -> None:
+    # Room and house number each one digit apart, another name: two differences, two people.
+    assert not _same(("bram ostrow", "rm 2602, tower a, 272 kestrel road, dunmore"),
+                     ("yuki tanabe", "rm 2609, tower d, 278 kestrel road, dunmore"))
+
+
+def test_one_number_serves_as_twin_to_one_number_only() -> None:
+    # Room 2105 is one edit from house number 205, but 205 is already the other's house
+    # number: room 1780 has no twin, so these are two offices in one building.
+    assert not _same(("ines calloway", "rm 2105, tower a, 205 kestrel road, dunmore"),
+                     ("tomas calloway", "rm 1780, tower a, 205 kestrel road, dunmore"))
+
+
+def test_a_shared_name_word_forgives_one_number_typo() -> None:
+    assert _same(("jacinta morrow", "10 cumpton place, barwick, 4805"),
+                 ("jacinta brell", "10 cumpton place, barwick, 4806"))

@@ -273,49 +273,74 @@ class IdentityRule:
                    if len(x) > 2 and x not in self.common for y in right if len(y) > 2)
 
     @staticmethod
-    def _numbers_agree(left: frozenset[str], right: frozenset[str], share: float = 0.5) -> bool:
-        """House numbers, units and postcodes (two digits or more) agree: one in common, and
-        at least ``share`` of the shorter side's within one edit (a typo or two swapped digits)
-        of the other's. No such numbers on one side: nothing to disagree on."""
+    def _number_typos(left: frozenset[str], right: frozenset[str]) -> tuple[int, int, int]:
+        """House numbers, units and postcodes (two digits or more) of the shorter side matched
+        one to one with the other's: (exact twins, twins one edit away — a typo or two
+        swapped digits —, numbers on the shorter side)."""
+        shorter, longer = sorted((left, right), key=len)
+        exact = shorter & longer
+        free = set(longer - exact)
+        typos = 0
+        for x in sorted(shorter - exact):
+            twin = next((y for y in sorted(free) if OSA.distance(x, y) <= 1), None)
+            if twin is not None:
+                free.discard(twin)
+                typos += 1
+        return len(exact), typos, len(shorter)
+
+    @classmethod
+    def _numbers_agree(cls, left: frozenset[str], right: frozenset[str], share: float = 0.5,
+                       typos_allowed: int = 1) -> bool:
+        """The numbers describe one place: at most ``typos_allowed`` of them carry a typo, and
+        at least ``share`` of the shorter side's have a twin (all of them when none is exactly
+        alike). No such numbers on one side: nothing to disagree on."""
         if not left or not right or left == right:
             return True
-        shorter, longer = sorted((left, right), key=len)
-        near = sum(x in longer or any(OSA.distance(x, y) <= 1 for y in longer)
-                   for x in shorter)
-        if not left & right:
-            # No number exactly alike: one place only if every number has a typo's twin.
-            return near == len(shorter)
-        return near >= share * len(shorter)
+        exact, typos, size = cls._number_typos(left, right)
+        if typos > typos_allowed:
+            return False
+        if not exact:
+            return typos == size
+        return exact + typos >= share * size
 
     def same(self, left: int, right: int) -> bool:
+        return self.reason(left, right) is not None
+
+    def reason(self, left: int, right: int) -> str | None:
+        """Which of the rule's cases makes two profiles one identity (None: none does)."""
         a, b = self.records[left], self.records[right]
         name = fuzz.token_set_ratio(a["name"], b["name"]) / 100
         if not self._numbers_agree(a["numbers"], b["numbers"]):
             # Other house numbers on one street: two places, unless an uncommon name is
             # the same on both (then the numbers carry typos).
             words = fuzz.token_set_ratio(a["address_words"], b["address_words"])
-            return (name >= RARE_NAME_ALIKE and words / 100 >= ADDRESS_ALIKE
-                    and self._shares_uncommon_word(a["name_tokens"], b["name_tokens"]))
+            return "rare name, numbers garbled" if (
+                name >= RARE_NAME_ALIKE and words / 100 >= ADDRESS_ALIKE
+                and self._shares_uncommon_word(a["name_tokens"], b["name_tokens"])) else None
         # token_sort, not token_set: a word on one side only (another street) counts against.
         address = fuzz.token_sort_ratio(a["address"], b["address"]) / 100
         if name >= NAME_ALIKE and address >= ADDRESS_NEAR:
-            return True
+            return "one name, one address"
         # One uncommon name in one postcode (a number both sides carry), the street written
         # another way or left out: no namesake is that likely.
         if (name >= RARE_NAME_ALIKE and a["numbers"] & b["numbers"]
                 and self._shares_uncommon_word(a["name_tokens"], b["name_tokens"])):
-            return True
+            return "rare name, one postcode"
         # Another name at the very same place (every number agrees): the same person with a
         # garbled name if the names share a word, or if the place is nobody else's; a place
         # billed under several names is a shared office, and a third name there is a tenant.
-        if not self._numbers_agree(a["numbers"], b["numbers"], 1.0):
-            return False
-        if address >= ADDRESS_NEAR and self._shares_word(a["name_tokens"], b["name_tokens"]):
-            return True
+        # A typo in the numbers on top of an unrelated name is two differences: two people.
+        shared = self._shares_word(a["name_tokens"], b["name_tokens"])
+        if not self._numbers_agree(a["numbers"], b["numbers"], 1.0, 1 if shared else 0):
+            return None
+        if address >= ADDRESS_NEAR and shared:
+            return "name garbled, one address"
         if address < SAME_ADDRESS:
-            return False
-        return self._shares_word(a["name_tokens"], b["name_tokens"]) or max(
-            self.occupancy[a["address"]], self.occupancy[b["address"]]) <= PRIVATE_PLACE
+            return None
+        if shared:
+            return "name garbled, the very same address"
+        return "private address" if max(
+            self.occupancy[a["address"]], self.occupancy[b["address"]]) <= PRIVATE_PLACE else None
 
 
 def same_identity(pairs: pd.DataFrame, profiles: pd.DataFrame) -> pd.Series:
