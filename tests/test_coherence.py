@@ -116,3 +116,22 @@ def test_small_groups_are_not_judged() -> None:
     population = _profiles({"account_id": ["x", "y", "z"], "created_at": [1.0, 2.0, 3.0]})
     members = pd.DataFrame({"group": ["g", "g"], "account_id": ["x", "y"]})
     assert group_coherence(members, population, DEFAULT_WEIGHTS.coherence).empty
+
+
+def test_a_name_of_common_words_is_expected_by_chance_and_weighs_less() -> None:
+    from pipelines.resolve.groups import chance_carriers, weigh
+
+    # 200 names from ten surnames and ten given names: any one of them ~2 people by chance.
+    common = [f"{g * 5} {s * 5}" for g in "abcdefghij" for s in "klmnopqrst" for _ in range(2)]
+    names = [*common, "ottoline varga", "ottoline varga"]
+    rows = pd.DataFrame({"account_id": [f"a{i}" for i in range(len(names))],
+                         "kind": "billing_name", "value": names})
+    chance = chance_carriers(rows, "billing_name")
+    assert chance["aaaaa kkkkk"] == pytest.approx(202 * (20 / 202) ** 2)
+    assert chance["ottoline varga"] < 0.05
+    groups = pd.DataFrame({"kind": "billing_name", "value": ["aaaaa kkkkk", "ottoline varga"],
+                           "accounts": [2, 2], "coherence": 0.0,
+                           "chance": [chance["aaaaa kkkkk"], chance["ottoline varga"]]})
+    weights = weigh(groups, DEFAULT_WEIGHTS.campaign_kinds, DEFAULT_WEIGHTS).set_index("value")
+    assert weights.loc["aaaaa kkkkk", "weight"] < 0.01  # chance explains both carriers
+    assert weights.loc["ottoline varga", "weight"] > 0.45

@@ -138,3 +138,10 @@ def test_text_normalisers_are_idempotent_and_total(raw: str) -> None:
 def test_phone_normaliser_is_idempotent_and_total(raw: str, region: str | None) -> None:
     key = normalise_phone(raw, region)
     assert key is None or normalise_phone(key.e164).e164 == key.e164
+
+
+@pytest.mark.parametrize("raw", ["Неngyun Health", "HEALTH НЕNGYUN", "Hengyun Health Ltd"])
+def test_look_alike_capitals_in_an_organisation_name_reach_the_same_key(raw: str) -> None:
+    # Cyrillic capital Н imitates H; its small form н imitates nothing: map before folding.
+    assert org_name_key(raw) == "health hengyun"
+    assert fold_ascii(raw).removesuffix(" ltd") in ("hengyun health", "health hengyun")

@@ -87,3 +87,40 @@ def test_weak_evidence_alone_does_not_link_but_together_it_does(paths: PipelineP
     resolution = run_pipeline(paths)
     assert cluster_of(resolution, "w1") is None
     assert cluster_of(resolution, "s1") == cluster_of(resolution, "s2") is not None
+
+
+def _campaign_of(resolution, account_id: str) -> str | None:
+    hit = resolution.campaigns[resolution.campaigns["account_id"] == account_id]
+    return None if hit.empty else hit["campaign_id"].iloc[0]
+
+
+def test_a_piece_joins_a_campaign_on_what_its_accounts_carry_together(
+        paths: PipelinePaths) -> None:
+    # The operation's main group pays with one card under two person names and declares one
+    # front. A piece of two accounts (one phone) carries one of the names on one account and
+    # the front on the other: no account pair shares two things, the piece does.
+    front = "Brisklane Analytics"
+    main = [account(f"m{i}", declared_org=front) for i in range(3)]
+    piece = [account("p1", phone="+44 7700 900123", declared_country="GB"),
+             account("p2", phone="+44 7700 900123", declared_country="GB", declared_org=front)]
+    stranger = [account("x1")]  # the same name only: a namesake
+    crowd = [account(f"c{i:02d}") for i in range(40)]
+    def paying(account_id: str, card: str, name: str, street: int) -> dict:
+        return payment(account_id, card, billing_name=name,
+                       billing_address=f"{street} Larch Lane, Dunmore", billing_country="GB")
+
+    payments = [paying("m0", "fp_main", "Ottoline Varga", 11),
+                paying("m1", "fp_main", "Teodor Quillfeather", 12),
+                paying("m2", "fp_main", "Ottoline Varga", 13),
+                paying("p1", "fp_p1", "Ottoline Varga", 14),
+                paying("p2", "fp_p2", "Irma Solvay", 15),
+                paying("x1", "fp_x1", "Ottoline Varga", 16),
+                *[paying(f"c{i:02d}", f"fp_c{i:02d}", f"Name{i} Surname{i}", 100 + i)
+                  for i in range(40)]]
+    write_landing(paths.landing, accounts=main + piece + stranger + crowd,
+                  payment_instruments=payments)
+    resolution = run_pipeline(paths)
+    assert cluster_of(resolution, "p1") == cluster_of(resolution, "p2") != cluster_of(
+        resolution, "m0")
+    assert _campaign_of(resolution, "p1") == _campaign_of(resolution, "m0") is not None
+    assert _campaign_of(resolution, "x1") != _campaign_of(resolution, "m0")

@@ -30,8 +30,9 @@ def clean(raw: object) -> str:
 
 
 def words(raw: object) -> list[str]:
-    """Case-folded words of ``raw`` split on punctuation and spaces."""
-    return [w for w in NON_WORD.split(clean(raw).casefold()) if w]
+    """Case-folded words of ``raw`` split on punctuation and spaces, a word mixing ASCII letters
+    with look-alikes read as the word it imitates."""
+    return [_unmask(w) for w in NON_WORD.split(clean(raw)) if w]
 
 
 @cache
@@ -53,33 +54,35 @@ def _prototypes() -> dict[str, str]:
 
 def skeleton(text: str) -> str:
     """Look-alike letters from other scripts replaced by the ASCII letter they imitate (Cyrillic
-    'а' → 'a'), after NFKC and case folding. Text of one non-Latin script is left alone: only
-    letters that have an ASCII look-alike are mapped."""
-    folded = clean(text).casefold()
-    if folded.isascii():
-        return folded
+    'а' → 'a'), after NFKC, then case folded. Letters are mapped before case folding as well as
+    after, since some imitate only as capitals (Cyrillic 'Н' is an 'H', its 'н' is no 'h').
+    Text of one non-Latin script is left alone: only letters with an ASCII look-alike change."""
+    text = clean(text)
+    if text.isascii():
+        return text.casefold()
     table = _prototypes()
+    folded = "".join(table.get(ch, ch) for ch in text).casefold()
     return "".join(table.get(ch, ch) for ch in folded)
 
 
 def is_mixed_script_evasion(text: str) -> bool:
     """True when ``text`` mixes ASCII letters with look-alikes from another script."""
-    folded = clean(text).casefold()
-    if folded.isascii() or not any(ch in ALNUM_ASCII for ch in folded):
+    text = clean(text)
+    if text.isascii() or not any(ch in ALNUM_ASCII for ch in text.casefold()):
         return False
     table = _prototypes()
-    return any(ch in table for ch in folded if not ch.isascii())
+    return any(ch in table for ch in text + text.casefold() if not ch.isascii())
 
 
 def _unmask(word: str) -> str:
     """A word mixing ASCII letters with look-alikes is read as the ASCII word it imitates; a
     word of one script is left for transliteration."""
-    return skeleton(word) if is_mixed_script_evasion(word) else word
+    return skeleton(word) if is_mixed_script_evasion(word) else word.casefold()
 
 
 def fold_ascii(text: object) -> str:
     """Accents removed and other scripts transliterated (``Nádražní`` → ``nadrazni``, Cyrillic
     and CJK to Latin letters), look-alike letters unmasked, lower case: for fuzzy comparison of
     names and addresses."""
-    unmasked = " ".join(_unmask(w) for w in clean(text).casefold().split(" "))
+    unmasked = " ".join(_unmask(w) for w in clean(text).split(" "))
     return WHITESPACE.sub(" ", anyascii(CJK.sub(r" \1 ", unmasked))).strip().casefold()

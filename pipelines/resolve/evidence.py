@@ -9,16 +9,17 @@ from pipelines.resolve.scoring import EVIDENCE_COLUMNS
 
 
 def shared_evidence(pairs: pd.DataFrame, identifiers: pd.DataFrame,
-                    weighted: pd.DataFrame) -> pd.DataFrame:
+                    weighted: pd.DataFrame, per_kind: int = 1) -> pd.DataFrame:
     """For each pair and kind of ``weighted`` (groups with a weight), the strongest value both
-    accounts carry."""
+    accounts carry (the ``per_kind`` strongest distinct values)."""
     if pairs.empty or weighted.empty:
         return pd.DataFrame(columns=EVIDENCE_COLUMNS)
     carried = identifiers.merge(weighted, on=["kind", "value"])
     left = pairs.merge(carried.rename(columns={"account_id": "a"}), on="a")
     shared = left.merge(carried[["account_id", "kind", "value"]].rename(
         columns={"account_id": "b"}), on=["b", "kind", "value"])
-    shared = shared.sort_values("weight", ascending=False).drop_duplicates(["a", "b", "kind"])
+    shared = shared.sort_values("weight", ascending=False, kind="stable")
+    shared = shared[shared.groupby(["a", "b", "kind"]).cumcount() < per_kind]
     return shared[EVIDENCE_COLUMNS].reset_index(drop=True)
 
 

@@ -31,6 +31,7 @@ from pipelines.resolve.identifiers import account_identifiers
 from pipelines.resolve.identity import assign_ids
 from pipelines.resolve.judgements import AccountJudgements, account_judgements
 from pipelines.resolve.orgs import OrganisationMatcher, apply_org_judgements, match_names
+from pipelines.resolve.pieces import piece_links
 from pipelines.resolve.profiles import account_profiles
 from pipelines.resolve.scoring import score_links
 from pipelines.resolve.weights import DEFAULT_WEIGHTS, LinkWeights
@@ -144,13 +145,18 @@ def _both_active(pairs: pd.DataFrame, signature: pd.DataFrame) -> pd.DataFrame:
     return pairs[pairs["a"].isin(active) & pairs["b"].isin(active)]
 
 
+def operator_groups(shared: Shared, weights: LinkWeights) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Shared values weighed at campaign level: operator-level kinds, and identity kinds (which
+    count there when a large coherent group shares them)."""
+    kinds = {k: r for k, r in weights.campaign_kinds.items() if k != "coactivity"}
+    return weigh(shared.groups, kinds, weights), weigh(shared.groups, weights.identity, weights)
+
+
 def campaign_links(shared: Shared, cluster_level: pd.DataFrame, weights: LinkWeights
                    ) -> pd.DataFrame:
     """Links at campaign level: operator-level evidence (and what the cluster level found) on
     pairs of small groups, and links to the members of large coherent groups."""
-    kinds = {k: r for k, r in weights.campaign_kinds.items() if k != "coactivity"}
-    operator = weigh(shared.groups, kinds, weights)
-    identity = weigh(shared.groups, weights.identity, weights)
+    operator, identity = operator_groups(shared, weights)
     bands = weigh(shared.groups, {"coactivity": weights.campaign_kinds["coactivity"]}, weights)
     pairs = pairs_within(shared.identifiers, operator, weights.campaign_pair_limit)
     evidence = pd.concat([
@@ -272,6 +278,15 @@ def resolve(
     limit = giant_limit(total, weights.campaign_giant_share, weights.giant_min_accounts)
     campaigns = form_groups(operator_links, judgements, weights.campaign_threshold, limit,
                             _crowd_test(shared.profiles, weights))
+    # Loose pieces (clusters and small groups no campaign took in) judged as wholes against
+    # the campaigns found so far: a piece that shares one of the operator's names with one
+    # part of a campaign and a front with another part is judged on both.
+    grown = piece_links(shared.identifiers, campaigns, *operator_groups(shared, weights),
+                        weights.campaign_pair_limit, weights.campaign_threshold)
+    if not grown.empty:
+        operator_links = pd.concat([operator_links, grown], ignore_index=True)
+        campaigns = form_groups(operator_links, judgements, weights.campaign_threshold, limit,
+                                _crowd_test(shared.profiles, weights))
     # Second pass at campaign level: an operation kept in pieces of 2-3 has no cluster big
     # enough to show its schedule, but its campaign has; pieces and loose accounts that keep
     # that schedule and share a weak trait with it join it.

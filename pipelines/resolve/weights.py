@@ -27,15 +27,17 @@ class KindRule:
     weight: float
     small: int  # up to this many accounts the value counts in full
 
-    def weight_for(self, group_size: int, gate: float = 0.0, trust: float = 1.0) -> float:
+    def weight_for(self, group_size: int, gate: float = 0.0, trust: float = 1.0,
+                   surprise: float = 1.0) -> float:
         """The value's weight for a group of ``group_size`` accounts whose coherence gate
         (0 for a crowd, 1 for one operator) is ``gate``. Beyond ``small`` accounts the weight
         falls with the group's size, and further with ``trust`` (how far its coherence is from
-        a crowd's: 0 for a measured crowd, 1 when unmeasured or near the gate)."""
+        a crowd's: 0 for a measured crowd, 1 when unmeasured or near the gate); ``surprise``
+        is the share of the group that chance does not explain (a common name's namesakes)."""
         if group_size < 2:
             return 0.0
         by_size = 1.0 if group_size <= self.small else self.small / group_size * trust
-        return round(self.weight * max(by_size, gate), 4)
+        return round(self.weight * max(by_size * surprise, gate), 4)
 
 
 @dataclass(frozen=True)
