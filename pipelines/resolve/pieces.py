@@ -1,12 +1,13 @@
 """Operator-level evidence between pieces of an operation rather than between accounts.
 
-A piece is a group of accounts already known to be one operation (a campaign found so far,
-keyed by its anchor account; a loose account is a piece of its own). What any account of a piece carries, the piece carries: a piece that shares a declared
-front through one account and a billing name through another is judged on both. An operation
-kept in pieces of two or three accounts, each carrying a different few of the operator's
-names, is joined piece by piece though no two of its accounts share enough. Only small
-pieces join this way: two operations already formed are never merged on what they carry as
-wholes.
+A piece is a group of accounts already known to be one operation (a campaign found so far),
+keyed by its anchor account; a loose account is a piece of its own. What any account of a piece
+carries, the piece carries: a piece that shares a declared front through one account and a
+billing name through another is judged on both. An operation kept in pieces of two or three
+accounts, each carrying a different few of the operator's names, is joined piece by piece
+though no two of its accounts share enough. Only small pieces join this way, each to the one
+group it shares most with: two operations already formed are never merged on what they carry
+as wholes, nor through a piece that shares common names with both.
 """
 
 from __future__ import annotations
@@ -39,22 +40,61 @@ def piece_identifiers(identifiers: pd.DataFrame, units: pd.DataFrame) -> pd.Data
     return pieces.drop_duplicates(["account_id", "kind", "value"]).reset_index(drop=True)
 
 
+def _sizes(units: pd.DataFrame, anchors: pd.Series) -> pd.Series:
+    return anchors.map(units.groupby("anchor").size()).fillna(1).astype("int64")
+
+
+def _best_partner(links: pd.DataFrame, units: pd.DataFrame) -> pd.DataFrame:
+    """Each small piece keeps its one strongest link (the larger partner on a tie), and none
+    when it reaches two formed operations: a piece is placed in one operation, never a bridge
+    between two that share common names."""
+    a_size, b_size = _sizes(units, links["a"]), _sizes(units, links["b"])
+    a_small = (a_size < b_size) | ((a_size == b_size) & (links["a"] < links["b"]))
+    frame = links.assign(piece=links["a"].where(a_small, links["b"]),
+                         partner_size=b_size.where(a_small, a_size),
+                         score=links["score"].astype("float64"))
+    frame = frame[_sizes(units, frame["piece"]) <= MAX_PIECE]
+    # A piece that reaches two formed operations is ambiguous: it stays where it is.
+    operations = frame[frame["partner_size"] > MAX_PIECE].groupby("piece").size()
+    frame = frame[~frame["piece"].isin(operations[operations > 1].index)]
+    frame = frame.sort_values(["piece", "score", "partner_size"], ascending=[True, False, False],
+                              kind="stable")
+    return frame.drop_duplicates("piece")[LINK_COLUMNS].reset_index(drop=True)
+
+
+def _exclusive(evidence: pd.DataFrame, identifiers: pd.DataFrame, units: pd.DataFrame
+               ) -> pd.DataFrame:
+    """Each value's weight times the share of its carriers that are in the two groups: a name
+    both groups carry and a third group too ties neither pair in particular."""
+    if evidence.empty:
+        return evidence
+    carried = identifiers.merge(evidence[["kind", "value"]].drop_duplicates(),
+                                on=["kind", "value"])
+    carried = carried.assign(unit=carried["account_id"].map(_anchor_of(units)).fillna(
+        carried["account_id"]))
+    per_unit = carried.groupby(["kind", "value", "unit"]).size()
+    total = carried.groupby(["kind", "value"]).size()
+    keys = list(zip(evidence["kind"], evidence["value"], strict=True))
+    inside = [per_unit.get((k, v, a), 0) + per_unit.get((k, v, b), 0)
+              for (k, v), a, b in zip(keys, evidence["a"], evidence["b"], strict=True)]
+    share = pd.Series(inside, index=evidence.index) / pd.Series(
+        [total[key] for key in keys], index=evidence.index)
+    return evidence.assign(weight=(evidence["weight"].astype("float64") * share).round(4))
+
+
 def piece_links(identifiers: pd.DataFrame, units: pd.DataFrame, operator: pd.DataFrame,
                 identity: pd.DataFrame, limit: int, threshold: float) -> pd.DataFrame:
-    """Links between a small piece and another group whose shared values (``operator`` kinds,
-    up to two values a kind, and ``identity`` kinds) reach
-    ``threshold``, anchor to anchor: one tie, which clustering may still cut as the lone
-    doubtful bridge between two groups of several accounts."""
+    """For each small piece, its link to the group it shares most with (``operator`` kinds, up
+    to two values a kind, and ``identity`` kinds), when that reaches ``threshold``; anchor to
+    anchor."""
     pieces = piece_identifiers(identifiers, units)
     pairs = pairs_within(pieces, operator, limit)
-    size = units.groupby("anchor").size()
-    smaller = pd.concat([pairs["a"].map(size), pairs["b"].map(size)], axis=1).fillna(1).min(
-        axis=1)
-    pairs = pairs[smaller <= MAX_PIECE]
+    pairs = pairs[pd.concat([_sizes(units, pairs["a"]), _sizes(units, pairs["b"])],
+                            axis=1).min(axis=1) <= MAX_PIECE]
     evidence = pd.concat([
         shared_evidence(pairs, pieces, operator, VALUES_PER_KIND),
         shared_evidence(pairs, pieces, identity),
     ], ignore_index=True)
-    links = score_links(evidence)
+    links = score_links(_exclusive(evidence, identifiers, units))
     links = links[links["score"].astype("float64") >= threshold]
-    return links[LINK_COLUMNS].reset_index(drop=True)
+    return _best_partner(links, units) if len(links) else links[LINK_COLUMNS]
