@@ -250,7 +250,8 @@ class IdentityRule:
         # How many different names are billed at each exact address.
         places = profiles.assign(place=[" ".join(list(w or []) + list(n or [])) for w, n in zip(
             profiles["address_list"], profiles["address_numbers"], strict=True)])
-        self.occupancy = places.groupby("place")["name"].nunique().to_dict()
+        self.occupancy = {place: self._people(names) for place, names in
+                          places.groupby("place")["name_tokens"]}
         # Plain Python records: this rule runs once per scored pair (tens of thousands).
         self.records = {
             uid: {"name": name or "", "name_tokens": list(tokens) if tokens is not None else [],
@@ -262,6 +263,20 @@ class IdentityRule:
                 profiles["unique_id"], profiles["name"], profiles["name_tokens"],
                 profiles["address_words"], profiles["address_list"],
                 profiles["address_numbers"], profiles["postcode"], strict=True)}
+
+    @classmethod
+    def _people(cls, names: pd.Series) -> int:
+        """How many people the names billed at one place are: names sharing a word (give or
+        take a typo) are one person written several ways."""
+        distinct = {tuple(t) for t in names if t is not None and len(t)}
+        if len(distinct) <= PRIVATE_PLACE:
+            return len(distinct)
+        people: list[list[tuple[str, ...]]] = []
+        for name in sorted(distinct):
+            near = [p for p in people if any(cls._shares_word(list(name), list(o)) for o in p)]
+            merged = [name, *(n for p in near for n in p)]
+            people = [p for p in people if p not in near] + [merged]
+        return len(people)
 
     @staticmethod
     def _shares_word(left: list[str], right: list[str]) -> bool:

@@ -64,20 +64,23 @@ def _best_partner(links: pd.DataFrame, units: pd.DataFrame) -> pd.DataFrame:
 
 def _exclusive(evidence: pd.DataFrame, identifiers: pd.DataFrame, units: pd.DataFrame
                ) -> pd.DataFrame:
-    """Each value's weight times the share of its carriers that are in the two groups: a name
-    both groups carry and a third group too ties neither pair in particular."""
+    """Each value's weight times the share of its carriers that are not in a third formed
+    operation: a name two groups carry and another operation too ties neither pair in
+    particular (loose accounts and other pieces carrying it may be the same operation's)."""
     if evidence.empty:
         return evidence
     carried = identifiers.merge(evidence[["kind", "value"]].drop_duplicates(),
                                 on=["kind", "value"])
     carried = carried.assign(unit=carried["account_id"].map(_anchor_of(units)).fillna(
         carried["account_id"]))
-    per_unit = carried.groupby(["kind", "value", "unit"]).size()
+    carried = carried.assign(large=_sizes(units, carried["unit"]) > MAX_PIECE)
+    per_unit = carried[carried["large"]].groupby(["kind", "value", "unit"]).size()
+    in_large = carried[carried["large"]].groupby(["kind", "value"]).size()
     total = carried.groupby(["kind", "value"]).size()
     keys = list(zip(evidence["kind"], evidence["value"], strict=True))
-    inside = [per_unit.get((k, v, a), 0) + per_unit.get((k, v, b), 0)
-              for (k, v), a, b in zip(keys, evidence["a"], evidence["b"], strict=True)]
-    share = pd.Series(inside, index=evidence.index) / pd.Series(
+    elsewhere = [in_large.get(key, 0) - per_unit.get((*key, a), 0) - per_unit.get((*key, b), 0)
+                 for key, a, b in zip(keys, evidence["a"], evidence["b"], strict=True)]
+    share = 1 - pd.Series(elsewhere, index=evidence.index) / pd.Series(
         [total[key] for key in keys], index=evidence.index)
     return evidence.assign(weight=(evidence["weight"].astype("float64") * share).round(4))
 
