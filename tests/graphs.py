@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from neo4j import Driver
+from neo4j import Driver, GraphDatabase
 
 HISTORY = {"Run", "ClusterEvent", "LoadState"}  # how a graph was reached, not what it says
 # Properties as [key, value] pairs, a temporal value as its type and ISO text (lossless, and
@@ -76,3 +76,11 @@ def differences(left: dict[str, list], right: dict[str, list], limit: int = 5) -
         out += [f"{part} only in the first: {x}" for x in sorted(a - b)[:limit]]
         out += [f"{part} only in the second: {x}" for x in sorted(b - a)[:limit]]
     return out
+
+
+def forget_bookmarks(driver: Driver) -> None:
+    """An import starts the database's transaction ids anew, so a driver that lived through it
+    must drop the bookmarks it holds, or its next query waits for a transaction id that will
+    not come for a long time (the pipeline opens a driver per step and never meets this; the
+    test session's driver does). The driver has no public setter for it."""
+    driver._query_bookmark_manager = GraphDatabase.bookmark_manager()
