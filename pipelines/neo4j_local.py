@@ -22,6 +22,7 @@ from string import Template
 
 import psutil
 
+from pipelines import class_archive
 from pipelines.errors import GraphAuthError, GraphUnavailableError, Neo4jSetupError
 from pipelines.graph import open_driver
 from pipelines.settings import (
@@ -147,7 +148,7 @@ def install(server: LocalNeo4j) -> None:
             "(`apt-get install maven`) and run the command again."
         )
     log("resolving Neo4j, Browser, APOC and GDS from Maven Central (first run: a few minutes)")
-    for sub in ("lib", "plugins"):
+    for sub in ("lib", "plugins", class_archive.FOLDER):
         shutil.rmtree(server.home / sub, ignore_errors=True)
     result = subprocess.run(
         [mvn, "-B", "-q", "-f", str(POM), "package", f"-Dneo4j.home={server.home}"],
@@ -276,8 +277,18 @@ def _wait_until_dead(pid: int, timeout: float) -> bool:
     while time.monotonic() < deadline:
         if not is_alive(pid):
             return True
-        time.sleep(0.5)
+        time.sleep(0.2)
     return not is_alive(pid)
+
+
+def _wait_for_ports_released(server: LocalNeo4j, timeout: float) -> None:
+    """The JVM's main thread shows as a zombie while its other threads still close the
+    sockets: wait until the ports are free, so that a start right after a stop finds them so."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and not (
+        port_is_free(server.bolt_port) and port_is_free(server.http_port)
+    ):
+        time.sleep(0.1)
 
 
 def port_is_free(port: int) -> bool:
@@ -335,9 +346,10 @@ def diagnose(server: LocalNeo4j) -> str:
 
 def launch(server: LocalNeo4j, java: str) -> int:
     """Start the JVM in its own session, detached from this process, and record its PID."""
+    jvm = [f"-Xms{server.heap}", f"-Xmx{server.heap}", *JVM_FLAGS, "-cp", server.classpath()]
+    archive = class_archive.archive_path(server.home, java, [*jvm, pom_digest()])
     command = [
-        java, f"-Xms{server.heap}", f"-Xmx{server.heap}", *JVM_FLAGS,
-        "-cp", server.classpath(), ENTRY_POINT,
+        java, *jvm, *class_archive.jvm_flags(archive, java), ENTRY_POINT,
         f"--home-dir={server.home}", f"--config-dir={server.home / 'conf'}",
     ]
     with server.console_log.open("ab") as console:
@@ -362,7 +374,7 @@ def wait_for_bolt(server: LocalNeo4j, pid: int, settings: Neo4jSettings, timeout
             open_driver(settings).close()
             return
         except GraphUnavailableError:
-            time.sleep(1.0)
+            time.sleep(0.5)
     stop(server)
     raise Neo4jSetupError(
         f"Neo4j did not answer on Bolt within {timeout:.0f}s: {diagnose(server)}.\n"
@@ -416,11 +428,14 @@ def stop(server: LocalNeo4j | None = None, timeout: float = 60.0) -> bool:
         return False
     log(f"stopping pid {pid} ...")
     os.kill(pid, signal.SIGTERM)
-    if not _wait_until_dead(pid, timeout):
+    clean = _wait_until_dead(pid, timeout)
+    if not clean:
         log(f"no clean shutdown after {timeout:.0f}s; killing")
         os.kill(pid, signal.SIGKILL)
         _wait_until_dead(pid, 10)
     server.pid_file.unlink(missing_ok=True)
+    _wait_for_ports_released(server, 10)
+    class_archive.settle(server.home, clean)
     log("stopped")
     return True
 

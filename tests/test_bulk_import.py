@@ -5,7 +5,7 @@ run writes only the difference. Restarts the local server once."""
 from __future__ import annotations
 
 import pytest
-from neo4j import Driver, GraphDatabase
+from neo4j import Driver
 
 from pipelines.graph import Neo4jResource
 from pipelines.load.assets import load_graph
@@ -13,19 +13,11 @@ from pipelines.load.bulk import BULK_SETTING, MIN_ROWS_SETTING
 from pipelines.load.writer import wipe
 from pipelines.paths import PipelinePaths
 from pipelines.schema import apply_schema
-from tests.graphs import differences, graph_dump
+from tests.graphs import differences, forget_bookmarks, graph_dump
 from tests.landing import account, payment, prepare
 
 pytestmark = pytest.mark.neo4j
 HISTORY = "MATCH (r:Run) OPTIONAL MATCH (r)-[:RECORDED]->(e) RETURN r.run_id AS run, count(e) AS n"
-
-
-def _forget_bookmarks(driver: Driver) -> None:
-    """An import starts the database's transaction ids anew, so a driver that lived through it
-    must drop the bookmarks it holds, or its next query waits for a transaction id that will
-    not come for a long time (the pipeline opens a driver per step and never meets this; the
-    test session's driver does). The driver has no public setter for it."""
-    driver._query_bookmark_manager = GraphDatabase.bookmark_manager()
 
 
 def _history(driver: Driver) -> list[tuple]:
@@ -93,7 +85,7 @@ def test_bulk_build_equals_transactional_build_and_goes_on_by_difference(
     monkeypatch.setenv(MIN_ROWS_SETTING, "0")
     (paths.output("state/graph") / "token").unlink()  # the manifest no longer vouches for it
     bulk = load_graph(neo4j_resource, paths)
-    _forget_bookmarks(empty_graph)
+    forget_bookmarks(empty_graph)
     assert bulk["method"] == "bulk import" and bulk["imported"] > 0
     assert (bulk["nodes"], bulk["relationships"]) == (transactional["nodes"],
                                                       transactional["relationships"])

@@ -20,6 +20,7 @@ from pipelines.paths import PipelinePaths
 from pipelines.prepare import prepare_tables
 from pipelines.resolve.assets import load_inputs, previous_assignments, save_resolution
 from pipelines.resolve.pipeline import resolve
+from pipelines.schema import apply_schema
 from pipelines.snapshot import snapshot
 from tests.faults import FlakyProxy
 from tests.graphs import differences, graph_dump
@@ -41,16 +42,23 @@ def resolved_world(tmp_path_factory: pytest.TempPathFactory) -> PipelinePaths:
     return paths
 
 
+@pytest.fixture(scope="module")
+def undisturbed(resolved_world: PipelinePaths, driver: Driver,
+                neo4j_resource: Neo4jResource) -> dict[str, list]:
+    """The graph an undisturbed load writes, loaded once for every cut: it does not depend
+    on where a later load is cut."""
+    wipe(driver, "neo4j")
+    apply_schema(driver, "neo4j")
+    load_graph(neo4j_resource, resolved_world)
+    return graph_dump(driver)
+
+
 @pytest.mark.parametrize("cut_after", [50_000, 2_000_000])
 def test_a_connection_cut_mid_load_ends_in_the_same_graph(
-    resolved_world: PipelinePaths, empty_graph: Driver, neo4j_resource: Neo4jResource,
-    cut_after: int,
+    resolved_world: PipelinePaths, undisturbed: dict[str, list], empty_graph: Driver,
+    neo4j_resource: Neo4jResource, cut_after: int,
 ) -> None:
-    paths = resolved_world
-    load_graph(neo4j_resource, paths)
-    undisturbed = graph_dump(empty_graph)
-    wipe(empty_graph, "neo4j")  # the next load finds an unknown graph and rebuilds it
-
+    paths = resolved_world  # empty_graph wiped the graph: the load finds it unknown, rebuilds
     proxy = FlakyProxy(urlparse(neo4j_resource.uri).port or 7687, cut_after)
     through_proxy = neo4j_resource.model_copy(update={"uri": f"bolt://127.0.0.1:{proxy.port}"})
     try:

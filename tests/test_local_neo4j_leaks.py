@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from pipelines import neo4j_local
+from pipelines import class_archive, neo4j_local
 from pipelines.graph import open_driver
 from pipelines.settings import Neo4jSettings, local_bolt_port, local_http_port
 
@@ -64,7 +64,10 @@ def test_a_fresh_server_gets_its_password_privately_and_keeps_its_home_private(
     for name, value in {"NEO4J_HOME_DIR": str(home), "NEO4J_BOLT_PORT": str(bolt),
                         "NEO4J_HTTP_PORT": str(http), "NEO4J_URI": f"bolt://127.0.0.1:{bolt}",
                         "NEO4J_PASSWORD": AWKWARD_PASSWORD, "NEO4J_HEAP_SIZE": "256m",
-                        "NEO4J_PAGECACHE_SIZE": "64m", "NEO4J_TX_MEMORY": "128m"}.items():
+                        "NEO4J_PAGECACHE_SIZE": "64m", "NEO4J_TX_MEMORY": "128m",
+                        # Started once and thrown away: recording its classes for a faster
+                        # next start would only lengthen its stop.
+                        class_archive.SETTING: "off"}.items():
         monkeypatch.setenv(name, value)
     command_lines: list[list[str]] = []
     for name in ("run", "Popen"):
