@@ -31,10 +31,10 @@ from neo4j import Driver, RoutingControl
 from bench.common import print_table, progress
 from pipelines.generate.presets import PRESETS
 from pipelines.generate.world import generate_world
-from pipelines.graph import open_driver
+from pipelines.investigate.queries import LibraryQuery, bind_parameters, library, run_read_only
+from pipelines.operate.runner import run_main_job
 from pipelines.paths import PipelinePaths
-from pipelines.queries import LibraryQuery, bind_parameters, library, run_read_only
-from pipelines.runner import run_main_job
+from pipelines.server.graph import open_driver
 from pipelines.settings import Neo4jSettings
 
 TARGET_MS = 50.0  # issue 12: every library query's p95 on the seed graph

@@ -13,12 +13,12 @@ import pytest
 from neo4j import Driver
 
 from pipelines.generate.world import generate_world
-from pipelines.graph import Neo4jResource
+from pipelines.investigate.queries import QUERY_DIR, parse_query, run_read_only
+from pipelines.investigate.specificity import hub_limit
 from pipelines.load.writer import wipe
+from pipelines.operate.runner import run_main_job
 from pipelines.paths import PipelinePaths
-from pipelines.queries import QUERY_DIR, parse_query, run_read_only
-from pipelines.runner import run_main_job
-from pipelines.specificity import hub_limit
+from pipelines.server.graph import Neo4jResource
 
 pytestmark = pytest.mark.neo4j
 LOG = logging.getLogger(__name__)
