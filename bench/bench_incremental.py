@@ -8,7 +8,6 @@ ingested, the graph updated by difference). Replaces the configured Neo4j's cont
 
 from __future__ import annotations
 
-import argparse
 import shutil
 import sys
 import tempfile
@@ -18,9 +17,8 @@ import dagster as dg
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import measured, print_table, progress
+from bench.common import measured, print_table, progress, world_parser
 from pipelines.generate.drip import landing_as_of
-from pipelines.generate.presets import PRESETS
 from pipelines.generate.world import generate_world
 from pipelines.ingest.days import usage_day_files
 from pipelines.load.writer import wipe
@@ -60,10 +58,7 @@ def run(paths: PipelinePaths, resource: Neo4jResource, name: str, without: tuple
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--preset", default="demo", choices=sorted(PRESETS))
-    parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--dir", default=None, help="work folder (default: a temporary one)")
+    parser = world_parser(__doc__.splitlines()[0])
     parser.add_argument("--without-graph", action="store_true",
                         help="only the steps before Neo4j (ingest, fold, combine, resolve): for "
                         "a preset whose full graph load would take too long to wait for")

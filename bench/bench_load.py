@@ -11,7 +11,6 @@ import, restarts the local server.
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import sys
@@ -22,8 +21,7 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import Stage, measured, print_table, progress
-from pipelines.generate.presets import PRESETS
+from bench.common import Stage, measured, print_table, progress, world_parser
 from pipelines.generate.world import generate_world
 from pipelines.load.assets import graph_inputs, load_graph
 from pipelines.load.bulk import BULK_SETTING, MIN_ROWS_SETTING
@@ -100,10 +98,7 @@ def bulk_import(resource: Neo4jResource, paths: PipelinePaths) -> tuple[Stage, d
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--preset", default="demo", choices=sorted(PRESETS))
-    parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--dir", default=None)
+    parser = world_parser(__doc__.splitlines()[0])
     parser.add_argument("--reuse", action="store_true",
                         help="reuse the world, tables and resolution already in --dir")
     parser.add_argument("--sessions", type=int, default=None,

@@ -14,7 +14,6 @@ does before it (parameter and id checks, an EXPLAIN that proves the query reads 
 
 from __future__ import annotations
 
-import argparse
 import statistics
 import sys
 import tempfile
@@ -28,8 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import dagster as dg
 from neo4j import Driver, RoutingControl
 
-from bench.common import print_table, progress
-from pipelines.generate.presets import PRESETS
+from bench.common import print_table, progress, world_parser
 from pipelines.generate.world import generate_world
 from pipelines.investigate.queries import LibraryQuery, bind_parameters, library, run_read_only
 from pipelines.operate.runner import run_main_job
@@ -146,10 +144,7 @@ def rows(driver: Driver, database: str, runs: int, warmup: int) -> Iterator[list
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--preset", default="demo", choices=sorted(PRESETS))
-    parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--dir", default=None, help="where the world is written")
+    parser = world_parser(__doc__.splitlines()[0])
     parser.add_argument("--reuse", action="store_true",
                         help="reuse the world already in --dir (the job then writes only the "
                              "difference to the graph)")

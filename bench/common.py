@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -69,3 +70,15 @@ def progress(message: str) -> None:
 
 
 Progress = Callable[[str], None]
+
+
+def world_parser(description: str, folder: str = "work folder (default: a temporary one)"
+                 ) -> argparse.ArgumentParser:
+    """A script's arguments for the generated world it runs on: preset, seed and folder."""
+    from pipelines.generate.presets import PRESETS
+
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--preset", default="demo", choices=sorted(PRESETS))
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--dir", default=None, help=folder)
+    return parser
