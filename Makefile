@@ -46,7 +46,7 @@ neo4j-logs: $(STAMP)
 
 ui: setup
 	$(BIN)/attrib neo4j start
-	$(BIN)/python -c "from pipelines.runner import install_instance_config as i; i()"
+	$(BIN)/python -c "from pipelines.operate.runner import install_instance_config as i; i()"
 	DAGSTER_HOME=$(CURDIR)/.dagster $(BIN)/dagster dev -w workspace.yaml
 
 bench: setup

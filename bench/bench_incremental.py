@@ -22,12 +22,12 @@ from bench.common import measured, print_table, progress
 from pipelines.generate.drip import landing_as_of
 from pipelines.generate.presets import PRESETS
 from pipelines.generate.world import generate_world
-from pipelines.graph import Neo4jResource, open_driver
 from pipelines.ingest.days import usage_day_files
 from pipelines.load.writer import wipe
+from pipelines.operate.runner import run_main_job
 from pipelines.paths import PipelinePaths
-from pipelines.runner import run_main_job
-from pipelines.schema import apply_schema
+from pipelines.server.graph import Neo4jResource, open_driver
+from pipelines.server.schema import apply_schema
 from pipelines.settings import Neo4jSettings
 
 STEPS = ("ingested_api_usage", "normalised_usage_day", "normalised_usage", "resolved_clusters",

@@ -25,7 +25,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.common import Stage, measured, print_table, progress
 from pipelines.generate.presets import PRESETS
 from pipelines.generate.world import generate_world
-from pipelines.graph import Neo4jResource, open_driver
 from pipelines.load.assets import graph_inputs, load_graph
 from pipelines.load.bulk import BULK_SETTING, MIN_ROWS_SETTING
 from pipelines.load.identity_graph import graph_elements
@@ -35,7 +34,8 @@ from pipelines.prepare import prepare_tables
 from pipelines.resolve.assets import load_inputs, read_resolution, save_resolution
 from pipelines.resolve.pipeline import resolve
 from pipelines.resolve.weights import DEFAULT_WEIGHTS
-from pipelines.schema import apply_schema
+from pipelines.server.graph import Neo4jResource, open_driver
+from pipelines.server.schema import apply_schema
 from pipelines.settings import Neo4jSettings
 from pipelines.snapshot import snapshot
 

@@ -88,8 +88,8 @@ def _resolve(paths: PipelinePaths) -> str:
 
 
 def _load(paths: PipelinePaths) -> str:
-    from pipelines.graph import Neo4jResource
     from pipelines.load.assets import load_graph
+    from pipelines.server.graph import Neo4jResource
 
     settings = Neo4jSettings.from_env()
     resource = Neo4jResource(uri=settings.uri, username=settings.username,
@@ -172,9 +172,9 @@ def prepare_world(preset: str, seed: int, root: Path) -> list[str]:
 
 
 def empty_graph() -> None:
-    from pipelines.graph import open_driver
     from pipelines.load.writer import wipe
-    from pipelines.schema import apply_schema
+    from pipelines.server.graph import open_driver
+    from pipelines.server.schema import apply_schema
 
     settings = Neo4jSettings.from_env()
     driver = open_driver(settings)

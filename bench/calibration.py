@@ -17,7 +17,7 @@ from pathlib import Path
 import pandas as pd
 
 from pipelines.generate.world import generate_world
-from pipelines.offline import run_offline
+from pipelines.operate.offline import run_offline
 from pipelines.paths import PipelinePaths
 
 BANDS = [0.0, 0.5, 0.8, 0.9, 0.95, 1.0001]

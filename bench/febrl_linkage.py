@@ -40,7 +40,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import print_table
 from pipelines.contract import load_contracts
-from pipelines.offline import run_offline
+from pipelines.operate.offline import run_offline
 from pipelines.paths import PipelinePaths
 from pipelines.settings import PROJECT_ROOT
 

@@ -21,10 +21,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.common import print_table
 from pipelines.generate.presets import PRESETS
 from pipelines.generate.world import generate_world
-from pipelines.graph import Neo4jResource, open_driver
 from pipelines.load.writer import wipe
+from pipelines.operate.runner import run_main_job
 from pipelines.paths import PipelinePaths
-from pipelines.runner import run_main_job
+from pipelines.server.graph import Neo4jResource, open_driver
 from pipelines.settings import Neo4jSettings
 
 

@@ -5,8 +5,8 @@
     .venv/bin/python bench/quality_zoo.py --seeds 5 6 7    # any seeds
 
 Each world is generated (``pipelines.generate.zoo``), run through the whole pipeline offline
-(``pipelines.offline.run_offline``: no Neo4j, no Dagster) and scored against its ground truth
-(``pipelines.generate.zoo.metrics``, where every figure is defined). The default seeds were
+(``pipelines.operate.offline.run_offline``: no Neo4j, no Dagster) and scored against its ground
+truth (``pipelines.generate.zoo.metrics``, where every figure is defined). The default seeds were
 fixed before the first run and are not to be tuned against: pass fresh ones with ``--seeds``.
 A world whose run fails scores zero and is reported with its error.
 """
@@ -27,7 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.common import print_table
 from pipelines.generate.zoo.metrics import WorldScore, read_truth, score_result
 from pipelines.generate.zoo.world import generate_zoo_world
-from pipelines.offline import run_offline
+from pipelines.operate.offline import run_offline
 from pipelines.paths import PipelinePaths
 
 DEFAULT_SEEDS = tuple(range(7001, 7021))

@@ -7,10 +7,10 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from pipelines import neo4j_local
 from pipelines.errors import AttribError, NotFoundError
 from pipelines.generate.presets import PRESETS
 from pipelines.generate.zoo.sizes import SIZES as ZOO_SIZES
+from pipelines.server import local as neo4j_local
 from pipelines.settings import PROJECT_ROOT
 
 DEMO_DIR = PROJECT_ROOT / "data" / "demo"
@@ -105,9 +105,9 @@ def _add_split_usage_parser(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _explain_command(args: argparse.Namespace) -> int:
-    from pipelines.explain import explain, render
-    from pipelines.graph import Neo4jResource
+    from pipelines.investigate.explain import explain, render
     from pipelines.paths import PipelinePaths
+    from pipelines.server.graph import Neo4jResource
     from pipelines.settings import Neo4jSettings
 
     settings = Neo4jSettings.from_env()
@@ -131,9 +131,9 @@ def _add_explain_parser(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _query_command(args: argparse.Namespace) -> int:
-    from pipelines.graph import open_driver
-    from pipelines.queries import library, load_query, parse_parameters, run_read_only
-    from pipelines.query_output import format_rows
+    from pipelines.investigate.queries import library, load_query, parse_parameters, run_read_only
+    from pipelines.investigate.query_output import format_rows
+    from pipelines.server.graph import open_driver
     from pipelines.settings import Neo4jSettings
 
     if args.list or not args.name:
@@ -206,9 +206,9 @@ def _add_stix_parser(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _demo_command(args: argparse.Namespace) -> int:
+    from pipelines.investigate.summary import run_summary
+    from pipelines.operate.runner import run_main_job
     from pipelines.paths import PipelinePaths
-    from pipelines.runner import run_main_job
-    from pipelines.summary import run_summary
 
     if not (DEMO_DIR / "landing" / "api_usage").is_dir():  # absent, or an older layout
         from pipelines.generate.world import generate_world

@@ -4,16 +4,16 @@ import os
 
 import dagster as dg
 
-from pipelines import schema
 from pipelines.attribute.assets import attribute_assets
-from pipelines.graph import Neo4jResource
 from pipelines.ingest.assets import ingest_assets
 from pipelines.load.assets import load_assets
 from pipelines.normalise.assets import normalise_assets
-from pipelines.operate import build_operations
+from pipelines.operate.triggers import build_operations
 from pipelines.paths import DEFAULT_LANDING, DEFAULT_WORK, PipelinePaths
 from pipelines.report.assets import report_assets
 from pipelines.resolve.assets import resolve_assets
+from pipelines.server import schema
+from pipelines.server.graph import Neo4jResource
 from pipelines.settings import load_env
 
 load_env()  # .env and non-secret defaults; the password itself is read via EnvVar at run time

@@ -9,9 +9,9 @@ from collections.abc import Iterator
 import pytest
 from neo4j import Driver
 
-from pipelines.graph import Neo4jResource, open_driver
 from pipelines.load.writer import wipe
-from pipelines.schema import apply_schema
+from pipelines.server.graph import Neo4jResource, open_driver
+from pipelines.server.schema import apply_schema
 from pipelines.settings import Neo4jSettings
 
 WIPE_OPT_IN = "ATTRIB_TESTS_MAY_WIPE"

@@ -7,12 +7,12 @@ from pathlib import Path
 
 from neo4j import Driver
 
-from pipelines.graph import Neo4jResource
+from pipelines.investigate.specificity import hub_limit
 from pipelines.load.assets import load_graph
 from pipelines.load.writer import wipe
 from pipelines.paths import PipelinePaths
-from pipelines.schema import apply_schema
-from pipelines.specificity import hub_limit
+from pipelines.server.graph import Neo4jResource
+from pipelines.server.schema import apply_schema
 from tests.landing import account, payment, prepare
 
 HUB_ACCOUNTS = hub_limit("BillingIdentity") + 5  # one coworking address, more than the limit

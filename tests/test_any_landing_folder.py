@@ -20,10 +20,10 @@ from hypothesis import strategies as st
 
 from pipelines.contract import load_contracts
 from pipelines.errors import ContractError
-from pipelines.graph import Neo4jResource
-from pipelines.offline import run_offline
+from pipelines.operate.offline import run_offline
+from pipelines.operate.runner import run_main_job
 from pipelines.paths import PipelinePaths
-from pipelines.runner import run_main_job
+from pipelines.server.graph import Neo4jResource
 from tests.landing import account, payment, write_landing
 from tests.mini_world import mini_world
 

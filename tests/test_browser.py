@@ -1,6 +1,6 @@
 """Neo4j Browser, for real: headless Chromium drives the Browser that the local Neo4j serves,
 connects over Bolt, runs library queries (tables, and graphs it draws), plays the guide and loads
-the style sheet served by ``pipelines.browser_assets``; and it opens a case report.
+the style sheet served by ``pipelines.investigate.browser_assets``; and it opens a case report.
 
 Needs Debian's ``chromium`` and ``chromium-driver`` (``apt-get install -y chromium
 chromium-driver``) and the Python package ``selenium``. Nothing here skips: a missing piece fails
@@ -20,12 +20,12 @@ from pathlib import Path
 import pytest
 from neo4j import Driver
 
-from pipelines.browser_assets import BROWSER_DIR, NEO4J_CONF_KEYS, serve_browser_assets
+from pipelines.investigate.browser_assets import BROWSER_DIR, NEO4J_CONF_KEYS, serve_browser_assets
+from pipelines.investigate.specificity import evidence_rules
 from pipelines.paths import PipelinePaths
 from pipelines.report.case import CaseTables, build_case, parents
 from pipelines.report.render import write_case
 from pipelines.settings import Neo4jSettings, local_bolt_port, local_http_port
-from pipelines.specificity import evidence_rules
 
 try:
     from selenium import webdriver

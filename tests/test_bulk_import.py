@@ -7,12 +7,12 @@ from __future__ import annotations
 import pytest
 from neo4j import Driver
 
-from pipelines.graph import Neo4jResource
 from pipelines.load.assets import load_graph
 from pipelines.load.bulk import BULK_SETTING, MIN_ROWS_SETTING
 from pipelines.load.writer import wipe
 from pipelines.paths import PipelinePaths
-from pipelines.schema import apply_schema
+from pipelines.server.graph import Neo4jResource
+from pipelines.server.schema import apply_schema
 from tests.graphs import differences, forget_bookmarks, graph_dump
 from tests.landing import account, payment, prepare
 

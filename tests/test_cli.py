@@ -10,8 +10,8 @@ import pytest
 from neo4j import Driver
 
 from pipelines.cli import main
-from pipelines.graph import Neo4jResource
 from pipelines.paths import PipelinePaths
+from pipelines.server.graph import Neo4jResource
 from tests.small_graph import load_hub_world
 
 pytestmark = pytest.mark.neo4j

@@ -13,18 +13,18 @@ import pyarrow.parquet as pq
 import pytest
 from neo4j import Driver
 
-from pipelines import neo4j_local
 from pipelines.definitions import defs
 from pipelines.generate.drip import landing_as_of
 from pipelines.generate.world import generate_world
-from pipelines.graph import Neo4jResource
 from pipelines.ingest.days import usage_day_files
 from pipelines.load.writer import wipe
-from pipelines.operate import SETTLE_SECONDS
-from pipelines.partitions import RANGE_END_TAG, RANGE_START_TAG
+from pipelines.operate.partitions import RANGE_END_TAG, RANGE_START_TAG
+from pipelines.operate.runlock import release_work_folder
+from pipelines.operate.runner import run_main_job
+from pipelines.operate.triggers import SETTLE_SECONDS
 from pipelines.paths import PipelinePaths
-from pipelines.runlock import release_work_folder
-from pipelines.runner import run_main_job
+from pipelines.server import local as neo4j_local
+from pipelines.server.graph import Neo4jResource
 from pipelines.settings import Neo4jSettings
 from pipelines.snapshot import landing_files
 from tests.faults import run_in_child

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+from datetime import timedelta
 
 import dagster as dg
 import pandas as pd
@@ -12,12 +13,12 @@ import pytest
 from neo4j import Driver
 
 from pipelines.generate.world import generate_world
-from pipelines.graph import Neo4jResource
+from pipelines.investigate.queries import QUERY_DIR, parse_query, run_read_only
+from pipelines.investigate.specificity import hub_limit
 from pipelines.load.writer import wipe
+from pipelines.operate.runner import run_main_job
 from pipelines.paths import PipelinePaths
-from pipelines.queries import QUERY_DIR, parse_query, run_read_only
-from pipelines.runner import run_main_job
-from pipelines.specificity import hub_limit
+from pipelines.server.graph import Neo4jResource
 
 pytestmark = pytest.mark.neo4j
 LOG = logging.getLogger(__name__)
@@ -128,6 +129,33 @@ def test_every_library_query_returns_rows_on_the_graph(world, driver: Driver) ->
         query = parse_query(path)
         rows = run_read_only(driver, "neo4j", query, _declared(query, params))
         assert rows, f"{query.name} returned nothing with {params}"
+
+
+CREATED_PER_CLUSTER = ("MATCH (c:Cluster)<-[:IN_CLUSTER]-(a:Account) "
+                       "RETURN c.cluster_id AS cluster_id, collect(a.created_at) AS times")
+
+
+def _bursts_by_definition(driver: Driver, window: timedelta, least: int) -> dict:
+    """Per cluster, the most sign-ups in any window [t, t + window) starting at a sign-up and
+    the earliest such t: every sign-up compared with every other."""
+    records, _, _ = driver.execute_query(CREATED_PER_CLUSTER)
+    found = {}
+    for record in records:
+        times = sorted(t.to_native() for t in record["times"])
+        counts = [sum(start <= t < start + window for t in times) for start in times]
+        if counts and max(counts) >= least:
+            found[record["cluster_id"]] = (times[counts.index(max(counts))], max(counts))
+    return found
+
+
+@pytest.mark.parametrize(("hours", "least"), [(24, 10), (1, 2), (240, 1)])
+def test_creation_bursts_are_the_densest_windows(world, driver: Driver, hours: int,
+                                                 least: int) -> None:
+    query = parse_query(QUERY_DIR / "creation_bursts.cypher")
+    rows = run_read_only(driver, "neo4j", query, {"window_hours": hours, "min_accounts": least})
+    found = {r["cluster_id"]: (r["window_start"].to_native(), r["accounts_in_window"])
+             for r in rows}
+    assert found == _bursts_by_definition(driver, timedelta(hours=hours), least)
 
 
 def test_no_query_shows_a_hub_unless_asked(world, driver: Driver) -> None:

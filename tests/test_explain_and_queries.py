@@ -8,12 +8,18 @@ from pathlib import Path
 import pytest
 from neo4j import Driver
 
-from pipelines.explain import explain, render
-from pipelines.graph import Neo4jResource
+from pipelines.investigate.explain import explain, render
+from pipelines.investigate.queries import (
+    QUERY_DIR,
+    bind_parameters,
+    library,
+    parse_query,
+    run_read_only,
+)
+from pipelines.investigate.specificity import hub_limit
 from pipelines.load.assets import load_graph
 from pipelines.paths import PipelinePaths
-from pipelines.queries import QUERY_DIR, bind_parameters, library, parse_query, run_read_only
-from pipelines.specificity import hub_limit
+from pipelines.server.graph import Neo4jResource
 from tests.landing import account, payment, prepare
 from tests.small_graph import HUB_ACCOUNTS, load_hub_world
 

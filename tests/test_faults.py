@@ -13,14 +13,14 @@ from neo4j import Driver
 from neo4j.exceptions import DriverError, Neo4jError
 
 from pipelines.generate.world import generate_world
-from pipelines.graph import Neo4jResource
 from pipelines.load.assets import load_graph
 from pipelines.load.writer import wipe
 from pipelines.paths import PipelinePaths
 from pipelines.prepare import prepare_tables
 from pipelines.resolve.assets import load_inputs, previous_assignments, save_resolution
 from pipelines.resolve.pipeline import resolve
-from pipelines.schema import apply_schema
+from pipelines.server.graph import Neo4jResource
+from pipelines.server.schema import apply_schema
 from pipelines.snapshot import snapshot
 from tests.faults import FlakyProxy
 from tests.graphs import differences, graph_dump

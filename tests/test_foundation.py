@@ -11,8 +11,8 @@ import pytest
 from neo4j import Driver
 
 from pipelines.errors import GraphAuthError, GraphUnavailableError
-from pipelines.graph import open_driver
-from pipelines.schema import apply_schema, graph_schema, read_schema, schema_statements
+from pipelines.server.graph import open_driver
+from pipelines.server.schema import apply_schema, graph_schema, read_schema, schema_statements
 from pipelines.settings import Neo4jSettings, local_http_port
 
 pytestmark = pytest.mark.neo4j

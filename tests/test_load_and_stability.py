@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 from neo4j import Driver
 
-from pipelines.graph import Neo4jResource
 from pipelines.load.assets import load_graph
 from pipelines.load.writer import wipe
 from pipelines.paths import PipelinePaths
+from pipelines.server.graph import Neo4jResource
 from tests.graphs import differences, graph_dump
 from tests.landing import account, cluster_of, payment, prepare, run_pipeline, write_landing
 

@@ -15,8 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from pipelines import class_archive, neo4j_local
-from pipelines.graph import open_driver
+from pipelines.server import class_archive
+from pipelines.server import local as neo4j_local
+from pipelines.server.graph import open_driver
 from pipelines.settings import Neo4jSettings, local_bolt_port, local_http_port
 
 pytestmark = pytest.mark.neo4j

@@ -12,10 +12,10 @@ import pytest
 from pipelines.definitions import defs
 from pipelines.errors import ContractError
 from pipelines.ingest.days import DaySidecar
-from pipelines.operate import SETTLE_SECONDS
-from pipelines.partitions import RANGE_END_TAG, RANGE_START_TAG, range_tags
+from pipelines.operate.partitions import RANGE_END_TAG, RANGE_START_TAG, range_tags
+from pipelines.operate.runner import run_main_job
+from pipelines.operate.triggers import SETTLE_SECONDS
 from pipelines.paths import PipelinePaths
-from pipelines.runner import run_main_job
 from tests.landing import account, payment, write_landing
 
 

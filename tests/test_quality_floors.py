@@ -11,7 +11,7 @@ import pytest
 
 from pipelines.generate.zoo.metrics import WorldScore, read_truth, score_result
 from pipelines.generate.zoo.world import generate_zoo_world
-from pipelines.offline import run_offline
+from pipelines.operate.offline import run_offline
 from pipelines.paths import PipelinePaths
 
 pytestmark = pytest.mark.quality_floors

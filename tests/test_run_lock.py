@@ -17,10 +17,10 @@ import pandas as pd
 import pytest
 from neo4j import Driver
 
-from pipelines.graph import Neo4jResource
+from pipelines.operate.runlock import holder_of
+from pipelines.operate.runner import install_instance_config, run_main_job
 from pipelines.paths import PipelinePaths
-from pipelines.runlock import holder_of
-from pipelines.runner import install_instance_config, run_main_job
+from pipelines.server.graph import Neo4jResource
 from pipelines.settings import PROJECT_ROOT
 from tests.faults import watch_child
 from tests.landing import account, payment
@@ -31,10 +31,10 @@ pytestmark = pytest.mark.neo4j
 
 def run_child(paths: PipelinePaths, home: Path, at_line: str,
               action: Callable[[subprocess.Popen], None]) -> tuple[int, bool]:
-    """`python -m pipelines.runner` in a child process recorded in DAGSTER_HOME ``home``;
+    """`python -m pipelines.operate.runner` in a child process recorded in DAGSTER_HOME ``home``;
     ``action`` is called when its log shows ``at_line``."""
     child = subprocess.Popen(
-        [sys.executable, "-m", "pipelines.runner"], cwd=PROJECT_ROOT, text=True,
+        [sys.executable, "-m", "pipelines.operate.runner"], cwd=PROJECT_ROOT, text=True,
         stderr=subprocess.PIPE, stdout=subprocess.DEVNULL,
         env={**os.environ, "PYTHONUNBUFFERED": "1", "DAGSTER_HOME": str(home),
              "ATTRIB_LANDING_DIR": paths.landing_dir, "ATTRIB_WORK_DIR": paths.work_dir})

@@ -15,10 +15,10 @@ import pandas as pd
 import pytest
 from neo4j import Driver
 
-from pipelines.graph import Neo4jResource
 from pipelines.ingest.shrink import CONFIRM_FILE
+from pipelines.operate.runner import run_main_job
 from pipelines.paths import PipelinePaths
-from pipelines.runner import run_main_job
+from pipelines.server.graph import Neo4jResource
 from tests.landing import account
 from tests.mini_world import mini_world, write_mini_world
 from tests.pan_oracle import luhn_tokens

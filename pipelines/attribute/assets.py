@@ -14,12 +14,12 @@ from pipelines.attribute.pipeline import (
     score_level,
 )
 from pipelines.dagster_meta import INVESTIGATIONS, Step, tables_metadata
-from pipelines.graph import NEO4J_RETRY, Neo4jResource
 from pipelines.load.delta import node_element, relationship_element
 from pipelines.load.statements import SWEEP_ATTRIBUTIONS
 from pipelines.load.writer import GraphWriter
 from pipelines.paths import PipelinePaths
 from pipelines.resolve.assets import ground_truth_dir
+from pipelines.server.graph import NEO4J_RETRY, Neo4jResource
 
 STEP = Step("attribute", INVESTIGATIONS, ("pipelines/attribute",))
 

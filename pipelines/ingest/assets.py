@@ -13,9 +13,9 @@ from pipelines.ingest.reader import find_source_file
 from pipelines.ingest.shrink import shrink_verdict
 from pipelines.ingest.tables import IngestReport, TableIngest, quarantine_frame
 from pipelines.ingest.usage import ingest_usage_day
-from pipelines.partitions import ONE_RUN, usage_days
+from pipelines.operate.partitions import ONE_RUN, usage_days
+from pipelines.operate.runlock import hold_work_folder
 from pipelines.paths import PipelinePaths
-from pipelines.runlock import hold_work_folder
 
 RECONCILE = "rows read = rows loaded + quarantined"
 STEP = Step("ingest", DATA_ENGINEERING,

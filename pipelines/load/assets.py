@@ -6,12 +6,12 @@ import dagster as dg
 import pandas as pd
 
 from pipelines.dagster_meta import DATA_ENGINEERING, Step
-from pipelines.graph import NEO4J_RETRY, Neo4jResource
 from pipelines.ingest.shrink import record_last_good, refuse_usage_shrink
 from pipelines.load.bulk import bulk_rebuild
 from pipelines.load.delta import Manifest, finish_load, open_manifest, sync_elements
 from pipelines.load.identity_graph import GraphInputs, count_graph, graph_elements, write_run
 from pipelines.load.writer import GraphWriter
+from pipelines.operate.runlock import hold_work_folder
 from pipelines.paths import PipelinePaths
 from pipelines.resolve.assets import (
     advance_resolution_state,
@@ -20,7 +20,7 @@ from pipelines.resolve.assets import (
     snapshot_files,
 )
 from pipelines.resolve.weights import DEFAULT_WEIGHTS
-from pipelines.runlock import hold_work_folder
+from pipelines.server.graph import NEO4J_RETRY, Neo4jResource
 
 STEP = Step("load", DATA_ENGINEERING, ("pipelines/load",))
 # Every table the load reads is a dependency: when one source fails at ingestion, the load is

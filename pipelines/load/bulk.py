@@ -20,7 +20,6 @@ from pathlib import Path
 from neo4j import Driver
 
 from pipelines.errors import Neo4jSetupError
-from pipelines.graph import Neo4jResource
 from pipelines.load.bulk_files import (
     ARRAY_DELIMITER_OPTION,
     BulkUnsupported,
@@ -38,8 +37,9 @@ from pipelines.load.statements import (
     WRITE_LOAD_TOKEN,
 )
 from pipelines.load.writer import GraphWriter
-from pipelines.neo4j_local import LocalNeo4j, drop_store, import_database, running_pid, start, stop
-from pipelines.schema import apply_schema
+from pipelines.server.graph import Neo4jResource
+from pipelines.server.local import LocalNeo4j, drop_store, import_database, running_pid, start, stop
+from pipelines.server.schema import apply_schema
 
 BULK_SETTING = "ATTRIB_BULK_IMPORT"  # "auto" (default): the local server only; "off": never
 # Below this many rows the server's restart costs more than the transactional writes it saves

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from pipelines.captions import account_captions, ip_captions, organisation_short_name
+from pipelines.investigate.captions import account_captions, ip_captions, organisation_short_name
 from pipelines.load.delta import Element, node_element, relationship_element
 from pipelines.load.statements import (
     COUNT_NODES,

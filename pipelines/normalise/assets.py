@@ -19,7 +19,7 @@ from pipelines.normalise.usage import (
     aggregate_usage_days,
     combine_usage_days,
 )
-from pipelines.partitions import ONE_RUN, usage_days
+from pipelines.operate.partitions import ONE_RUN, usage_days
 from pipelines.paths import PipelinePaths
 
 STEP = Step("normalise", DATA_ENGINEERING,

@@ -21,6 +21,7 @@ from pipelines.attribute.attribution import (
     ownership_chain,
 )
 from pipelines.attribute.config import AttributionConfig, ScoringConfig
+from pipelines.investigate.specificity import hub_limit
 from pipelines.paths import PipelinePaths
 from pipelines.report import wording
 from pipelines.report.indicators import campaign_indicators
@@ -35,13 +36,13 @@ from pipelines.report.model import (
     Stake,
 )
 from pipelines.report.provenance import Provenance
-from pipelines.specificity import hub_limit
 
 # Attributions below this confidence are listed as weak and never enforced. It should come from
 # the attribution's configuration (AttributionConfig) once that has a threshold for action; the
 # reliability table in the README (bench/calibration.py) is what it is chosen from.
 ENFORCEMENT_CONFIDENCE = 0.8
-# The label whose hub threshold judges each kind of attribution evidence (pipelines/specificity).
+# The label whose hub threshold judges each kind of attribution evidence
+# (pipelines/investigate/specificity.py).
 EVIDENCE_LABELS = {"billing_identity": "BillingIdentity", "email_domain_registrant": "Domain",
                    "email_domain_website": "Domain", "declared_organisation": "Organisation",
                    "partner_indicator": None}

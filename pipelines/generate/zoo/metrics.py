@@ -1,6 +1,6 @@
 """Score a pipeline's predicted campaigns against a zoo world's ground truth.
 
-Inputs are plain frames, the shape :func:`pipelines.offline.run_offline` returns:
+Inputs are plain frames, the shape :func:`pipelines.operate.offline.run_offline` returns:
 ``members`` (account_id, campaign_id), ``campaigns`` (campaign_id, is_campaign),
 ``attributions`` (campaign_id, org_id, rank, confidence); and the truth: ``truth``
 (account_id, campaign_id or None), ``true_campaigns`` (campaign_id, parent_org_id) and the
@@ -157,6 +157,6 @@ def read_truth(world: Path) -> Truth:
 
 
 def score_result(truth: Truth, result) -> WorldScore:
-    """Score an :class:`pipelines.offline.OfflineResult` (or anything with its frames)."""
+    """Score an :class:`pipelines.operate.offline.OfflineResult` (or anything with its frames)."""
     return score_world(truth.accounts, truth.campaigns, truth.decoy_org_ids,
                        result.campaign_members, result.campaigns, result.attributions)

@@ -22,9 +22,9 @@ from string import Template
 
 import psutil
 
-from pipelines import class_archive
 from pipelines.errors import GraphAuthError, GraphUnavailableError, Neo4jSetupError
-from pipelines.graph import open_driver
+from pipelines.server import class_archive
+from pipelines.server.graph import open_driver
 from pipelines.settings import (
     PRIVATE_UMASK,
     PROJECT_ROOT,

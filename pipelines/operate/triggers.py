@@ -16,7 +16,7 @@ from pathlib import Path
 import dagster as dg
 
 from pipelines.ingest.days import USAGE_FOLDER, DaySidecar, usage_day_files
-from pipelines.partitions import range_tags
+from pipelines.operate.partitions import range_tags
 from pipelines.paths import PipelinePaths
 from pipelines.snapshot import landing_files
 

@@ -15,10 +15,10 @@ import dagster as dg
 
 from pipelines.errors import AttribError
 from pipelines.ingest.days import usage_day_files
-from pipelines.operate import publish_selection
-from pipelines.partitions import range_tags
+from pipelines.operate.partitions import range_tags
+from pipelines.operate.runlock import release_work_folder
+from pipelines.operate.triggers import publish_selection
 from pipelines.paths import PipelinePaths
-from pipelines.runlock import release_work_folder
 from pipelines.settings import PROJECT_ROOT, make_private
 
 INSTANCE_CONFIG = PROJECT_ROOT / "dagster.yaml"
@@ -71,7 +71,7 @@ def run_main_job(run_config: dict | None = None, paths: PipelinePaths | None = N
 
 
 def main() -> int:
-    """`python -m pipelines.runner`: one run of the main job over ATTRIB_LANDING_DIR into
+    """`python -m pipelines.operate.runner`: one run of the main job over ATTRIB_LANDING_DIR into
     ATTRIB_WORK_DIR, recorded in DAGSTER_HOME; exit 0 when it succeeded."""
     try:
         result, seconds = run_main_job()

@@ -10,7 +10,7 @@ import dagster as dg
 from neo4j import Driver
 
 from pipelines.dagster_meta import DATA_ENGINEERING, Step
-from pipelines.graph import Neo4jResource
+from pipelines.server.graph import Neo4jResource
 from pipelines.settings import PROJECT_ROOT
 
 GRAPH_SCHEMA_DIR = PROJECT_ROOT / "schemas" / "graph"
@@ -55,7 +55,7 @@ def read_schema(driver: Driver, database: str) -> SchemaState:
     )
 
 
-STEP = Step("load", DATA_ENGINEERING, ("pipelines/schema.py", "schemas/graph"))
+STEP = Step("load", DATA_ENGINEERING, ("pipelines/server/schema.py", "schemas/graph"))
 
 
 @dg.asset(group_name="graph", **STEP.asset_args("neo4j", "cypher"),

@@ -11,10 +11,10 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from pipelines.errors import NotFoundError
-from pipelines.graph import Neo4jResource
+from pipelines.investigate.queries import bind_parameters, load_query
 from pipelines.paths import PipelinePaths
-from pipelines.queries import bind_parameters, load_query
 from pipelines.resolve.weights import DEFAULT_WEIGHTS
+from pipelines.server.graph import Neo4jResource
 
 HUBS_HIDDEN = "(hubs hidden)"  # the summary row of the shared_identifiers query
 ACCOUNT_EXISTS = ("UNWIND $ids AS id OPTIONAL MATCH (a:Account {account_id: id}) "

@@ -24,9 +24,9 @@ from neo4j import Driver, RoutingControl
 from neo4j.exceptions import ClientError, Neo4jError
 
 from pipelines.errors import AttribError, NotFoundError
+from pipelines.investigate.specificity import evidence_rules
 from pipelines.load.statements import KEYS
 from pipelines.settings import PROJECT_ROOT
-from pipelines.specificity import evidence_rules
 
 QUERY_DIR = PROJECT_ROOT / "queries"
 HEADER_FIELDS = ("name", "category", "answers", "parameters", "returns")

@@ -12,7 +12,7 @@ the page itself, so the file server must
 
 Neo4j itself serves no static files (``import/`` is only for ``LOAD CSV``), hence this server.
 
-    .venv/bin/python -m pipelines.browser_assets            # port 8001, until Ctrl-C
+    .venv/bin/python -m pipelines.investigate.browser_assets            # port 8001, until Ctrl-C
     # then in Neo4j Browser:
     :style http://localhost:8001/style.grass
     :play http://localhost:8001/guide.html
@@ -26,13 +26,16 @@ import threading
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-BROWSER_DIR = Path(__file__).resolve().parent.parent / "browser"
+from pipelines.settings import PROJECT_ROOT
+
+BROWSER_DIR = PROJECT_ROOT / "browser"
 DEFAULT_PORT = 8001
 # Browser allows by hostname; "localhost" is in the default allowlist, 127.0.0.1 is not.
 URL_HOST = "localhost"
 
 NEO4J_CONF_KEYS = """\
-# Neo4j Browser guide and style served by `python -m pipelines.browser_assets` (port 8001).
+# Neo4j Browser guide and style served by `python -m pipelines.investigate.browser_assets`
+# (port 8001).
 # Hostnames only (Browser ignores ports). The default is guides.neo4j.com,localhost, which
 # already admits http://localhost:8001/; 127.0.0.1 is added so that URL works too.
 browser.remote_content_hostname_whitelist=guides.neo4j.com,localhost,127.0.0.1
