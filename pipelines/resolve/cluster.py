@@ -4,6 +4,7 @@ merging unrelated people, which a large but coherent operation is not)."""
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 
 import networkx as nx
@@ -44,17 +45,18 @@ def _cut_weak_bridges(graph: nx.Graph, strong: float, min_side: int) -> None:
 
     Worked on the graph of strong components (accounts joined by strong links), where the weak
     links are the edges: much smaller than the account graph."""
-    weak = [(u, v, w) for u, v, w in graph.edges(data="weight") if w < strong]
+    edges = list(graph.edges(data="weight"))
+    weak = [(u, v) for u, v, w in edges if w < strong]
     if not weak:
         return
     core = nx.Graph()
     core.add_nodes_from(graph)
-    core.add_edges_from((u, v) for u, v, w in graph.edges(data="weight") if w >= strong)
+    core.add_edges_from((u, v) for u, v, w in edges if w >= strong)
     part = {}
     for number, members in enumerate(nx.connected_components(core)):
         part.update(dict.fromkeys(members, number))
     ties: dict[tuple[int, int], list[tuple[str, str]]] = {}
-    for u, v, _ in weak:
+    for u, v in weak:
         key = (min(part[u], part[v]), max(part[u], part[v]))
         if key[0] != key[1]:
             ties.setdefault(key, []).append((u, v))
@@ -65,10 +67,10 @@ def _cut_weak_bridges(graph: nx.Graph, strong: float, min_side: int) -> None:
     if not single:
         return
     parts.remove_edges_from(single)
-    sizes = pd.Series(part).value_counts()
+    sizes = Counter(part.values())
     side = {}
     for members in nx.connected_components(parts):
-        total = int(sizes.reindex(list(members)).sum())
+        total = sum(sizes[m] for m in members)
         side.update(dict.fromkeys(members, total))
     graph.remove_edges_from(ties[tuple(sorted(key))][0] for key in single
                             if min(side[key[0]], side[key[1]]) >= min_side)

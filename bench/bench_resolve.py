@@ -1,0 +1,168 @@
+"""Resolution stage by stage (seconds and peak memory per stage of ``resolve()``), and the
+helpers rewritten for speed against their previous implementations on the same world.
+
+    .venv/bin/python bench/bench_resolve.py --preset demo    # about a minute
+    .venv/bin/python bench/bench_resolve.py --preset large   # about ten minutes
+
+The previous helpers are kept below only as the same-run baseline; each row says whether the
+new one returned exactly what the old one did. Whole-stage figures before the rewrite (not the
+same run; large preset, 2-core machine shared with other jobs, 2026-11-29, under cProfile,
+which inflates Python-heavy stages): shared_values 40 s, cluster_links 345 s (Splink
+prediction 137 s and training 48 s of it), campaign_links 44 s, form_groups 50 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.common import Stage, measured, print_table, progress
+from pipelines.generate.presets import PRESETS
+from pipelines.generate.world import generate_world
+from pipelines.paths import PipelinePaths
+from pipelines.prepare import prepare_tables
+from pipelines.resolve import attach, coactivity, fuzzy, pipeline, scoring
+from pipelines.resolve.assets import load_inputs
+from pipelines.resolve.weights import DEFAULT_WEIGHTS
+
+# The stages of resolve() timed, by the name resolve() calls them under. form_groups is
+# called for clusters (inside form_clusters) and for campaigns; its seconds add up both.
+STAGES = ("ip_networks", "shared_values", "cluster_links", "form_groups", "campaign_links",
+          "piece_links", "resolve_organisations", "parent_identifiers", "assign_ids")
+
+
+@contextmanager
+def timed_stages(totals: dict[str, Stage]) -> Iterator[None]:
+    """Wrap each stage of resolve() so its calls add their seconds to ``totals``."""
+    targets = [(pipeline, name) for name in STAGES] + [(attach, "attachment_links")]
+    originals = [(module, name, getattr(module, name)) for module, name in targets]
+    for module, name, function in originals:
+        setattr(module, name, _timer(function, totals.setdefault(name, Stage(name))))
+    try:
+        yield
+    finally:
+        for module, name, function in originals:
+            setattr(module, name, function)
+
+
+def _timer(function: Callable, stage: Stage) -> Callable:
+    def wrapped(*args, **kwargs):
+        with measured(stage.name) as one:
+            result = function(*args, **kwargs)
+        stage.seconds += one.seconds
+        stage.peak_rss_mb = max(stage.peak_rss_mb, one.peak_rss_mb)
+        stage.rows += 1  # calls
+        return result
+    return wrapped
+
+
+# --- the previous implementations, kept only as this benchmark's baseline -------------------
+
+def before_profile_key(rows: pd.DataFrame, columns: list[str]) -> pd.Series:
+    return rows[columns].astype(object).fillna("").astype(str).agg("\x1f".join, axis=1)
+
+
+def before_lists_by(labels: pd.Series, values: pd.Series) -> pd.Series:
+    return pd.Series(values.to_numpy(), index=labels.to_numpy()).groupby(level=0).agg(list)
+
+
+def before_signatures(buckets: pd.DataFrame, min_buckets: int, seed: int = 17) -> pd.DataFrame:
+    counts = buckets.groupby("account_id").size()
+    rows = buckets[buckets["account_id"].isin(counts[counts >= min_buckets].index)]
+    minutes = pd.to_datetime(rows["bucket"], utc=True).dt.as_unit("s").astype("int64") // 60
+    values = minutes.to_numpy(dtype=np.uint64)
+    accounts = rows["account_id"].to_numpy()
+    return pd.DataFrame({f"h{i}": pd.Series(coactivity._mix(values ^ salt)).groupby(
+        accounts).min() for i, salt in enumerate(coactivity._salts(seed))})
+
+
+def before_item(kind: str, value: str, accounts: int, weight: float, coherence: float) -> str:
+    item = {"kind": kind, "value": value, "accounts": int(accounts), "weight": float(weight)}
+    if coherence > 0:
+        item["coherence"] = float(coherence)
+    return json.dumps(item, ensure_ascii=False)
+
+
+def compare(name: str, before: Callable[[], object], after: Callable[[], object],
+            same: Callable[[object, object], bool]) -> list[object]:
+    started = time.perf_counter()
+    old = before()
+    middle = time.perf_counter()
+    new = after()
+    ended = time.perf_counter()
+    return [name, middle - started, ended - middle, (middle - started) / max(ended - middle,
+                                                                             1e-9),
+            "yes" if same(old, new) else "NO"]
+
+
+def helper_rows(inputs: pipeline.ResolutionInputs) -> list[list[object]]:
+    payments = inputs.payments
+    columns = ["billing_name", "billing_address", "billing_country"]
+    text = [payments[c].astype(object).fillna("").astype(str) for c in columns]
+    profiles = fuzzy.billing_profiles(payments)
+    keys = profiles["name_tokens"].explode().dropna()
+    evidence = [("billing_fuzzy", f"{name} ≈ {name}", 3, 0.45, 0.5)
+                for name in profiles["profile"].tolist()] * 20
+    min_buckets = DEFAULT_WEIGHTS.coactivity["min_buckets"]
+    return [
+        compare("billing profile key", lambda: before_profile_key(payments, columns),
+                lambda: text[0].str.cat(text[1:], sep="\x1f"),
+                lambda a, b: a.tolist() == b.tolist()),
+        compare("lists per label (blocking keys)",
+                lambda: before_lists_by(keys.index.to_series(), keys),
+                lambda: fuzzy._lists_by(keys.index.to_series(), keys),
+                lambda a, b: a.to_dict() == b.to_dict()),
+        compare("MinHash signatures", lambda: before_signatures(inputs.usage_buckets,
+                                                                min_buckets),
+                lambda: coactivity.signatures(inputs.usage_buckets, min_buckets),
+                lambda a, b: a.equals(b)),
+        compare("evidence JSON", lambda: [before_item(*e) for e in evidence],
+                lambda: [scoring._item(*e) for e in evidence], lambda a, b: a == b),
+    ]
+
+
+def world(preset: str, seed: int, root: Path) -> PipelinePaths:
+    paths = PipelinePaths(landing_dir=str(root / "landing"), work_dir=str(root / "work"))
+    if not (root / "landing" / "accounts.csv").exists():
+        generate_world(preset, seed, root, progress)
+    if not paths.normalised("accounts").exists():
+        prepare_tables(paths, progress)
+    return paths
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--preset", default="demo", choices=sorted(PRESETS))
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--dir", default=None,
+                        help="world folder (default: a temporary one; a prepared world is reused)")
+    args = parser.parse_args()
+    paths = world(args.preset, args.seed, Path(args.dir or tempfile.mkdtemp(
+        prefix=f"bench-resolve-{args.preset}-")))
+    inputs = load_inputs(paths)
+    totals: dict[str, Stage] = {}
+    with timed_stages(totals), measured("resolve") as whole:
+        pipeline.resolve(inputs, pd.DataFrame(columns=["account_id", "cluster_id"]), "bench")
+    print_table(f"resolve() by stage — preset {args.preset}, seed {args.seed}, "
+                f"{len(inputs.accounts):,} accounts",
+                ["stage", "calls", "seconds", "peak RSS MB"],
+                [[s.name, s.rows, s.seconds, s.peak_rss_mb] for s in totals.values()]
+                + [["resolve (whole)", 1, whole.seconds, whole.peak_rss_mb]])
+    print_table("Rewritten helpers against their previous implementation (same run, same data)",
+                ["helper", "before s", "now s", "speed-up", "same result"],
+                helper_rows(inputs))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,61 @@
+"""The resolver's fast helpers give exactly what the plain pandas or json call they replace
+gives: the evidence JSON is read back by explanations, and the lists' order and the MinHash
+minima decide which pairs are compared."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from pipelines.resolve.coactivity import _mix, _salts, signatures
+from pipelines.resolve.fuzzy import _lists_by
+from pipelines.resolve.scoring import _item
+
+SEED = 20261129
+
+
+@pytest.mark.parametrize("piece", [
+    ("ip", "203.0.113.7", 3, 0.35, 0.0),
+    ("billing_fuzzy", 'Zoë "K" \\ back\n\ttab \x01 東京 ≈ x\u2028', np.int64(12),
+     np.float64(0.1 + 0.2), 0.8123),
+    ("name", "", 0, 1e-20, float("nan")),
+    ("name", "b", 5, 0.999999999, 1e300),
+    ("name", "b", 5, float("inf"), float("-inf")),
+])
+def test_evidence_json_is_what_json_dumps_writes(piece: tuple) -> None:
+    kind, value, accounts, weight, coherence = piece
+    item = {"kind": kind, "value": value, "accounts": int(accounts), "weight": float(weight)}
+    if coherence > 0:
+        item["coherence"] = float(coherence)
+    assert _item(*piece) == json.dumps(item, ensure_ascii=False)
+    assert json.loads(_item(*piece))["value"] == value
+
+
+def test_lists_by_label_keep_the_order_of_a_groupby() -> None:
+    print(f"seed {SEED}")
+    rng = np.random.default_rng(SEED)
+    labels = pd.Series(rng.integers(0, 50, 2_000))
+    values = pd.Series([f"k{v}" for v in rng.integers(0, 300, 2_000)], dtype=object)
+    expected = values.groupby(labels.to_numpy()).agg(list)
+    assert _lists_by(labels, values).to_dict() == expected.to_dict()
+    assert _lists_by(labels.iloc[:0], values.iloc[:0]).empty
+
+
+def test_signatures_are_the_minimum_hash_per_account() -> None:
+    print(f"seed {SEED}")
+    rng = np.random.default_rng(SEED)
+    minutes = rng.integers(29_000_000, 29_100_000, 5_000) // 10 * 10
+    buckets = pd.DataFrame({
+        "account_id": [f"A{n:03d}" for n in rng.integers(0, 120, 5_000)],
+        "bucket": pd.to_datetime(minutes * 60, unit="s", utc=True)})
+    found = signatures(buckets, min_buckets=30)
+    counts = buckets["account_id"].value_counts()
+    active = buckets[buckets["account_id"].isin(counts[counts >= 30].index)]
+    values = (active["bucket"].dt.as_unit("s").astype("int64") // 60).to_numpy(dtype=np.uint64)
+    for i, salt in enumerate(_salts(17)):
+        expected = pd.Series(_mix(values ^ salt)).groupby(active["account_id"].to_numpy()).min()
+        assert found[f"h{i}"].to_dict() == expected.to_dict()
+    assert list(found.index) == sorted(found.index)
