@@ -35,8 +35,8 @@ def piece_identifiers(identifiers: pd.DataFrame, units: pd.DataFrame) -> pd.Data
     """``identifiers`` (account_id, kind, value) restated per piece: account_id becomes the
     anchor of the account's unit in ``units`` (account_id, anchor)."""
     anchor = _anchor_of(units)
-    pieces = identifiers.assign(account_id=identifiers["account_id"].map(anchor).fillna(
-        identifiers["account_id"]))
+    mapped = identifiers["account_id"].map(anchor)
+    pieces = identifiers.assign(account_id=mapped.where(mapped.notna(), identifiers["account_id"]))
     return pieces.drop_duplicates(["account_id", "kind", "value"]).reset_index(drop=True)
 
 
@@ -69,19 +69,20 @@ def _exclusive(evidence: pd.DataFrame, identifiers: pd.DataFrame, units: pd.Data
     particular (loose accounts and other pieces carrying it may be the same operation's)."""
     if evidence.empty:
         return evidence
-    carried = identifiers.merge(evidence[["kind", "value"]].drop_duplicates(),
-                                on=["kind", "value"])
-    carried = carried.assign(unit=carried["account_id"].map(_anchor_of(units)).fillna(
-        carried["account_id"]))
-    carried = carried.assign(large=_sizes(units, carried["unit"]) > MAX_PIECE)
-    per_unit = carried[carried["large"]].groupby(["kind", "value", "unit"]).size()
-    in_large = carried[carried["large"]].groupby(["kind", "value"]).size()
-    total = carried.groupby(["kind", "value"]).size()
-    keys = list(zip(evidence["kind"], evidence["value"], strict=True))
-    elsewhere = [in_large.get(key, 0) - per_unit.get((*key, a), 0) - per_unit.get((*key, b), 0)
-                 for key, a, b in zip(keys, evidence["a"], evidence["b"], strict=True)]
-    share = 1 - pd.Series(elsewhere, index=evidence.index) / pd.Series(
-        [total[key] for key in keys], index=evidence.index)
+    keys = ["kind", "value"]
+    carried = identifiers.merge(evidence[keys].drop_duplicates(), on=keys)
+    unit = carried["account_id"].map(_anchor_of(units))
+    carried = carried.assign(unit=unit.where(unit.notna(), carried["account_id"]))
+    large = carried[_sizes(units, carried["unit"]).to_numpy() > MAX_PIECE]
+    in_units = large.groupby([*keys, "unit"]).size()
+    frame = evidence[[*keys, "a", "b"]].join(carried.groupby(keys).size().rename("total"),
+                                             on=keys)
+    frame = frame.join(large.groupby(keys).size().rename("in_large"), on=keys)
+    for side in ("a", "b"):
+        frame = frame.join(in_units.rename(f"in_{side}"), on=[*keys, side])
+    counts = frame[["in_large", "in_a", "in_b"]].fillna(0)
+    elsewhere = counts["in_large"] - counts["in_a"] - counts["in_b"]
+    share = 1 - elsewhere / frame["total"]
     return evidence.assign(weight=(evidence["weight"].astype("float64") * share).round(4))
 
 
