@@ -10,6 +10,7 @@ from pipelines.dagster_meta import INVESTIGATIONS, Step, tables_metadata
 from pipelines.paths import PipelinePaths
 from pipelines.resolve.cluster import giant_limit
 from pipelines.resolve.evaluate import evaluate
+from pipelines.resolve.fuzzy import model_digest
 from pipelines.resolve.pipeline import Resolution, ResolutionInputs, oversized_crowds, resolve
 from pipelines.resolve.weights import DEFAULT_WEIGHTS
 from pipelines.snapshot import snapshot
@@ -141,6 +142,7 @@ def resolved_clusters(context: dg.AssetExecutionContext,
             "clusters": len(sizes), "clustered_accounts": int(sizes.sum()) if len(sizes) else 0,
             "largest_cluster": largest, "candidate_pairs": len(resolution.links),
             "campaign_groups": len(campaigns),
+            "billing_model": model_digest(resolution.billing_model),
             "largest_campaign_group": int(campaigns.max()) if len(campaigns) else 0,
             "history": dg.MetadataValue.json(
                 resolution.history["event"].value_counts().to_dict()),

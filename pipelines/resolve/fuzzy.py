@@ -415,8 +415,21 @@ def predict_matches(profiles: pd.DataFrame, min_probability: float) -> tuple[pd.
               for c in frame.columns if c.startswith("gamma_")]
     frame["gammas"] = levels[0].str.cat(levels[1:], sep=",") if levels and len(frame) else ""
     frame = frame.rename(columns={"unique_id_l": "left", "unique_id_r": "right"})
-    return frame[MATCH_COLUMNS].reset_index(drop=True), json.dumps(model, sort_keys=True,
-                                                                   default=str)
+    return frame[MATCH_COLUMNS].reset_index(drop=True), json.dumps(
+        _stable(model), sort_keys=True, default=str)
+
+
+def _stable(model: object) -> object:
+    """The saved model without what changes between two trainings on the same profiles: the
+    linker's random id, and the last digits of probabilities that DuckDB's parallel sums leave
+    in a different order each time. Same profiles, same JSON, same digest."""
+    if isinstance(model, dict):
+        return {k: _stable(v) for k, v in model.items() if k != "linker_uid"}
+    if isinstance(model, list):
+        return [_stable(v) for v in model]
+    if isinstance(model, float):
+        return float(f"{model:.12g}")
+    return model
 
 
 def billing_matches(payments: pd.DataFrame, rule: dict) -> tuple[pd.DataFrame, str]:
@@ -468,4 +481,5 @@ def fuzzy_billing_evidence(matches: pd.DataFrame, payments: pd.DataFrame, rule: 
 
 
 def model_digest(model_json: str) -> str:
+    """A short name for a trained model, recorded with the resolution it scored."""
     return hashlib.sha256(model_json.encode()).hexdigest()[:16] if model_json else "none"
