@@ -124,3 +124,19 @@ def test_a_piece_joins_a_campaign_on_what_its_accounts_carry_together(
         resolution, "m0")
     assert _campaign_of(resolution, "p1") == _campaign_of(resolution, "m0") is not None
     assert _campaign_of(resolution, "x1") != _campaign_of(resolution, "m0")
+
+
+def test_a_generic_business_name_ties_no_one(paths: PipelinePaths) -> None:
+    # Two fronts whose names lost their distinctive word to a typo both read "LLC Bio"; a
+    # front written in full still ties the accounts that declare it. Webmail addresses, so
+    # that nothing else is shared.
+    def declaring(account_id: str, name: str) -> dict:
+        return account(account_id, declared_org=name, email=f"{account_id}@gmail.com")
+
+    accounts = [declaring(f"bio_{i}", 'LLC Bio"') for i in range(6)]
+    accounts += [declaring(f"hh_{i}", 'LLC "Henghong Bio"') for i in range(6)]
+    write_landing(paths.landing, accounts=accounts)
+    resolution = run_pipeline(paths)
+    assert {_campaign_of(resolution, f"bio_{i}") for i in range(6)} == {None}
+    together = {_campaign_of(resolution, f"hh_{i}") for i in range(6)}
+    assert len(together) == 1 and None not in together

@@ -52,6 +52,16 @@ LEGAL_SUFFIX_WORDS = frozenset(
         "tov",
     ]
 )
+# Words that say what a company does, not which company it is: a declared or billing name made
+# of these (and legal forms) alone, such as "LLC Bio" once a typo has dropped the distinctive
+# word, names no one organisation, however many accounts write it.
+GENERIC_BUSINESS_WORDS = frozenset([
+    "bio", "biotech", "technology", "software", "systems", "solutions", "services", "digital",
+    "data", "ai", "cloud", "network", "networks", "media", "studio", "studios", "labs", "lab",
+    "logistics", "trading", "consulting", "health", "finance", "capital", "robotics", "energy",
+    "international", "global", "industries", "enterprises", "ventures", "partners", "research",
+    "analytics", "security", "design", "marketing", "education", "foundation", "institute",
+])
 # Legal forms written in CJK scripts (removed as substrings, longest first).
 CJK_LEGAL_SUFFIXES = (
     "股份有限公司",
@@ -128,6 +138,13 @@ def org_name_key(raw: object) -> str | None:
     if not kept:
         kept = tokens
     return " ".join(sorted(kept)) or None
+
+
+def is_generic_org_key(key: object) -> bool:
+    """A name key (``org_name_key``) of generic business words and legal forms only."""
+    words_ = str(key).split() if isinstance(key, str) else []
+    return bool(words_) and all(w in GENERIC_BUSINESS_WORDS or w in LEGAL_SUFFIX_WORDS
+                                for w in words_)
 
 
 def address_key(raw: object) -> str | None:

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from pipelines.normalise.names import is_generic_org_key
+
 IDENTIFIER_COLUMNS = ["account_id", "kind", "value"]
 WEAK_FUNDING = ("prepaid", "virtual", "prepaid_virtual")
 
@@ -15,6 +17,12 @@ WEAK_FUNDING = ("prepaid", "virtual", "prepaid_virtual")
 def _pairs(frame: pd.DataFrame, column: str, kind: str) -> pd.DataFrame:
     part = frame[["account_id", column]].dropna()
     return pd.DataFrame({"account_id": part["account_id"], "kind": kind, "value": part[column]})
+
+
+def _named(frame: pd.DataFrame, column: str, kind: str) -> pd.DataFrame:
+    """A name as an identifier, unless it is generic business words only ("LLC Bio")."""
+    part = _pairs(frame, column, kind)
+    return part[~part["value"].map(is_generic_org_key)]
 
 
 def _registrants(accounts: pd.DataFrame, domains: pd.DataFrame) -> pd.DataFrame:
@@ -35,7 +43,8 @@ def account_identifiers(
 ) -> pd.DataFrame:
     """Every identifier of every account. Public-provider and disposable mail domains are left
     out of ``email_domain`` (anyone can sign up there); signup IPs inside hub networks (carrier,
-    education, hosting, proxy) are left out of ``signup_ip``."""
+    education, hosting, proxy) are left out of ``signup_ip``; declared and billing names of
+    generic business words alone ("LLC Bio") are left out too."""
     custom = accounts[~accounts["email_public_provider"].astype(bool)
                       & ~accounts["email_disposable"].astype(bool)]
     signup = accounts[["account_id", "signup_ip"]].merge(ip_kinds, how="left",
@@ -50,8 +59,8 @@ def account_identifiers(
         _pairs(payments[payments["billing_name_key"].notna()], "billing_key", "billing"),
         _pairs(custom, "email_domain", "email_domain"),
         _registrants(accounts, domains),
-        _pairs(accounts, "declared_org_key", "declared_org"),
-        _pairs(payments, "billing_name_key", "billing_name"),
+        _named(accounts, "declared_org_key", "declared_org"),
+        _named(payments, "billing_name_key", "billing_name"),
         _pairs(accounts, "user_agent_key", "user_agent"),
         _pairs(weak_cards, "bin", "prepaid_bin"),
     ]
