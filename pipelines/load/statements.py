@@ -98,9 +98,12 @@ RECORD_RUN = (
 # trusted and the loader rebuilds the identity graph from scratch.
 READ_LOAD_TOKEN = "OPTIONAL MATCH (s:LoadState {name: $name}) RETURN s.token AS token"
 WRITE_LOAD_TOKEN = "MERGE (s:LoadState {name: $name}) SET s.token = $token"
-# Everything the loader owns except the run history (Run, ClusterEvent), in small transactions.
+# Everything the loader owns except the run history (Run, ClusterEvent), in small transactions:
+# every relationship touching an owned node, then the nodes. The relationships are scanned as
+# such: reached from their nodes, Neo4j collected all of them before the first delete (an eager
+# plan), past its transaction memory on a large graph.
 WIPE_OWNED_RELATIONSHIPS = (
-    "MATCH (n)-[r]-() WHERE any(l IN labels(n) WHERE l IN $labels) "
+    "MATCH (a)-[r]->(b) WHERE any(l IN labels(a) + labels(b) WHERE l IN $labels) "
     "CALL (r) { DELETE r } IN TRANSACTIONS OF 20000 ROWS"
 )
 WIPE_OWNED_NODES = (
