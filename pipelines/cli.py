@@ -11,7 +11,7 @@ from pipelines.errors import AttribError, NotFoundError
 from pipelines.generate.presets import PRESETS
 from pipelines.generate.zoo.sizes import SIZES as ZOO_SIZES
 from pipelines.server import local as neo4j_local
-from pipelines.settings import PROJECT_ROOT
+from pipelines.settings import PROJECT_ROOT, Neo4jSettings, local_http_port
 
 DEMO_DIR = PROJECT_ROOT / "data" / "demo"
 
@@ -226,8 +226,16 @@ def _demo_command(args: argparse.Namespace) -> int:
         print(f"  failed step: {step}")
     for line in run_summary(PipelinePaths.from_env()):
         print(f"  {line}")
-    print("  Neo4j Browser: http://127.0.0.1:7474/browser/ (user neo4j, password in .env)")
+    print(f"  {browser_hint(Neo4jSettings.from_env())}")
     return 0 if result.success else 1
+
+
+def browser_hint(settings: Neo4jSettings) -> str:
+    """Where to explore the graph: the local server's Browser at its configured port."""
+    if settings.is_local():
+        return (f"Neo4j Browser: http://127.0.0.1:{local_http_port()}/browser/ "
+                "(user neo4j, password in .env)")
+    return f"Neo4j Browser: open your server's Browser and connect to {settings.uri}"
 
 
 def _add_demo_parser(subparsers: argparse._SubParsersAction) -> None:

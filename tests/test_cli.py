@@ -9,9 +9,10 @@ from pathlib import Path
 import pytest
 from neo4j import Driver
 
-from pipelines.cli import main
+from pipelines.cli import browser_hint, main
 from pipelines.paths import PipelinePaths
 from pipelines.server.graph import Neo4jResource
+from pipelines.settings import Neo4jSettings
 from tests.small_graph import load_hub_world
 
 pytestmark = pytest.mark.neo4j
@@ -134,3 +135,14 @@ def test_stix_export_without_a_key_says_how_to_set_it(attrib, monkeypatch,
     monkeypatch.delenv("ATTRIB_SHARING_KEY", raising=False)
     code, _, err = attrib("stix", "export", "ORG-NONE", "--out", str(tmp_path / "b.json"))
     assert code == USAGE and "ATTRIB_SHARING_KEY" in one_line(err)
+
+
+def test_the_run_summary_points_at_the_browser_that_serves_the_graph(monkeypatch) -> None:
+    monkeypatch.setenv("NEO4J_BOLT_PORT", "7697")
+    monkeypatch.setenv("NEO4J_HTTP_PORT", "7484")
+    local = Neo4jSettings(uri="bolt://127.0.0.1:7697", username="neo4j", password="x")
+    assert "http://127.0.0.1:7484/browser/" in browser_hint(local)
+    remote = Neo4jSettings(uri="neo4j+s://graph.example.test:7687", username="neo4j",
+                           password="x")
+    assert "127.0.0.1" not in browser_hint(remote)
+    assert "graph.example.test" in browser_hint(remote)
