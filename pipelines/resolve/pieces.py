@@ -27,16 +27,17 @@ MAX_PIECE = 10
 VALUES_PER_KIND = 2
 
 
-def _anchor_of(units: pd.DataFrame) -> pd.Series:
-    return units.set_index("account_id")["anchor"]
+def _piece_of(accounts: pd.Series, units: pd.DataFrame) -> pd.Series:
+    """Each account's piece: the anchor of its unit in ``units``, or the account itself when
+    it is loose."""
+    anchor = accounts.map(units.set_index("account_id")["anchor"])
+    return anchor.where(anchor.notna(), accounts)
 
 
 def piece_identifiers(identifiers: pd.DataFrame, units: pd.DataFrame) -> pd.DataFrame:
     """``identifiers`` (account_id, kind, value) restated per piece: account_id becomes the
     anchor of the account's unit in ``units`` (account_id, anchor)."""
-    anchor = _anchor_of(units)
-    mapped = identifiers["account_id"].map(anchor)
-    pieces = identifiers.assign(account_id=mapped.where(mapped.notna(), identifiers["account_id"]))
+    pieces = identifiers.assign(account_id=_piece_of(identifiers["account_id"], units))
     return pieces.drop_duplicates(["account_id", "kind", "value"]).reset_index(drop=True)
 
 
@@ -71,8 +72,7 @@ def _exclusive(evidence: pd.DataFrame, identifiers: pd.DataFrame, units: pd.Data
         return evidence
     keys = ["kind", "value"]
     carried = identifiers.merge(evidence[keys].drop_duplicates(), on=keys)
-    unit = carried["account_id"].map(_anchor_of(units))
-    carried = carried.assign(unit=unit.where(unit.notna(), carried["account_id"]))
+    carried = carried.assign(unit=_piece_of(carried["account_id"], units))
     large = carried[_sizes(units, carried["unit"]).to_numpy() > MAX_PIECE]
     in_units = large.groupby([*keys, "unit"]).size()
     frame = evidence[[*keys, "a", "b"]].join(carried.groupby(keys).size().rename("total"),
