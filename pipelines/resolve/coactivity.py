@@ -15,6 +15,7 @@ import json
 import numpy as np
 import pandas as pd
 
+from pipelines.resolve.runs import run_bounds
 from pipelines.resolve.scoring import EVIDENCE_COLUMNS
 
 SIGNATURE_SIZE = 64
@@ -49,7 +50,7 @@ def signatures(buckets: pd.DataFrame, min_buckets: int, seed: int = 17) -> pd.Da
     codes, accounts = pd.factorize(rows["account_id"].to_numpy(), sort=True)
     order = np.argsort(codes, kind="stable")
     values = minutes.to_numpy(dtype=np.uint64)[order]
-    starts = np.flatnonzero(np.r_[True, np.diff(codes[order]) != 0])
+    starts, _ = run_bounds(codes[order])
     columns = {f"h{i}": np.minimum.reduceat(_mix(values ^ salt), starts)
                for i, salt in enumerate(_salts(seed))}
     return pd.DataFrame(columns, index=pd.Index(accounts))

@@ -23,6 +23,7 @@ from rapidfuzz.distance import OSA, JaroWinkler
 
 from pipelines.normalise.address import STRUCTURED, address_parts, name_tokens, one_line_address
 from pipelines.normalise.text import fold_ascii
+from pipelines.resolve.runs import run_bounds
 from pipelines.resolve.scoring import EVIDENCE_COLUMNS
 
 MATCH_COLUMNS = ["left", "right", "match_probability", "match_weight", "gammas"]
@@ -213,8 +214,7 @@ def _lists_by(labels: pd.Series, values: pd.Series) -> pd.Series:
     order = np.argsort(labels.to_numpy(), kind="stable")
     label = labels.to_numpy()[order]
     value = values.to_numpy()[order].tolist()
-    starts = np.flatnonzero(np.r_[True, label[1:] != label[:-1]])
-    ends = np.r_[starts[1:], len(label)]
+    starts, ends = run_bounds(label)
     return pd.Series([value[s:e] for s, e in zip(starts, ends, strict=True)],
                      index=label[starts], dtype=object)
 

@@ -10,6 +10,8 @@ from json.encoder import encode_basestring
 import numpy as np
 import pandas as pd
 
+from pipelines.resolve.runs import run_bounds
+
 EVIDENCE_COLUMNS = ["a", "b", "kind", "value", "accounts", "weight", "coherence"]
 LINK_COLUMNS = ["a", "b", "score", "kinds", "evidence"]
 
@@ -50,8 +52,7 @@ def score_links(evidence: pd.DataFrame) -> pd.DataFrame:
         evidence["kind"].tolist(), evidence["value"].tolist(), evidence["accounts"].tolist(),
         evidence["weight"].tolist(), evidence["coherence"].tolist(), strict=True)]
     pair = evidence["a"].to_numpy() + "\x1f" + evidence["b"].to_numpy()
-    starts = np.flatnonzero(np.r_[True, pair[1:] != pair[:-1]])
-    ends = np.r_[starts[1:], len(pair)]
+    starts, ends = run_bounds(pair)
     kind = evidence["kind"].tolist()
     out = pd.DataFrame({
         "score": scores.round(4).to_numpy(),
