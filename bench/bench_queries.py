@@ -3,6 +3,8 @@ server's round trip for `RETURN 1` measured in the same run.
 
     .venv/bin/python bench/bench_queries.py                      # demo preset
     .venv/bin/python bench/bench_queries.py --preset seed --dir /tmp/bench-seed --reuse
+    .venv/bin/python bench/bench_queries.py --baseline main   # also time main's version of
+                                                              # each query that differs
 
 It builds the preset's world with the main job (replacing the configured Neo4j's contents, as
 the main job does), then draws each query's id parameters from the graph the way an investigator
@@ -14,7 +16,9 @@ does before it (parameter and id checks, an EXPLAIN that proves the query reads 
 
 from __future__ import annotations
 
+import dataclasses
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -29,7 +33,13 @@ from neo4j import Driver, RoutingControl
 
 from bench.common import print_table, progress, world_parser
 from pipelines.generate.world import generate_world
-from pipelines.investigate.queries import LibraryQuery, bind_parameters, library, run_read_only
+from pipelines.investigate.queries import (
+    LibraryQuery,
+    bind_parameters,
+    library,
+    parse_query,
+    run_read_only,
+)
 from pipelines.operate.runner import run_main_job
 from pipelines.paths import PipelinePaths
 from pipelines.server.graph import open_driver
@@ -128,19 +138,39 @@ def measure(driver: Driver, database: str, query: LibraryQuery, sets: list[dict]
     return alone, whole
 
 
-def rows(driver: Driver, database: str, runs: int, warmup: int) -> Iterator[list[object]]:
+def baseline_version(query: LibraryQuery, ref: str | None) -> LibraryQuery | None:
+    """The query as it stands at git ``ref``, when that text differs from the working tree's
+    (None when equal, or when the query did not exist there)."""
+    if ref is None:
+        return None
+    shown = subprocess.run(["git", "show", f"{ref}:queries/{query.path.name}"],
+                           capture_output=True, text=True, cwd=query.path.parent.parent)
+    if shown.returncode != 0:
+        return None
+    with tempfile.TemporaryDirectory() as folder:
+        old_path = Path(folder) / query.path.name
+        old_path.write_text(shown.stdout, encoding="utf-8")
+        old = parse_query(old_path)
+    return None if old.text == query.text else dataclasses.replace(old, path=query.path)
+
+
+def rows(driver: Driver, database: str, runs: int, warmup: int,
+         baseline: str | None = None) -> Iterator[list[object]]:
     floor = _timed(lambda: _read(driver, database, FLOOR), max(runs, 20))
     yield ["(round trip: RETURN 1)", "-", len(floor), statistics.median(floor),
-           _p95(floor), "-", "-"]
+           _p95(floor), "-", "-", "-"]
     for query in library():
         sets = parameter_sets(driver, database, query)
         if not sets:
-            yield [query.name, "no ids to draw", 0, "-", "-", "-", "-"]
+            yield [query.name, "no ids to draw", 0, "-", "-", "-", "-", "-"]
             continue
         alone, whole = measure(driver, database, query, sets, runs, warmup)
         p95 = _p95(alone)
+        old = baseline_version(query, baseline)
+        old_p95 = _p95(measure(driver, database, old, sets, runs, warmup)[0]) if old else "same"
         yield [query.name, len(sets), len(alone), statistics.median(alone), p95,
-               _p95(whole), "yes" if p95 <= TARGET_MS else "NO"]
+               _p95(whole), "yes" if p95 <= TARGET_MS else "NO",
+               old_p95 if baseline else "-"]
 
 
 def main() -> None:
@@ -150,6 +180,9 @@ def main() -> None:
                              "difference to the graph)")
     parser.add_argument("--runs", type=int, default=40, help="timed runs per query")
     parser.add_argument("--warmup", type=int, default=5, help="untimed runs per query first")
+    parser.add_argument("--baseline", metavar="GIT_REF", default=None,
+                        help="also time each query's text at this git ref (a commit or branch) "
+                             "on the same graph, where it differs")
     args = parser.parse_args()
     root = Path(args.dir or tempfile.mkdtemp(prefix=f"bench-queries-{args.preset}-"))
     paths = PipelinePaths(landing_dir=str(root / "landing"), work_dir=str(root / "work"))
@@ -159,13 +192,14 @@ def main() -> None:
     try:
         nodes = _read(driver, settings.database, NODES)[0]["n"]
         relationships = _read(driver, settings.database, RELATIONSHIPS)[0]["n"]
-        table = list(rows(driver, settings.database, args.runs, args.warmup))
+        table = list(rows(driver, settings.database, args.runs, args.warmup, args.baseline))
     finally:
         driver.close()
     print_table(f"Library query latency (warm), preset {args.preset}, seed {args.seed}: "
                 f"{nodes:,} nodes, {relationships:,} relationships",
                 ["query", "id sets", "runs", "p50 ms", "p95 ms", "p95 library call ms",
-                 f"p95 <= {TARGET_MS:.0f} ms"], table)
+                 f"p95 <= {TARGET_MS:.0f} ms", f"p95 ms at {args.baseline or '(no baseline)'}"],
+                table)
 
 
 if __name__ == "__main__":

@@ -37,8 +37,7 @@ WITH a, o, best,
           THEN [nodes(best.evidence)[1]] ELSE [] END AS judged
 WITH a, o, best,
      [n IN judged | {n: n,
-        accounts: COUNT { MATCH (s:Account)-[:HAS_EMAIL|AT_DOMAIN|PAYS_WITH|BILLED_TO|DECLARES]->{1,2}(n)
-                          RETURN DISTINCT s },
+        accounts: n.accounts_sharing,
         rule: $evidence_rules[labels(n)[0]]}] AS sharing
 WITH a, o, best, sharing,
      any(s IN sharing WHERE s.accounts > coalesce(s.rule.max_group, s.accounts)

@@ -17,8 +17,7 @@ MATCH p = (a)-[:HAS_EMAIL|AT_DOMAIN|HAS_PHONE|PAYS_WITH|BILLED_TO|SIGNED_UP_FROM
 WHERE a <> b
 WITH a, b, x, collect(p)[0] AS shared, labels(x)[0] AS kind, $evidence_rules[labels(x)[0]] AS rule
 WITH a, b, x, shared, kind, rule,
-     COUNT { MATCH (s:Account)-[:HAS_EMAIL|AT_DOMAIN|HAS_PHONE|PAYS_WITH|BILLED_TO|SIGNED_UP_FROM|USED_IP|USES_AGENT|DECLARES]->{1,2}(x)
-             RETURN DISTINCT s } AS n
+     x.accounts_sharing AS n
 WITH a, b, x, shared, kind, n,
      (n > coalesce(rule.max_group, n) OR coalesce(x.is_hub, false)
       OR coalesce(x.public_provider, false)) AS hub,

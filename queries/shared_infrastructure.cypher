@@ -22,8 +22,7 @@ USING JOIN ON x
 WITH ca, cb, x, collect(DISTINCT a) AS side_a, collect(DISTINCT b) AS side_b,
      labels(x)[0] AS kind, $evidence_rules[labels(x)[0]] AS rule
 WITH ca, cb, x, side_a, side_b, kind, rule,
-     COUNT { MATCH (s:Account)-[:HAS_EMAIL|AT_DOMAIN|HAS_PHONE|PAYS_WITH|BILLED_TO|SIGNED_UP_FROM|USED_IP|USES_AGENT|DECLARES]->{1,2}(x)
-             RETURN DISTINCT s } AS n
+     x.accounts_sharing AS n
 WITH ca, cb, x, side_a, side_b, kind, n,
      (n > coalesce(rule.max_group, n) OR coalesce(x.is_hub, false)
       OR coalesce(x.public_provider, false)) AS hub,

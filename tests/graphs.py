@@ -26,6 +26,17 @@ MEMBERS = ("MATCH (a:Account)-[:IN_CLUSTER|IN_CAMPAIGN]->(c:Cluster|Campaign) "
            "RETURN coalesce(c.cluster_id, c.campaign_id) AS cluster, "
            "min(a.account_id) AS first_member, labels(c)[0] AS label")
 GROUP_KEYS = {"Cluster": "cluster_id", "Campaign": "campaign_id"}
+# How many accounts reach an identifier along the library queries' routes, counted by Neo4j: what
+# the loader stores as ``accounts_sharing``.
+IDENTIFIER_LABELS = ("Email|Domain|Phone|PaymentInstrument|BillingIdentity|IPAddress|UserAgent|"
+                     "Organisation")
+SHARING_COUNT = ("COUNT { MATCH (s:Account)-[:HAS_EMAIL|AT_DOMAIN|HAS_PHONE|PAYS_WITH|BILLED_TO|"
+                 "SIGNED_UP_FROM|USED_IP|USES_AGENT|DECLARES]->{1,2}(x) RETURN DISTINCT s }")
+STORED_AND_COUNTED_SHARING = (f"MATCH (x:{IDENTIFIER_LABELS}) RETURN elementId(x) AS id, "
+                              f"x.accounts_sharing AS stored, {SHARING_COUNT} AS counted")
+# A hand-built test graph's identifiers (marked) get the count the loader would have stored.
+STORE_SHARING_OF_MARKED = (f"MATCH (x:{IDENTIFIER_LABELS} {{test_marker: $marker}}) "
+                           f"SET x.accounts_sharing = {SHARING_COUNT}")
 
 
 def _freeze(value: object) -> object:

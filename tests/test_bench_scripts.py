@@ -22,7 +22,7 @@ TIMEOUT_SECONDS = 600  # generous for a shared, loaded machine; a micro run take
 OPTIONS: dict[str, list[list[str]] | str] = {
     "bench_ingest.py": [SMALLEST],
     "bench_load.py": [SMALLEST],
-    "bench_queries.py": [[*SMALLEST, "--runs", "2", "--warmup", "0"]],
+    "bench_queries.py": [[*SMALLEST, "--runs", "2", "--warmup", "0", "--baseline", "HEAD"]],
     "bench_incremental.py": [SMALLEST, [*SMALLEST, "--without-graph"]],
     "quality_across_seeds.py": [[*SMALLEST, "--seeds", "3"]],
     "bench_seed.py": [SMALLEST],

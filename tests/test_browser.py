@@ -26,6 +26,7 @@ from pipelines.paths import PipelinePaths
 from pipelines.report.case import CaseTables, build_case, parents
 from pipelines.report.render import write_case
 from pipelines.settings import Neo4jSettings, local_bolt_port, local_http_port
+from tests.graphs import STORE_SHARING_OF_MARKED
 
 try:
     from selenium import webdriver
@@ -253,6 +254,7 @@ def browser_graph(driver: Driver, neo4j_settings: Neo4jSettings) -> Iterator[Dri
     driver.execute_query(
         EVIDENCE_GRAPH, cluster_id=CLUSTER_IDS[0], org_id=ORG_ID, operator_id=OPERATOR_ID,
         card_holders=[f"acc_testbrowser_0_{j}" for j in range(2)], marker=MARKER, database_=db)
+    driver.execute_query(STORE_SHARING_OF_MARKED, marker=MARKER, database_=db)
     yield driver
     driver.execute_query(cleanup, marker=MARKER, database_=neo4j_settings.database)
 

@@ -19,6 +19,7 @@ from pipelines.load.writer import wipe
 from pipelines.operate.runner import run_main_job
 from pipelines.paths import PipelinePaths
 from pipelines.server.graph import Neo4jResource
+from tests.graphs import STORED_AND_COUNTED_SHARING
 
 pytestmark = pytest.mark.neo4j
 LOG = logging.getLogger(__name__)
@@ -156,6 +157,14 @@ def test_creation_bursts_are_the_densest_windows(world, driver: Driver, hours: i
     found = {r["cluster_id"]: (r["window_start"].to_native(), r["accounts_in_window"])
              for r in rows}
     assert found == _bursts_by_definition(driver, timedelta(hours=hours), least)
+
+
+def test_identifiers_store_how_many_accounts_share_them(world, driver: Driver) -> None:
+    """The count the loader stores on each identifier is the one the graph gives."""
+    records, _, _ = driver.execute_query(STORED_AND_COUNTED_SHARING)
+    wrong = [r.data() for r in records if r["stored"] != r["counted"]]
+    assert records and not wrong, wrong[:5]
+    assert max(r["counted"] for r in records) > 1
 
 
 def test_no_query_shows_a_hub_unless_asked(world, driver: Driver) -> None:

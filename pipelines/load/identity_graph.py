@@ -203,7 +203,48 @@ def graph_elements(inputs: GraphInputs, resolution: Resolution, threshold: float
         frame = element.frame
         element.frame = frame[frame["_source"].isin(keys[start])
                               & frame["_target"].isin(keys[end])].reset_index(drop=True)
+    _count_sharing_accounts(elements)
     return elements
+
+
+# How accounts reach each identifier in the graph: the relationship types from the account, one
+# or two steps. An identifier's ``accounts_sharing`` is the number of distinct accounts at the
+# end of any of its routes, counted here once per load so that the library queries read it
+# instead of expanding a hub to its thousands of accounts every time they show one.
+SHARING_ROUTES: dict[str, tuple[tuple[str, ...], ...]] = {
+    "Email": (("HAS_EMAIL",),),
+    "Domain": (("HAS_EMAIL", "AT_DOMAIN"),),
+    "Phone": (("HAS_PHONE",),),
+    "PaymentInstrument": (("PAYS_WITH",),),
+    "BillingIdentity": (("PAYS_WITH", "BILLED_TO"),),
+    "IPAddress": (("SIGNED_UP_FROM",), ("USED_IP",)),
+    "UserAgent": (("USES_AGENT",),),
+    "Organisation": (("DECLARES",),),
+}
+
+
+def _count_sharing_accounts(elements: list[Element]) -> None:
+    """Add ``accounts_sharing`` to every identifier node (0 where no account reaches it)."""
+    edges = {e.kind: e.frame[["_source", "_target"]] for e in elements if not e.is_node}
+    for element in elements:
+        routes = SHARING_ROUTES.get(element.kind) if element.is_node else None
+        if routes is None:
+            continue
+        reached = pd.concat([_route_ends(edges, route) for route in routes])
+        counts = reached.drop_duplicates().groupby("_target")["_source"].size()
+        element.frame["accounts_sharing"] = (
+            element.frame["_key"].map(counts).fillna(0).astype("int64"))
+        element.props.append("accounts_sharing")
+
+
+def _route_ends(edges: dict[str, pd.DataFrame], route: tuple[str, ...]) -> pd.DataFrame:
+    """(account, identifier) pairs joined along the route's relationship types."""
+    ends = edges[route[0]]
+    for step in route[1:]:
+        ends = ends.merge(edges[step].rename(columns={"_source": "_via"}),
+                          left_on="_target", right_on="_via", suffixes=("", "_next"))
+        ends = ends[["_source", "_target_next"]].rename(columns={"_target_next": "_target"})
+    return ends
 
 
 def write_run(writer: GraphWriter, resolution: Resolution, run_id: str, files: dict) -> None:
