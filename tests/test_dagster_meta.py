@@ -96,3 +96,19 @@ def test_no_asset_output_is_typed_any() -> None:
     for asset in assets:
         output = asset.node_def.output_dict["result"]
         assert output.dagster_type.display_name != "Any", asset.key.to_user_string()
+
+
+def test_every_table_reader_depends_on_the_tables_writer() -> None:
+    """The registry's writers are assets, and the resolve and load assets depend on the writer
+    of every table they read (the lineage Dagster draws is the one the code follows)."""
+    from pipelines.definitions import defs
+    from pipelines.load.assets import GRAPH_READS
+    from pipelines.resolve.assets import RESOLUTION_READS
+    from pipelines.tables import TABLES
+
+    graph = defs.resolve_asset_graph()
+    keys = {key.to_user_string() for key in graph.get_all_asset_keys()}
+    assert {t.asset for t in TABLES.values()} <= keys
+    for asset, reads in (("resolved_clusters", RESOLUTION_READS), ("identity_graph", GRAPH_READS)):
+        parents = {k.to_user_string() for k in graph.get(dg.AssetKey(asset)).parent_keys}
+        assert {TABLES[name].asset for name in reads.values()} <= parents, asset

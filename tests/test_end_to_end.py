@@ -19,6 +19,7 @@ from pipelines.load.writer import wipe
 from pipelines.operate.runner import run_main_job
 from pipelines.paths import PipelinePaths
 from pipelines.server.graph import Neo4jResource
+from pipelines.tables import TABLES, table_path
 from tests.graphs import STORED_AND_COUNTED_SHARING
 
 pytestmark = pytest.mark.neo4j
@@ -157,6 +158,12 @@ def test_creation_bursts_are_the_densest_windows(world, driver: Driver, hours: i
     found = {r["cluster_id"]: (r["window_start"].to_native(), r["accounts_in_window"])
              for r in rows}
     assert found == _bursts_by_definition(driver, timedelta(hours=hours), least)
+
+
+def test_every_registered_table_is_written(world) -> None:
+    """Each table of the registry is where it says, after a run of the main job."""
+    missing = [name for name in TABLES if not table_path(world["paths"], name).exists()]
+    assert not missing
 
 
 def test_identifiers_store_how_many_accounts_share_them(world, driver: Driver) -> None:

@@ -20,6 +20,7 @@ from pipelines.load.writer import GraphWriter
 from pipelines.paths import PipelinePaths
 from pipelines.resolve.assets import ground_truth_dir
 from pipelines.server.graph import NEO4J_RETRY, Neo4jResource
+from pipelines.tables import read_table, write_table
 
 STEP = Step("attribute", INVESTIGATIONS, ("pipelines/attribute",))
 
@@ -106,11 +107,11 @@ def campaign_attribution(context: dg.AssetExecutionContext, neo4j: Neo4jResource
     scores = score_campaigns(inputs, ScoringConfig())
     cluster_scores = score_level(inputs, ScoringConfig(), "cluster")
     attributions = attribute_campaigns(inputs, scores, AttributionConfig())
+    tables = {"scores": write_table(paths, "attribution/scores", scores.reset_index()),
+              "cluster_scores": write_table(paths, "attribution/cluster_scores",
+                                            cluster_scores.reset_index()),
+              "attributions": write_table(paths, "attribution/attributions", attributions)}
     out = paths.output("attribution")
-    out.mkdir(parents=True, exist_ok=True)
-    scores.reset_index().to_parquet(out / "scores.parquet", index=False)
-    cluster_scores.reset_index().to_parquet(out / "cluster_scores.parquet", index=False)
-    attributions.to_parquet(out / "attributions.parquet", index=False)
     enforcement = enforcement_list(inputs, scores, attributions)
     enforcement.to_csv(out / "enforcement.csv", index=False)
     enforcement.to_json(out / "enforcement.json", orient="records", indent=1)
@@ -119,8 +120,6 @@ def campaign_attribution(context: dg.AssetExecutionContext, neo4j: Neo4jResource
     flagged = int(scores["is_campaign"].sum())
     context.log.info(f"{flagged} campaigns flagged")
     problems = attribution_problems(scores, attributions)
-    tables = {name: out / f"{name}.parquet" for name in ("scores", "cluster_scores",
-                                                           "attributions")}
     return dg.MaterializeResult(metadata={
         **tables_metadata(tables.pop("scores"), tables),
         "campaigns_flagged": flagged, "campaigns_scored": len(scores),
@@ -142,10 +141,10 @@ def attribution_evaluation(context: dg.AssetExecutionContext,
     if not (truth / "campaigns.json").exists():
         context.log.info(f"no ground truth in {truth}: nothing to evaluate")
         return dg.MaterializeResult(metadata={"evaluated": False})
-    campaigns = pd.read_parquet(paths.output("resolved/campaigns.parquet"))
+    campaigns = read_table(paths, "resolved/campaigns")
     report = evaluate_attribution(
         campaigns.rename(columns={"campaign_id": "cluster_id"}),
-        pd.read_parquet(paths.output("attribution/attributions.parquet")),
+        read_table(paths, "attribution/attributions"),
         pd.read_parquet(truth / "accounts.parquet"),
         json.loads((truth / "campaigns.json").read_text()),
         set(json.loads((truth / "legit_org_ids.json").read_text())),

@@ -18,6 +18,7 @@ from pipelines.paths import PipelinePaths
 from pipelines.resolve.pipeline import ip_networks
 from pipelines.resolve.profiles import account_profiles
 from pipelines.resolve.weights import DEFAULT_WEIGHTS
+from pipelines.tables import read_table
 
 
 @dataclass
@@ -41,8 +42,8 @@ class AttributionInputs:
 
     @classmethod
     def from_paths(cls, paths: PipelinePaths) -> AttributionInputs:
-        norm = lambda n: pd.read_parquet(paths.normalised(n))  # noqa: E731
-        res = lambda n: pd.read_parquet(paths.output(f"resolved/{n}.parquet"))  # noqa: E731
+        norm = lambda n: read_table(paths, f"normalised/{n}")  # noqa: E731
+        res = lambda n: read_table(paths, f"resolved/{n}")  # noqa: E731
         return cls(
             clusters=res("clusters"), campaigns=res("campaigns"), links=res("links"),
             org_matches=res("org_matches"),

@@ -18,6 +18,7 @@ import pyarrow.parquet as pq
 from pipelines.contract import load_contracts
 from pipelines.errors import ContractError
 from pipelines.paths import PipelinePaths
+from pipelines.tables import table_path
 
 LAST_GOOD = "state/last_good_counts.json"
 CONFIRM_FILE = "confirm-shrink"
@@ -82,7 +83,7 @@ def shrink_verdict(source: str, what: str, current: int, paths: PipelinePaths) -
 
 
 def accounts_with_usage(paths: PipelinePaths) -> int:
-    return pq.ParquetFile(paths.normalised("usage_accounts")).metadata.num_rows
+    return pq.ParquetFile(table_path(paths, "normalised/usage_accounts")).metadata.num_rows
 
 
 def refuse_usage_shrink(paths: PipelinePaths) -> None:

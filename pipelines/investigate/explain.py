@@ -15,6 +15,7 @@ from pipelines.investigate.queries import bind_parameters, load_query
 from pipelines.paths import PipelinePaths
 from pipelines.resolve.weights import DEFAULT_WEIGHTS
 from pipelines.server.graph import Neo4jResource
+from pipelines.tables import table_path
 
 HUBS_HIDDEN = "(hubs hidden)"  # the summary row of the shared_identifiers query
 ACCOUNT_EXISTS = ("UNWIND $ids AS id OPTIONAL MATCH (a:Account {account_id: id}) "
@@ -71,14 +72,14 @@ def explain(neo4j: Neo4jResource, paths: PipelinePaths, a: str, b: str,
 
 def _add_pair_facts(result: Explanation, paths: PipelinePaths) -> None:
     low, high = sorted([result.account_a, result.account_b])
-    links_file = paths.output("resolved/links.parquet")
+    links_file = table_path(paths, "resolved/links")
     if links_file.exists():
         links = pd.read_parquet(links_file)
         pair = links[(links["a"] == low) & (links["b"] == high)]
         if not pair.empty:
             result.pair_score = float(pair["score"].iloc[0])
             result.pair_evidence = json.loads(pair["evidence"].iloc[0])
-    judgements_file = paths.normalised("analyst_judgements")
+    judgements_file = table_path(paths, "normalised/analyst_judgements")
     if judgements_file.exists():
         frame = pd.read_parquet(judgements_file)
         refs = {f"account:{low}", f"account:{high}"}

@@ -8,6 +8,7 @@ import json
 import pandas as pd
 
 from pipelines.paths import PipelinePaths
+from pipelines.tables import read_table, table_path
 
 
 def _quarantined(paths: PipelinePaths) -> tuple[int, list[str]]:
@@ -25,13 +26,13 @@ def run_summary(paths: PipelinePaths) -> list[str]:
     lines = []
     total, files = _quarantined(paths)
     lines.append(f"quarantined rows: {total}" + (f" — {', '.join(files)}" if files else ""))
-    clusters_file = paths.output("resolved/clusters.parquet")
+    clusters_file = table_path(paths, "resolved/clusters")
     if clusters_file.exists():
         clusters = pd.read_parquet(clusters_file)
         sizes = clusters.groupby("cluster_id").size().sort_values(ascending=False)
         lines.append(f"clusters: {len(sizes)} holding {int(sizes.sum())} accounts; largest: "
                      + ", ".join(f"{c} ({n})" for c, n in sizes.head(5).items()))
-        campaigns = pd.read_parquet(paths.output("resolved/campaigns.parquet"))
+        campaigns = read_table(paths, "resolved/campaigns")
         groups = campaigns.groupby("campaign_id").size()
         lines.append(f"campaign groups (clusters tied by operator-level evidence): {len(groups)}"
                      f" holding {int(groups.sum())} accounts")
@@ -49,12 +50,12 @@ def run_summary(paths: PipelinePaths) -> list[str]:
 
 
 def _attribution_lines(paths: PipelinePaths) -> list[str]:
-    attributions_file = paths.output("attribution/attributions.parquet")
+    attributions_file = table_path(paths, "attribution/attributions")
     if not attributions_file.exists():
         return []
-    scores = pd.read_parquet(paths.output("attribution/scores.parquet")).set_index("campaign_id")
+    scores = read_table(paths, "attribution/scores").set_index("campaign_id")
     attributions = pd.read_parquet(attributions_file)
-    names = pd.read_parquet(paths.normalised("organisations")).set_index("org_id")["legal_name"]
+    names = read_table(paths, "normalised/organisations").set_index("org_id")["legal_name"]
     campaigns = scores[scores["is_campaign"]]
     lines = [f"campaigns found: {len(campaigns)}"]
     top = attributions[attributions["rank"] == 1].set_index("campaign_id")

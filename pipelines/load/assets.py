@@ -3,7 +3,6 @@
 import time
 
 import dagster as dg
-import pandas as pd
 
 from pipelines.dagster_meta import DATA_ENGINEERING, Step
 from pipelines.ingest.shrink import record_last_good, refuse_usage_shrink
@@ -21,22 +20,22 @@ from pipelines.resolve.assets import (
 )
 from pipelines.resolve.weights import DEFAULT_WEIGHTS
 from pipelines.server.graph import NEO4J_RETRY, Neo4jResource
+from pipelines.tables import read_table, writers_of
 
 STEP = Step("load", DATA_ENGINEERING, ("pipelines/load",))
-# Every table the load reads is a dependency: when one source fails at ingestion, the load is
-# skipped instead of writing the graph from a stale (or missing) copy of that table.
-GRAPH_TABLES = ("accounts", "payment_instruments", "domain_registrations", "ip_intel",
-                "organisations", "ownership", "usage")
+# The graph's inputs: its field → the table it reads. Every writer of one is a dependency: when
+# one source fails at ingestion, the load is skipped instead of writing the graph from a stale
+# (or missing) copy of that table.
+GRAPH_READS = {
+    "accounts": "normalised/accounts", "payments": "normalised/payment_instruments",
+    "domains": "normalised/domain_registrations", "ip_intel": "normalised/ip_intel",
+    "organisations": "normalised/organisations", "ownership": "normalised/ownership",
+    "usage_accounts": "normalised/usage_accounts", "usage_ips": "normalised/usage_account_ips",
+}
 
 
 def graph_inputs(paths: PipelinePaths) -> GraphInputs:
-    read = lambda name: pd.read_parquet(paths.normalised(name))  # noqa: E731
-    return GraphInputs(
-        accounts=read("accounts"), payments=read("payment_instruments"),
-        domains=read("domain_registrations"), ip_intel=read("ip_intel"),
-        organisations=read("organisations"), ownership=read("ownership"),
-        usage_accounts=read("usage_accounts"), usage_ips=read("usage_account_ips"),
-    )
+    return GraphInputs(**{field: read_table(paths, name) for field, name in GRAPH_READS.items()})
 
 
 def load_graph(neo4j: Neo4jResource, paths: PipelinePaths, log=lambda _: None) -> dict:
@@ -72,7 +71,7 @@ def load_graph(neo4j: Neo4jResource, paths: PipelinePaths, log=lambda _: None) -
 
 
 @dg.asset(retry_policy=NEO4J_RETRY, group_name="load", **STEP.asset_args("neo4j", "pandas"),
-          deps=["graph_schema", "resolved_clusters", *(f"normalised_{t}" for t in GRAPH_TABLES)],
+          deps=["graph_schema", "resolved_clusters", *writers_of(list(GRAPH_READS.values()))],
           description="The identity graph in Neo4j: identifiers, organisations, ownership, "
           "strong links with their evidence, clusters.")
 def identity_graph(context: dg.AssetExecutionContext, neo4j: Neo4jResource,

@@ -15,26 +15,27 @@ from pipelines.ingest.days import usage_day_files
 from pipelines.normalise import tables
 from pipelines.normalise.usage import (
     PARTS,
-    USAGE_TABLES,
     aggregate_usage_days,
     combine_usage_days,
 )
 from pipelines.operate.partitions import ONE_RUN, usage_days
 from pipelines.paths import PipelinePaths
+from pipelines.tables import NORMALISED_FROM_SOURCE, USAGE_TABLES, table_path, write_table
 
 STEP = Step("normalise", DATA_ENGINEERING,
             ("pipelines/normalise", "schemas/reference/mail_providers.yaml"))
-# normalised table name -> (ingested source, table function)
+# normalised table name -> the function that makes it from its ingested source (the source is
+# the table registry's, pipelines/tables.py)
 TABLES = {
-    "accounts": ("accounts", tables.normalise_accounts),
-    "payment_instruments": ("payment_instruments", tables.normalise_payments),
-    "ip_intel": ("ip_intel", tables.normalise_ip_intel),
-    "domain_registrations": ("domain_registrations", tables.normalise_domains),
-    "organisations": ("organisations", tables.normalise_organisations),
-    "organisation_names": ("organisations", tables.organisation_names),
-    "ownership": ("ownership", tables.normalise_ownership),
-    "partner_indicators": ("partner_indicators", lambda f: f.copy()),
-    "analyst_judgements": ("analyst_judgements", lambda f: f.copy()),
+    "accounts": tables.normalise_accounts,
+    "payment_instruments": tables.normalise_payments,
+    "ip_intel": tables.normalise_ip_intel,
+    "domain_registrations": tables.normalise_domains,
+    "organisations": tables.normalise_organisations,
+    "organisation_names": tables.organisation_names,
+    "ownership": tables.normalise_ownership,
+    "partner_indicators": lambda f: f.copy(),
+    "analyst_judgements": lambda f: f.copy(),
 }
 # Columns whose invalid share is reported: normalised column -> raw column it came from.
 KEY_COLUMNS = {
@@ -63,11 +64,8 @@ def read_ingested(path) -> pd.DataFrame:
 
 
 def normalise_table(table: str, paths: PipelinePaths) -> pd.DataFrame:
-    source, func = TABLES[table]
-    frame = func(read_ingested(paths.ingested(source)))
-    out = paths.normalised(table)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    frame.to_parquet(out, index=False)
+    frame = TABLES[table](read_ingested(paths.ingested(NORMALISED_FROM_SOURCE[table])))
+    write_table(paths, f"normalised/{table}", frame)
     return frame
 
 
@@ -75,7 +73,7 @@ MAX_INVALID_SHARE = 0.05  # above this, an export is probably broken: stop befor
 
 
 def build_normalise_asset(table: str) -> dg.AssetsDefinition:
-    source = TABLES[table][0]
+    source = NORMALISED_FROM_SOURCE[table]
     name = f"normalised_{table}"
     checks = [dg.AssetCheckSpec(
         "identifiers_parse", asset=name, blocking=True,
@@ -94,7 +92,7 @@ def build_normalise_asset(table: str) -> dg.AssetsDefinition:
             metadata={"invalid_share": dg.MetadataValue.json(shares)},
         )] if checks else []
         return dg.MaterializeResult(metadata={
-            **parquet_metadata(paths.normalised(table)),
+            **parquet_metadata(table_path(paths, f"normalised/{table}")),
             "invalid_share": dg.MetadataValue.json(shares),
         }, check_results=results)
 
@@ -132,7 +130,7 @@ def normalised_usage(
     context: dg.AssetExecutionContext, paths: PipelinePaths
 ) -> dg.MaterializeResult:
     summary = combine_usage_days(paths, context.log.info)
-    tables = {name: paths.normalised(name) for name in USAGE_TABLES}
+    tables = {name: table_path(paths, f"normalised/{name}") for name in USAGE_TABLES}
     return dg.MaterializeResult(metadata={
         **tables_metadata(tables.pop("usage_accounts"), tables),
         "days": len(usage_day_files(paths.landing)),

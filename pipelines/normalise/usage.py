@@ -34,6 +34,7 @@ from pipelines.normalise.usage_sql import (
     partial_files,
 )
 from pipelines.settings import EngineSettings
+from pipelines.tables import table_path
 
 __all__ = ["EXTRACTION_CATEGORIES", "PARTS", "USAGE_TABLES", "aggregate_usage_day",
            "aggregate_usage_days", "combine_usage_days", "usage_summary"]
@@ -183,11 +184,12 @@ def combine_usage_days(paths, progress: Callable[[str], None] = lambda _: None
 
 
 def usage_summary(paths) -> UsageSummary:
-    accounts = pq.read_table(paths.normalised("usage_accounts"), columns=["requests"])
+    accounts = pq.read_table(table_path(paths, "normalised/usage_accounts"), columns=["requests"])
     return UsageSummary(
         accounts=accounts.num_rows,
         requests=int(accounts["requests"].to_numpy().sum()) if accounts.num_rows else 0,
-        account_ip_pairs=pq.ParquetFile(paths.normalised("usage_account_ips")).metadata.num_rows,
+        account_ip_pairs=pq.ParquetFile(
+            table_path(paths, "normalised/usage_account_ips")).metadata.num_rows,
         activity_buckets=pq.ParquetFile(
-            paths.normalised("usage_account_buckets")).metadata.num_rows,
+            table_path(paths, "normalised/usage_account_buckets")).metadata.num_rows,
     )

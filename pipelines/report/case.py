@@ -36,6 +36,7 @@ from pipelines.report.model import (
     Stake,
 )
 from pipelines.report.provenance import Provenance
+from pipelines.tables import read_table, table_path
 
 # Attributions below this confidence are listed as weak and never enforced. It should come from
 # the attribution's configuration (AttributionConfig) once that has a threshold for action; the
@@ -70,17 +71,17 @@ class CaseTables:
 
     @classmethod
     def from_paths(cls, paths: PipelinePaths) -> CaseTables:
-        out = lambda n: pd.read_parquet(paths.output(n))  # noqa: E731
-        norm = lambda n: pd.read_parquet(paths.normalised(n))  # noqa: E731
-        partner = paths.normalised("partner_indicators")
+        out = lambda n: read_table(paths, n)  # noqa: E731
+        norm = lambda n: read_table(paths, f"normalised/{n}")  # noqa: E731
+        partner = table_path(paths, "normalised/partner_indicators")
         # A case's unit is a campaign (clusters tied by operator-level evidence); the model
         # calls each unit a finding and keys it by its id.
         unit = {"campaign_id": "cluster_id"}
         return cls(
-            attributions=out("attribution/attributions.parquet").rename(columns=unit),
-            scores=out("attribution/scores.parquet").rename(columns=unit).set_index("cluster_id"),
-            clusters=out("resolved/campaigns.parquet").rename(columns=unit),
-            org_matches=out("resolved/org_matches.parquet"),
+            attributions=out("attribution/attributions").rename(columns=unit),
+            scores=out("attribution/scores").rename(columns=unit).set_index("cluster_id"),
+            clusters=out("resolved/campaigns").rename(columns=unit),
+            org_matches=out("resolved/org_matches"),
             accounts=norm("accounts"), payments=norm("payment_instruments"),
             domains=norm("domain_registrations"), organisations=norm("organisations"),
             ownership=norm("ownership"),

@@ -14,24 +14,27 @@ from pipelines.resolve.fuzzy import model_digest
 from pipelines.resolve.pipeline import Resolution, ResolutionInputs, oversized_crowds, resolve
 from pipelines.resolve.weights import DEFAULT_WEIGHTS
 from pipelines.snapshot import snapshot
+from pipelines.tables import RESOLVED_TABLES, read_table, table_path, write_table, writers_of
 
 # The weights and thresholds resolution runs by live in resolution.yaml: a changed weight is a
 # new code version as much as a changed matcher.
 STEP = Step("resolve", INVESTIGATIONS, ("pipelines/resolve", "schemas/reference/resolution.yaml"))
 SNAPSHOT_STEP = Step("resolve", INVESTIGATIONS, ("pipelines/snapshot.py", "schemas/reference"))
-RESOLVED_TABLES = ("identifiers", "links", "clusters", "history", "ip_networks", "org_matches",
-                   "groups", "campaign_links", "campaigns")
+# Resolution's inputs: its field → the table it reads.
+RESOLUTION_READS = {
+    "accounts": "normalised/accounts", "payments": "normalised/payment_instruments",
+    "domains": "normalised/domain_registrations", "ip_intel": "normalised/ip_intel",
+    "organisation_names": "normalised/organisation_names",
+    "judgements": "normalised/analyst_judgements",
+    "usage_buckets": "normalised/usage_account_buckets",
+    "usage_accounts": "normalised/usage_accounts",
+    "organisations": "normalised/organisations", "ownership": "normalised/ownership",
+}
 
 
 def load_inputs(paths: PipelinePaths) -> ResolutionInputs:
-    read = lambda name: pd.read_parquet(paths.normalised(name))  # noqa: E731
-    return ResolutionInputs(
-        accounts=read("accounts"), payments=read("payment_instruments"),
-        domains=read("domain_registrations"), ip_intel=read("ip_intel"),
-        organisation_names=read("organisation_names"), judgements=read("analyst_judgements"),
-        usage_buckets=read("usage_account_buckets"), usage_accounts=read("usage_accounts"),
-        organisations=read("organisations"), ownership=read("ownership"),
-    )
+    return ResolutionInputs(**{field: read_table(paths, name)
+                               for field, name in RESOLUTION_READS.items()})
 
 
 def previous_assignments(paths: PipelinePaths, level: str = "cluster") -> pd.DataFrame:
@@ -48,9 +51,7 @@ def save_resolution(resolution: Resolution, paths: PipelinePaths,
     compares with moves forward only with ``advance_state``; the asset leaves that to the load,
     after the graph has committed, so a run killed before then is recomputed whole."""
     for name in RESOLVED_TABLES:
-        out = paths.output(f"resolved/{name}.parquet")
-        out.parent.mkdir(parents=True, exist_ok=True)
-        getattr(resolution, name).to_parquet(out, index=False)
+        write_table(paths, f"resolved/{name}", getattr(resolution, name))
     paths.output("resolved/billing_model.json").write_text(resolution.billing_model or "{}")
     if advance_state:
         advance_resolution_state(paths)
@@ -60,9 +61,9 @@ def advance_resolution_state(paths: PipelinePaths) -> None:
     """Make the resolved clusters and campaigns the state the next run compares with, and add
     the cluster events to the history (replacing this run's own, so a repeat is harmless).
     Atomic per file."""
-    clusters = pd.read_parquet(paths.output("resolved/clusters.parquet"))
-    campaigns = pd.read_parquet(paths.output("resolved/campaigns.parquet"))
-    events = pd.read_parquet(paths.output("resolved/history.parquet"))
+    clusters = read_table(paths, "resolved/clusters")
+    campaigns = read_table(paths, "resolved/campaigns")
+    events = read_table(paths, "resolved/history")
     state = paths.output("state/cluster_assignments.parquet")
     state.parent.mkdir(parents=True, exist_ok=True)
     history = paths.output("state/cluster_history.parquet")
@@ -83,8 +84,7 @@ def _replace(path: Path, frame: pd.DataFrame) -> None:
 
 def read_resolution(paths: PipelinePaths) -> Resolution:
     model = paths.output("resolved/billing_model.json")
-    return Resolution(**{n: pd.read_parquet(paths.output(f"resolved/{n}.parquet"))
-                         for n in RESOLVED_TABLES},
+    return Resolution(**{n: read_table(paths, f"resolved/{n}") for n in RESOLVED_TABLES},
                       billing_model=model.read_text() if model.exists() else "")
 
 
@@ -111,10 +111,7 @@ def snapshot_files(paths: PipelinePaths) -> dict[str, str]:
 
 @dg.asset(
     group_name="resolve", **STEP.asset_args("pandas", "splink", "parquet"),
-    deps=["input_snapshot", "normalised_accounts", "normalised_payment_instruments",
-          "normalised_domain_registrations", "normalised_ip_intel",
-          "normalised_organisation_names", "normalised_analyst_judgements", "normalised_usage",
-          "normalised_organisations", "normalised_ownership"],
+    deps=["input_snapshot", *writers_of(list(RESOLUTION_READS.values()))],
     description="Scored account links, stable clusters and organisation matches.",
     check_specs=[dg.AssetCheckSpec("no_giant_cluster", asset="resolved_clusters",
                                    blocking=True, description="no cluster holding more than "
@@ -135,7 +132,7 @@ def resolved_clusters(context: dg.AssetExecutionContext,
     campaigns = resolution.campaigns.groupby("campaign_id").size()
     context.log.info(f"{len(sizes):,} clusters; largest {largest:,} accounts; "
                      f"{len(campaigns):,} campaign groups")
-    tables = {name: paths.output(f"resolved/{name}.parquet") for name in RESOLVED_TABLES}
+    tables = {name: table_path(paths, f"resolved/{name}") for name in RESOLVED_TABLES}
     return dg.MaterializeResult(
         metadata={
             **tables_metadata(tables.pop("clusters"), tables),
@@ -171,8 +168,8 @@ def clustering_evaluation(context: dg.AssetExecutionContext,
         context.log.info(f"no ground truth at {truth_file}: nothing to evaluate")
         return dg.MaterializeResult(metadata={"evaluated": False})
     truth = pd.read_parquet(truth_file)
-    campaigns = pd.read_parquet(paths.output("resolved/campaigns.parquet"))
-    clusters = pd.read_parquet(paths.output("resolved/clusters.parquet"))
+    campaigns = read_table(paths, "resolved/campaigns")
+    clusters = read_table(paths, "resolved/clusters")
     # Headline: the campaign grouping (what an operation is); the cluster grouping beside it.
     report = evaluate(campaigns.rename(columns={"campaign_id": "cluster_id"}), truth)
     report["level"] = "campaign"

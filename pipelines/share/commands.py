@@ -17,6 +17,7 @@ from pipelines.share.stix import (
     personal_identifiers,
     sharing_key,
 )
+from pipelines.tables import read_table
 
 PARTNER_SOURCE = "partner_indicators.csv"
 
@@ -45,7 +46,7 @@ def import_bundle(paths: PipelinePaths, bundle: Path, partner: str) -> pd.DataFr
         json.loads(text)
     except (UnicodeDecodeError, ValueError) as exc:
         raise AttribError(f"{bundle} is not a JSON STIX bundle: {exc}") from exc
-    norm = lambda n: pd.read_parquet(paths.normalised(n))  # noqa: E731
+    norm = lambda n: read_table(paths, f"normalised/{n}")  # noqa: E731
     matches = partner_matches(text, sharing_key(), norm("accounts"), norm("payment_instruments"),
                               norm("usage_account_ips")["source_ip"], partner)
     add_partner_indicators(paths.landing / PARTNER_SOURCE, matches)
