@@ -84,6 +84,46 @@ def test_one_number_serves_as_twin_to_one_number_only() -> None:
                      ("tomas calloway", "rm 1780, tower a, 205 kestrel road, dunmore"))
 
 
+# Other tenants of the towers at 224 Kestrel Road: a business district, not a family's street.
+TOWER_TENANTS = [(name, f"rm {room}, tower {tower}, 224 kestrel road, dunmore")
+                 for name, room, tower in (("rui costa", 1201, "b"), ("ida berg", 1710, "b"),
+                                           ("tom ash", 803, "e"), ("pia holm", 2210, "e"))]
+
+
+def test_one_common_name_in_two_rooms_of_a_busy_tower_is_two_people() -> None:
+    # The same common name (here the population's commonest) in the same towers, but room
+    # 2904 and room 2916: on a street where many people bill, a number on each side the other
+    # lacks is another office. Two operations whose fronts draw common names in one business
+    # district stay apart.
+    left = ("ann smith", "rm 2904, tower b, 224 kestrel road, dunmore")
+    right = ("smith ann", "rm 2916, tower e, 224 kestrel road, dunmore")
+    assert not _same(left, right, *TOWER_TENANTS)
+    # On a quiet street the differing room is a garbled export: one person.
+    assert _same(left, right)
+
+
+def test_a_one_digit_house_number_tells_towers_apart_on_a_busy_street() -> None:
+    # The same room number in towers at 8 and at 224 Kestrel Road: another building.
+    assert not _same(("ann smith", "rm 2904, tower b, 8 kestrel road, dunmore"),
+                     ("ann smith", "rm 2904, tower b, 224 kestrel road, dunmore"),
+                     *TOWER_TENANTS, ("lee park", "rm 300, tower b, 8 kestrel road, dunmore"))
+
+
+def test_an_uncommon_name_with_every_number_other_is_two_places() -> None:
+    # House, unit and postcode all other: not one address garbled, another address (two
+    # operations' fronts drawn from one culture's names, each at its own office).
+    assert not _same(("odalys pemberwick", "287 severnaya st, unit 910, kazan, 590156"),
+                     ("pemberwick odalys", "172 severnaya st, unit 3106, kazan, 283288"))
+    # One of them surviving is a garbled export of one address.
+    assert _same(("odalys pemberwick", "287 severnaya st, unit 910, kazan, 590156"),
+                 ("pemberwick odalys", "172 severnaya st, unit 910, kazan, 283288"))
+
+
+def test_a_room_left_out_on_one_side_is_still_one_place() -> None:
+    assert _same(("ann smith", "rm 2904, tower b, 224 kestrel road, dunmore"),
+                 ("ann smith", "tower b, 224 kestrel road, dunmore"), *TOWER_TENANTS)
+
+
 def test_a_shared_name_word_forgives_one_number_typo() -> None:
     assert _same(("jacinta morrow", "10 cumpton place, barwick, 4805"),
                  ("jacinta brell", "10 cumpton place, barwick, 4806"))

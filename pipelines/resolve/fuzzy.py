@@ -246,6 +246,7 @@ def _train(linker) -> None:
 NAME_ALIKE = 0.85  # token-set similarity of two names that are one name with typos or gaps
 ADDRESS_ALIKE = 0.85  # …of two addresses (words and numbers) that are one place
 PRIVATE_PLACE = 2  # at most this many names billed at one address: a home, not an office
+BUSY_SPELLINGS = 20  # more name spellings than this on one street are more than a household
 SAME_ADDRESS = 0.9  # …of two addresses that are the very same place, typos aside
 ADDRESS_NEAR = 0.6  # …of two addresses that share most of their words and numbers
 RARE_NAME_ALIKE = 0.9  # …of two names, one uncommon, that are one name
@@ -269,11 +270,16 @@ class IdentityRule:
             profiles["address_list"], profiles["address_numbers"], strict=True)])
         self.occupancy = {place: self._people(names) for place, names in
                           places.groupby("place")["name_tokens"]}
+        # Streets (address words, numbers aside) where more than a household's names bill: a
+        # business district's towers, not one family's road.
+        self.busy_streets = {words for words, names in profiles.groupby("address_words")[
+            "name_tokens"] if self._more_than_a_household(names)}
         # Plain Python records: this rule runs once per scored pair (tens of thousands).
         self.records = {
             uid: {"name": name or "", "name_tokens": list(tokens) if tokens is not None else [],
                   "address_words": words or "",
                   "numbers": frozenset(x for x in numbers or [] if len(x) >= 2),
+                  "every_number": frozenset(numbers or []),
                   "postcode": postcode,
                   "address": " ".join(list(wordlist or []) + list(numbers or []))}
             for uid, name, tokens, words, wordlist, numbers, postcode in zip(
@@ -294,6 +300,15 @@ class IdentityRule:
             merged = [name, *(n for p in near for n in p)]
             people = [p for p in people if p not in near] + [merged]
         return len(people)
+
+    @classmethod
+    def _more_than_a_household(cls, names: pd.Series) -> bool:
+        distinct = {tuple(t) for t in names if t is not None and len(t)}
+        if len(distinct) <= PRIVATE_PLACE:
+            return False
+        # Past a score of spellings no typo grouping makes them one family (and the grouping
+        # is quadratic).
+        return len(distinct) > BUSY_SPELLINGS or cls._people(names) > PRIVATE_PLACE
 
     @staticmethod
     def _shares_word(left: list[str], right: list[str]) -> bool:
@@ -321,7 +336,7 @@ class IdentityRule:
         return len(exact), typos, len(shorter)
 
     @classmethod
-    def _numbers_agree(cls, left: frozenset[str], right: frozenset[str], share: float = 0.5,
+    def _numbers_agree(cls, left: frozenset[str], right: frozenset[str], share: float = 1.0,
                        typos_allowed: int = 1) -> bool:
         """The numbers describe one place: at most ``typos_allowed`` of them carry a typo, and
         at least ``share`` of the shorter side's have a twin (all of them when none is exactly
@@ -342,28 +357,40 @@ class IdentityRule:
         """Which of the rule's cases makes two profiles one identity (None: none does)."""
         a, b = self.records[left], self.records[right]
         name = fuzz.token_set_ratio(a["name"], b["name"]) / 100
-        if not self._numbers_agree(a["numbers"], b["numbers"]):
+        uncommon = self._shares_uncommon_word(a["name_tokens"], b["name_tokens"])
+        # A number on each side that the other lacks (room 2904 and room 2916 of one tower) is
+        # another place when a common name bills on a busy street: a business district holds
+        # many Zhang Weis. Otherwise half the numbers suffice (an export that garbled the
+        # house number or the postcode).
+        strict = bool({a["address_words"], b["address_words"]} & self.busy_streets) and not uncommon
+        # There every number tells places apart, a one-digit house number too; elsewhere one
+        # digit (a flat, a floor) is too easily garbled or dropped to count.
+        numbers = "every_number" if strict else "numbers"
+        if not self._numbers_agree(a[numbers], b[numbers], 1.0 if strict else 0.5):
             # Other house numbers on one street: two places, unless an uncommon name is
             # the same on both (then the numbers carry typos).
             words = fuzz.token_set_ratio(a["address_words"], b["address_words"])
+            # Garbled, not replaced: when both sides give several numbers, one of them
+            # survives (house, unit and postcode all other is another place, even under one
+            # uncommon name).
+            exact, typos, size = self._number_typos(a[numbers], b[numbers])
             return "rare name, numbers garbled" if (
-                name >= RARE_NAME_ALIKE and words / 100 >= ADDRESS_ALIKE
-                and self._shares_uncommon_word(a["name_tokens"], b["name_tokens"])) else None
+                name >= RARE_NAME_ALIKE and words / 100 >= ADDRESS_ALIKE and uncommon
+                and (size < 2 or exact + typos)) else None
         # token_sort, not token_set: a word on one side only (another street) counts against.
         address = fuzz.token_sort_ratio(a["address"], b["address"]) / 100
         if name >= NAME_ALIKE and address >= ADDRESS_NEAR:
             return "one name, one address"
         # One uncommon name in one postcode (a number both sides carry), the street written
         # another way or left out: no namesake is that likely.
-        if (name >= RARE_NAME_ALIKE and a["numbers"] & b["numbers"]
-                and self._shares_uncommon_word(a["name_tokens"], b["name_tokens"])):
+        if name >= RARE_NAME_ALIKE and a[numbers] & b[numbers] and uncommon:
             return "rare name, one postcode"
         # Another name at the very same place (every number agrees): the same person with a
         # garbled name if the names share a word, or if the place is nobody else's; a place
         # billed under several names is a shared office, and a third name there is a tenant.
         # A typo in the numbers on top of an unrelated name is two differences: two people.
         shared = self._shares_word(a["name_tokens"], b["name_tokens"])
-        if not self._numbers_agree(a["numbers"], b["numbers"], 1.0, 1 if shared else 0):
+        if not self._numbers_agree(a[numbers], b[numbers], 1.0, 1 if shared else 0):
             return None
         if address >= ADDRESS_NEAR and shared:
             return "name garbled, one address"
