@@ -53,6 +53,27 @@ def test_a_piece_carrying_only_the_operations_values_joins_it() -> None:
     assert (links["kinds"] == "nested").all()
 
 
+def test_a_value_only_the_piece_carries_neither_ties_nor_holds_it() -> None:
+    # The piece's two accounts also declared a typo of the front that no one else wrote.
+    identifiers, units = _world()
+    typo = _identifiers([("p1", "declared_org", "jadelof software"),
+                         ("p2", "declared_org", "jadelof software")])
+    identifiers = pd.concat([identifiers, typo], ignore_index=True)
+    links = nested_links(identifiers, units, _operator(identifiers), THRESHOLD)
+    assert set(links["b"]) == {"p1", "p2"}
+
+
+def test_a_value_shared_outside_the_host_holds_the_piece_back() -> None:
+    # The same typo, written by a loose account too: the piece shares it with someone the
+    # operation does not hold.
+    identifiers, units = _world()
+    typo = _identifiers([("p1", "declared_org", "jadelof software"),
+                         ("w1", "declared_org", "jadelof software")])
+    identifiers = pd.concat([identifiers, typo], ignore_index=True)
+    links = nested_links(identifiers, units, _operator(identifiers), THRESHOLD)
+    assert links.empty
+
+
 def test_nothing_nests_in_a_group_no_larger_than_itself() -> None:
     identifiers, units = _world()
     units = units.iloc[0:0]  # every account loose: no operation formed yet

@@ -20,7 +20,7 @@ import json
 import pandas as pd
 
 from pipelines.resolve.coherence import group_coherence
-from pipelines.resolve.pieces import piece_identifiers
+from pipelines.resolve.pieces import piece_of
 from pipelines.resolve.scoring import LINK_COLUMNS
 from pipelines.resolve.weights import CoherenceRules
 
@@ -54,11 +54,19 @@ def operator_like_traits(identifiers: pd.DataFrame, operator: pd.DataFrame,
 def footprints(identifiers: pd.DataFrame, units: pd.DataFrame, operator: pd.DataFrame
                ) -> dict[str, frozenset[tuple[str, str]]]:
     """Per piece (a unit's anchor, or a loose account), the operator-level values it carries
-    that weigh at campaign level."""
+    that weigh at campaign level and that some account outside it carries too."""
     weighted = operator.loc[operator["kind"].isin(FOOTPRINT_KINDS), ["kind", "value"]]
-    carried = piece_identifiers(identifiers.merge(weighted.drop_duplicates()), units)
+    carried = identifiers.merge(weighted.drop_duplicates())
+    carried = carried.assign(piece=piece_of(carried["account_id"], units))
+    keys = ["piece", "kind", "value"]
+    inside = carried.groupby(keys).size().rename("inside").reset_index()
+    total = carried.groupby(["kind", "value"]).size().rename("total").reset_index()
+    # A value only the piece's own accounts carry (a typo of a front, its own card's name)
+    # ties it to no one: neither to the operation nor away from it.
+    shared = inside.merge(total)
+    shared = shared[shared["inside"] < shared["total"]]
     return {piece: frozenset(zip(rows["kind"], rows["value"], strict=True))
-            for piece, rows in carried.groupby("account_id", sort=False)}
+            for piece, rows in shared.groupby("piece", sort=False)}
 
 
 def _sources(footprint: frozenset[tuple[str, str]]) -> int:

@@ -199,10 +199,10 @@ def grow_campaigns(shared: Shared, campaigns: pd.DataFrame, operator_links: pd.D
         if grown.empty:
             break
         operator_links = pd.concat([operator_links, grown], ignore_index=True)
-        before = campaigns["anchor"].nunique()
+        before = (len(campaigns), campaigns["anchor"].nunique())
         campaigns = form_groups(operator_links, judgements, weights.campaign_threshold, limit,
                                 _crowd_test(shared.profiles, weights))
-        if campaigns["anchor"].nunique() == before:
+        if (len(campaigns), campaigns["anchor"].nunique()) == before:
             break
     return campaigns, operator_links
 
