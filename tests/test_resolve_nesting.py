@@ -51,6 +51,7 @@ def test_a_piece_carrying_only_the_operations_values_joins_it() -> None:
     assert set(zip(links["a"], links["b"], strict=True)) == {("h0", "p1"), ("h0", "p2")}
     assert (links["score"] == THRESHOLD).all()
     assert (links["kinds"] == "nested").all()
+    assert "declared_org: jadeloft software" in links["evidence"].iloc[0]
 
 
 def test_a_value_only_the_piece_carries_neither_ties_nor_holds_it() -> None:

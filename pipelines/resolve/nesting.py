@@ -100,7 +100,9 @@ def nested_links(identifiers: pd.DataFrame, units: pd.DataFrame, operator: pd.Da
         if host is None:
             continue
         evidence = json.dumps([{"kind": "nested", "value": host, "accounts": sizes[host],
-                                "weight": threshold, "carried": len(footprint)}])
+                                "weight": threshold,
+                                "carried": sorted(f"{k}: {v}" for k, v in footprint)}],
+                              ensure_ascii=False)
         rows.extend((min(account, host), max(account, host), threshold, "nested", evidence)
                     for account in members.get(piece, [piece]))
     return pd.DataFrame(rows, columns=LINK_COLUMNS)
