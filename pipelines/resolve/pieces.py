@@ -27,7 +27,7 @@ MAX_PIECE = 10
 VALUES_PER_KIND = 2
 
 
-def _piece_of(accounts: pd.Series, units: pd.DataFrame) -> pd.Series:
+def piece_of(accounts: pd.Series, units: pd.DataFrame) -> pd.Series:
     """Each account's piece: the anchor of its unit in ``units``, or the account itself when
     it is loose."""
     anchor = accounts.map(units.set_index("account_id")["anchor"])
@@ -37,7 +37,7 @@ def _piece_of(accounts: pd.Series, units: pd.DataFrame) -> pd.Series:
 def piece_identifiers(identifiers: pd.DataFrame, units: pd.DataFrame) -> pd.DataFrame:
     """``identifiers`` (account_id, kind, value) restated per piece: account_id becomes the
     anchor of the account's unit in ``units`` (account_id, anchor)."""
-    pieces = identifiers.assign(account_id=_piece_of(identifiers["account_id"], units))
+    pieces = identifiers.assign(account_id=piece_of(identifiers["account_id"], units))
     return pieces.drop_duplicates(["account_id", "kind", "value"]).reset_index(drop=True)
 
 
@@ -72,7 +72,7 @@ def _exclusive(evidence: pd.DataFrame, identifiers: pd.DataFrame, units: pd.Data
         return evidence
     keys = ["kind", "value"]
     carried = identifiers.merge(evidence[keys].drop_duplicates(), on=keys)
-    carried = carried.assign(unit=_piece_of(carried["account_id"], units))
+    carried = carried.assign(unit=piece_of(carried["account_id"], units))
     large = carried[_sizes(units, carried["unit"]).to_numpy() > MAX_PIECE]
     in_units = large.groupby([*keys, "unit"]).size()
     frame = evidence[[*keys, "a", "b"]].join(carried.groupby(keys).size().rename("total"),

@@ -30,6 +30,7 @@ from pipelines.resolve.groups import value_groups, weigh
 from pipelines.resolve.identifiers import account_identifiers
 from pipelines.resolve.identity import assign_ids
 from pipelines.resolve.judgements import AccountJudgements, account_judgements
+from pipelines.resolve.nesting import WEAK_KINDS, nested_links, operator_like_traits
 from pipelines.resolve.orgs import OrganisationMatcher, apply_org_judgements, match_names
 from pipelines.resolve.pieces import piece_links
 from pipelines.resolve.profiles import account_profiles
@@ -176,6 +177,36 @@ def campaign_links(shared: Shared, cluster_level: pd.DataFrame, weights: LinkWei
     return scored.sort_values("score", ascending=False).drop_duplicates(["a", "b"])
 
 
+GROWTH_ROUNDS = 5  # each round places pieces the previous one made reachable; few are left
+
+
+def grow_campaigns(shared: Shared, campaigns: pd.DataFrame, operator_links: pd.DataFrame,
+                   judgements: AccountJudgements, weights: LinkWeights, limit: int
+                   ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Campaigns grown by their pieces (``pieces.piece_links``: a piece sharing one of the
+    operator's names with one part and a front with another; ``nesting.nested_links``: a piece
+    carrying nothing but the operation's values) until no piece moves."""
+    operator, identity = operator_groups(shared, weights)
+    strong = operator[~operator["kind"].isin(WEAK_KINDS)]
+    nesting_values = pd.concat([strong, operator.merge(operator_like_traits(
+        shared.identifiers, operator, shared.profiles, weights.coherence))], ignore_index=True)
+    for _ in range(GROWTH_ROUNDS):
+        grown = pd.concat([
+            piece_links(shared.identifiers, campaigns, operator, identity,
+                        weights.campaign_pair_limit, weights.campaign_threshold),
+            nested_links(shared.identifiers, campaigns, nesting_values, weights.campaign_threshold),
+        ], ignore_index=True)
+        if grown.empty:
+            break
+        operator_links = pd.concat([operator_links, grown], ignore_index=True)
+        before = (len(campaigns), campaigns["anchor"].nunique())
+        campaigns = form_groups(operator_links, judgements, weights.campaign_threshold, limit,
+                                _crowd_test(shared.profiles, weights))
+        if (len(campaigns), campaigns["anchor"].nunique()) == before:
+            break
+    return campaigns, operator_links
+
+
 def form_clusters(links: pd.DataFrame, judgements: AccountJudgements, shared: Shared,
                   weights: LinkWeights, total: int) -> pd.DataFrame:
     limit = giant_limit(total, weights.giant_share, weights.giant_min_accounts)
@@ -279,14 +310,10 @@ def resolve(
     campaigns = form_groups(operator_links, judgements, weights.campaign_threshold, limit,
                             _crowd_test(shared.profiles, weights))
     # Loose pieces (clusters and small groups no campaign took in) judged as wholes against
-    # the campaigns found so far: a piece that shares one of the operator's names with one
-    # part of a campaign and a front with another part is judged on both.
-    grown = piece_links(shared.identifiers, campaigns, *operator_groups(shared, weights),
-                        weights.campaign_pair_limit, weights.campaign_threshold)
-    if not grown.empty:
-        operator_links = pd.concat([operator_links, grown], ignore_index=True)
-        campaigns = form_groups(operator_links, judgements, weights.campaign_threshold, limit,
-                                _crowd_test(shared.profiles, weights))
+    # the campaigns found so far, and pieces whose whole footprint lies inside a larger
+    # operation's, round after round: a piece placed makes its operation's footprint larger.
+    campaigns, operator_links = grow_campaigns(shared, campaigns, operator_links, judgements,
+                                               weights, limit)
     # Second pass at campaign level: an operation kept in pieces of 2-3 has no cluster big
     # enough to show its schedule, but its campaign has; pieces and loose accounts that keep
     # that schedule and share a weak trait with it join it.

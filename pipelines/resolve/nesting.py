@@ -1,0 +1,108 @@
+"""Groups whose whole operator-level footprint lies inside a larger operation's.
+
+An operator that keeps its accounts in pieces and disguises their behaviour (low and slow, a
+mixed prompt profile) leaves fronts and cardholder names that are each too weak to join a piece
+to the rest: every value is shared by a group that looks only half like one operator. What ties
+the pieces is that they carry nothing else. A piece whose declared fronts, billing names and mail
+domains (and the parents they lead to) are *all* carried by one larger operation, through at
+least two independent sources (what the account declared, the name on its card, its mail
+domain, its client), is a part of that operation: a namesake carries one source only, a
+legitimate account that declared one of the operation's fronts still pays in its own name, and
+a second operation drawing the same common names still has fronts of its own. Only values that
+weigh at campaign level count; a weak trait (user agent, prepaid BIN) counts only where the
+accounts sharing it look like one operator on every other trait.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+
+from pipelines.resolve.coherence import group_coherence
+from pipelines.resolve.pieces import piece_of
+from pipelines.resolve.scoring import LINK_COLUMNS
+from pipelines.resolve.weights import CoherenceRules
+
+# Where each kind of value comes from: two values from one source are one fact (a mail domain
+# and its registrant), and a parent is reached through one of the others.
+SOURCES = {"declared_org": "declared", "billing_name": "card",
+           "email_domain": "mail", "registrant": "mail",
+           "user_agent": "client", "prepaid_bin": "card issuer"}
+# Weak traits count only where the accounts sharing them look like one operator, judged
+# without the trait itself (sharing a user agent is not a sign of sharing one).
+WEAK_KINDS = {"user_agent": ("user_agent",), "prepaid_bin": ("funding_type",)}
+FOOTPRINT_KINDS = (*SOURCES, "parent")  # weak kinds: only those operator_like_traits keeps
+MIN_SOURCES = 2
+
+
+def operator_like_traits(identifiers: pd.DataFrame, operator: pd.DataFrame,
+                         profiles: pd.DataFrame, rules: CoherenceRules) -> pd.DataFrame:
+    """The weak traits (kind, value) whose accounts look like one operator (coherence at or
+    above ``rules.gate_high``) once the trait itself is left out of the comparison."""
+    found = []
+    for kind, exclude in WEAK_KINDS.items():
+        values = operator.loc[operator["kind"] == kind, ["kind", "value"]]
+        members = identifiers.merge(values, on=["kind", "value"])
+        scores = group_coherence(members[["value", "account_id"]].rename(
+            columns={"value": "group"}), profiles, rules, exclude)
+        found.append(pd.DataFrame({"kind": kind,
+                                   "value": scores.index[scores >= rules.gate_high]}))
+    return pd.concat(found, ignore_index=True)
+
+
+def footprints(identifiers: pd.DataFrame, units: pd.DataFrame, operator: pd.DataFrame
+               ) -> dict[str, frozenset[tuple[str, str]]]:
+    """Per piece (a unit's anchor, or a loose account), the operator-level values it carries
+    that weigh at campaign level and that some account outside it carries too."""
+    weighted = operator.loc[operator["kind"].isin(FOOTPRINT_KINDS), ["kind", "value"]]
+    carried = identifiers.merge(weighted.drop_duplicates())
+    carried = carried.assign(piece=piece_of(carried["account_id"], units))
+    keys = ["piece", "kind", "value"]
+    inside = carried.groupby(keys).size().rename("inside").reset_index()
+    total = carried.groupby(["kind", "value"]).size().rename("total").reset_index()
+    # A value only the piece's own accounts carry (a typo of a front, its own card's name)
+    # ties it to no one: neither to the operation nor away from it.
+    shared = inside.merge(total)
+    shared = shared[shared["inside"] < shared["total"]]
+    return {piece: frozenset(zip(rows["kind"], rows["value"], strict=True))
+            for piece, rows in shared.groupby("piece", sort=False)}
+
+
+def _sources(footprint: frozenset[tuple[str, str]]) -> int:
+    return len({SOURCES[kind] for kind, _ in footprint if kind in SOURCES})
+
+
+def host_of(piece: str, footprint: frozenset[tuple[str, str]],
+            holders: dict[tuple[str, str], set[str]], sizes: dict[str, int]) -> str | None:
+    """The largest group (larger than ``piece``) carrying every value of ``footprint``."""
+    hosts = set.intersection(*(holders[value] for value in footprint)) - {piece}
+    own = sizes.get(piece, 1)
+    hosts = [h for h in hosts if sizes.get(h, 1) > own]
+    return max(hosts, key=lambda h: (sizes[h], h)) if hosts else None
+
+
+def nested_links(identifiers: pd.DataFrame, units: pd.DataFrame, operator: pd.DataFrame,
+                 threshold: float) -> pd.DataFrame:
+    """A link (at ``threshold``) from every account of a nested piece to its host's anchor."""
+    prints = footprints(identifiers, units, operator)
+    holders: dict[tuple[str, str], set[str]] = {}
+    for piece, footprint in prints.items():
+        for value in footprint:
+            holders.setdefault(value, set()).add(piece)
+    sizes = units.groupby("anchor").size().to_dict()
+    members = units.groupby("anchor")["account_id"].agg(list).to_dict()
+    rows = []
+    for piece, footprint in prints.items():
+        if _sources(footprint) < MIN_SOURCES:
+            continue
+        host = host_of(piece, footprint, holders, sizes)
+        if host is None:
+            continue
+        evidence = json.dumps([{"kind": "nested", "value": host, "accounts": sizes[host],
+                                "weight": threshold,
+                                "carried": sorted(f"{k}: {v}" for k, v in footprint)}],
+                              ensure_ascii=False)
+        rows.extend((min(account, host), max(account, host), threshold, "nested", evidence)
+                    for account in members.get(piece, [piece]))
+    return pd.DataFrame(rows, columns=LINK_COLUMNS)

@@ -1,0 +1,107 @@
+"""A piece whose whole operator-level footprint lies inside a larger operation's joins it;
+a namesake, a colleague paying in their own name, or a piece carrying a front of its own does
+not (hand-built frames: no pipeline run, no database)."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from pipelines.resolve.nesting import nested_links, operator_like_traits
+from pipelines.resolve.weights import CoherenceRules
+
+THRESHOLD = 0.6
+
+
+def _identifiers(rows: list[tuple[str, str, str]]) -> pd.DataFrame:
+    return pd.DataFrame(rows, columns=["account_id", "kind", "value"])
+
+
+def _operator(identifiers: pd.DataFrame) -> pd.DataFrame:
+    """Every shared value weighs something (a crowd's would be absent)."""
+    sizes = identifiers.groupby(["kind", "value"]).size().rename("accounts").reset_index()
+    return sizes[sizes["accounts"] >= 2].assign(coherence=0.37, weight=0.2)
+
+
+def _world() -> tuple[pd.DataFrame, pd.DataFrame]:
+    host = [f"h{i}" for i in range(5)]
+    rows = [(a, "declared_org", "jadeloft software") for a in host]
+    rows += [(a, "parent", "ORG-P") for a in host]
+    rows += [("h0", "billing_name", "vera lind"), ("h1", "billing_name", "vera lind"),
+             ("h2", "billing_name", "otto brand"), ("h3", "billing_name", "otto brand")]
+    # The operation's piece: its front on one account, one of its names on the other.
+    rows += [("p1", "declared_org", "jadeloft software"), ("p1", "parent", "ORG-P"),
+             ("p2", "billing_name", "otto brand")]
+    # A namesake: one of the names, nothing else (one source).
+    rows += [("x1", "billing_name", "vera lind")]
+    # A colleague of a real company that shares the front's name, paying in their own name.
+    rows += [("y1", "declared_org", "jadeloft software"), ("y1", "billing_name", "ines moll"),
+             ("z1", "billing_name", "ines moll")]
+    # A second operation's piece: the same common name, but a front of its own.
+    rows += [("q1", "declared_org", "corvid trading"), ("q1", "billing_name", "otto brand"),
+             ("q2", "declared_org", "corvid trading")]
+    units = pd.DataFrame({"account_id": [*host, "p1", "p2"],
+                          "anchor": ["h0"] * 5 + ["p1", "p1"]})
+    units["size"] = units.groupby("anchor")["account_id"].transform("size")
+    return _identifiers(rows), units
+
+
+def test_a_piece_carrying_only_the_operations_values_joins_it() -> None:
+    identifiers, units = _world()
+    links = nested_links(identifiers, units, _operator(identifiers), THRESHOLD)
+    assert set(zip(links["a"], links["b"], strict=True)) == {("h0", "p1"), ("h0", "p2")}
+    assert (links["score"] == THRESHOLD).all()
+    assert (links["kinds"] == "nested").all()
+    assert "declared_org: jadeloft software" in links["evidence"].iloc[0]
+
+
+def test_a_value_only_the_piece_carries_neither_ties_nor_holds_it() -> None:
+    # The piece's two accounts also declared a typo of the front that no one else wrote.
+    identifiers, units = _world()
+    typo = _identifiers([("p1", "declared_org", "jadelof software"),
+                         ("p2", "declared_org", "jadelof software")])
+    identifiers = pd.concat([identifiers, typo], ignore_index=True)
+    links = nested_links(identifiers, units, _operator(identifiers), THRESHOLD)
+    assert set(links["b"]) == {"p1", "p2"}
+
+
+def test_a_value_shared_outside_the_host_holds_the_piece_back() -> None:
+    # The same typo, written by a loose account too: the piece shares it with someone the
+    # operation does not hold.
+    identifiers, units = _world()
+    typo = _identifiers([("p1", "declared_org", "jadelof software"),
+                         ("w1", "declared_org", "jadelof software")])
+    identifiers = pd.concat([identifiers, typo], ignore_index=True)
+    links = nested_links(identifiers, units, _operator(identifiers), THRESHOLD)
+    assert links.empty
+
+
+def test_nothing_nests_in_a_group_no_larger_than_itself() -> None:
+    identifiers, units = _world()
+    units = units.iloc[0:0]  # every account loose: no operation formed yet
+    links = nested_links(identifiers, units, _operator(identifiers), THRESHOLD)
+    assert links.empty
+
+
+def _population() -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Forty accounts signed up over a year; ten of them in one afternoon on one custom client,
+    ten others spread over the year on one popular client."""
+    ids = [f"a{i:02d}" for i in range(40)]
+    created = [100.0 + 9 * i for i in range(40)]
+    created[:10] = [50.0 + 0.01 * i for i in range(10)]
+    agents = ["custom"] * 10 + [f"other{i}" if i % 3 else "popular" for i in range(30)]
+    profiles = pd.DataFrame({"created_at": created, "user_agent": agents},
+                            index=pd.Index(ids, name="account_id"))
+    identifiers = _identifiers([(a, "user_agent", ua) for a, ua in zip(ids, agents,
+                                                                        strict=True)])
+    return identifiers, profiles
+
+
+def test_a_weak_trait_counts_only_where_its_accounts_look_like_one_operator() -> None:
+    identifiers, profiles = _population()
+    operator = _operator(identifiers)
+    rules = CoherenceRules(gate_low=0.35, gate_high=0.5, min_group=8,
+                           traits={"created_at": 1.0, "user_agent": 1.0})
+    found = operator_like_traits(identifiers, operator, profiles, rules)
+    # Sharing the popular client makes its ten accounts agree on the client trait; that the
+    # trait itself is left out is what keeps them a crowd.
+    assert set(zip(found["kind"], found["value"], strict=True)) == {("user_agent", "custom")}
