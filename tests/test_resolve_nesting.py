@@ -64,6 +64,19 @@ def test_a_value_only_the_piece_carries_neither_ties_nor_holds_it() -> None:
     assert set(links["b"]) == {"p1", "p2"}
 
 
+def test_a_piece_with_an_identity_of_its_own_is_an_operation_not_a_piece() -> None:
+    # Three accounts of the piece go by a front no one else declares: a second operation that
+    # happens to share the first one's values, not a part of it.
+    identifiers, units = _world()
+    units = pd.concat([units, pd.DataFrame({"account_id": ["p3"], "anchor": [units.loc[
+        units["account_id"] == "p1", "anchor"].iloc[0]]})], ignore_index=True)
+    units["size"] = units.groupby("anchor")["account_id"].transform("size")
+    own = _identifiers([(a, "declared_org", "birchmoor analytics") for a in ("p1", "p2", "p3")])
+    identifiers = pd.concat([identifiers, own], ignore_index=True)
+    links = nested_links(identifiers, units, _operator(identifiers), THRESHOLD)
+    assert links.empty
+
+
 def test_a_value_shared_outside_the_host_holds_the_piece_back() -> None:
     # The same typo, written by a loose account too: the piece shares it with someone the
     # operation does not hold.

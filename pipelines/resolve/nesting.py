@@ -34,6 +34,11 @@ SOURCES = {"declared_org": "declared", "billing_name": "card",
 WEAK_KINDS = {"user_agent": ("user_agent",), "prepaid_bin": ("funding_type",)}
 FOOTPRINT_KINDS = (*SOURCES, "parent")  # weak kinds: only those operator_like_traits keeps
 MIN_SOURCES = 2
+# An identity of the piece's own (a front, a cardholder name, a mail domain or registrant
+# carried by this many of its accounts and no one else) makes it an operation, not a piece: a
+# typo two accounts copied is a slip, a spelling three use is a name the operation goes by.
+IDENTITY_KINDS = ("declared_org", "billing_name", "email_domain", "registrant")
+OWN_CARRIERS = 3
 
 
 def operator_like_traits(identifiers: pd.DataFrame, operator: pd.DataFrame,
@@ -62,9 +67,14 @@ def footprints(identifiers: pd.DataFrame, units: pd.DataFrame, operator: pd.Data
     inside = carried.groupby(keys).size().rename("inside").reset_index()
     total = carried.groupby(["kind", "value"]).size().rename("total").reset_index()
     # A value only the piece's own accounts carry (a typo of a front, its own card's name)
-    # ties it to no one: neither to the operation nor away from it.
+    # ties it to no one: neither to the operation nor away from it; unless several of its
+    # accounts carry it (a front or a cardholder of its own): then the piece is an operation
+    # in its own right, and sharing a mail service or a card issuer with another is no
+    # reason to fold it in.
     shared = inside.merge(total)
-    shared = shared[shared["inside"] < shared["total"]]
+    own = shared[(shared["inside"] == shared["total"]) & (shared["inside"] >= OWN_CARRIERS)
+                 & shared["kind"].isin(IDENTITY_KINDS)]
+    shared = shared[(shared["inside"] < shared["total"]) & ~shared["piece"].isin(own["piece"])]
     return {piece: frozenset(zip(rows["kind"], rows["value"], strict=True))
             for piece, rows in shared.groupby("piece", sort=False)}
 
