@@ -35,6 +35,7 @@ from pipelines.prepare import prepare_tables
 from pipelines.resolve import attach, coactivity, fuzzy, pipeline, scoring
 from pipelines.resolve.assets import load_inputs
 from pipelines.resolve.weights import DEFAULT_WEIGHTS
+from pipelines.tables import table_path
 
 # The stages of resolve() timed, by the name resolve() calls them under. form_groups is
 # called for clusters (inside form_clusters) and for campaigns; its seconds add up both.
@@ -136,7 +137,7 @@ def world(preset: str, seed: int, root: Path) -> PipelinePaths:
     paths = PipelinePaths(landing_dir=str(root / "landing"), work_dir=str(root / "work"))
     if not (root / "landing" / "accounts.csv").exists():
         generate_world(preset, seed, root, progress)
-    if not paths.normalised("accounts").exists():
+    if not table_path(paths, "normalised/accounts").exists():
         prepare_tables(paths, progress)
     return paths
 

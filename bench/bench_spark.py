@@ -32,6 +32,7 @@ from pipelines.ingest.usage import ingest_usage_day
 from pipelines.normalise.usage import USAGE_TABLES, aggregate_usage_days, combine_usage_days
 from pipelines.paths import PipelinePaths
 from pipelines.settings import EngineSettings
+from pipelines.tables import table_path
 
 ENGINES = ("duckdb", "spark")
 
@@ -61,8 +62,8 @@ def run_engine(engine: str, ingested: PipelinePaths, root: Path) -> tuple[Pipeli
 
 
 def same_tables(first: PipelinePaths, second: PipelinePaths) -> bool:
-    return all(pd.read_parquet(first.normalised(name)).equals(
-        pd.read_parquet(second.normalised(name))) for name in USAGE_TABLES)
+    return all(pd.read_parquet(table_path(first, f"normalised/{name}")).equals(
+        pd.read_parquet(table_path(second, f"normalised/{name}"))) for name in USAGE_TABLES)
 
 
 def start_spark(root: Path) -> float:

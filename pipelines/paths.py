@@ -53,8 +53,5 @@ class PipelinePaths(dg.ConfigurableResource):
     def usage_day_partials(self, day: str) -> Path:
         return self.work / "normalised" / "usage_days" / day
 
-    def normalised(self, name: str) -> Path:
-        return self.work / "normalised" / f"{name}.parquet"
-
     def output(self, name: str) -> Path:
         return self.work / name

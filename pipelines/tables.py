@@ -13,6 +13,7 @@ after them and are not listed.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -67,6 +68,12 @@ def table(name: str) -> Table:
 
 def table_path(paths: PipelinePaths, name: str) -> Path:
     return paths.work / table(name).file
+
+
+def stage_paths(paths: PipelinePaths, stage: str) -> Callable[[str], Path]:
+    """Where each table of ``stage`` lives, by its table name: for a step that writes several
+    (the usage engines write the usage tables through it)."""
+    return lambda name: table_path(paths, f"{stage}/{name}")
 
 
 def read_table(paths: PipelinePaths, name: str) -> pd.DataFrame:

@@ -72,8 +72,9 @@ def test_every_row_is_loaded_or_quarantined(world) -> None:
 def test_materialisations_carry_row_counts_and_schemas(world) -> None:
     result, paths = world["result"], world["paths"]
     written = {"ingested_accounts": paths.ingested("accounts"),
-               "normalised_payment_instruments": paths.normalised("payment_instruments"),
-               "normalised_usage": paths.normalised("usage_accounts"),
+               "normalised_payment_instruments": table_path(paths,
+                                                            "normalised/payment_instruments"),
+               "normalised_usage": table_path(paths, "normalised/usage_accounts"),
                "resolved_clusters": paths.output("resolved/clusters.parquet"),
                "campaign_attribution": paths.output("attribution/scores.parquet")}
     for name, path in written.items():

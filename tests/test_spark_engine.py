@@ -22,6 +22,7 @@ from pipelines.normalise.usage import USAGE_TABLES, aggregate_usage_days, combin
 from pipelines.normalise.usage_sql import PARTS, SORT_KEYS
 from pipelines.paths import PipelinePaths
 from pipelines.settings import EngineSettings
+from pipelines.tables import stage_paths, table_path
 from tests.test_usage_tables import USAGE, _land, _random_requests
 
 JAVA_MISSING = shutil.which("java") is None and not os.environ.get("JAVA_HOME")
@@ -86,7 +87,7 @@ def _assert_same_table(duckdb_file: Path, spark_file: Path, keys: list[str]) -> 
 
 def _assert_same_combined(duckdb: PipelinePaths, spark: PipelinePaths) -> None:
     for name in USAGE_TABLES:
-        files = duckdb.normalised(name), spark.normalised(name)
+        files = table_path(duckdb, f"normalised/{name}"), table_path(spark, f"normalised/{name}")
         _assert_same_table(*files, keys=list(SORT_KEYS[name]))
         duck, other = (pq.read_table(f).to_pandas() for f in files)
         assert other.equals(duck), f"{name}: the same rows in another order"
@@ -105,7 +106,7 @@ def test_spark_tables_equal_the_duckdb_tables(spark, world, tmp_path, monkeypatc
             files = [p.usage_day_partials(day) / f"{part}.parquet" for p in (duckdb, on_spark)]
             _assert_same_table(*files, keys=pq.read_schema(files[0]).names)
     _assert_same_combined(duckdb, on_spark)
-    accounts = pd.read_parquet(on_spark.normalised("usage_accounts"))
+    accounts = pd.read_parquet(table_path(on_spark, "normalised/usage_accounts"))
     assert accounts["requests"].sum() == REQUESTS
 
 
@@ -116,7 +117,7 @@ def test_spark_combines_days_duckdb_folded(spark, world, tmp_path, monkeypatch) 
     mixed = PipelinePaths(landing_dir=str(world.landing), work_dir=str(tmp_path / "mixed"))
     folders = [duckdb.usage_day_partials(day) for day in usage_day_files(world.landing)]
     spark.combine_partials([f for f in folders if (f / "accounts.parquet").exists()],
-                           mixed.normalised, tmp_path / "spill")
+                           stage_paths(mixed, "normalised"), tmp_path / "spill")
     _assert_same_combined(duckdb, mixed)
 
 

@@ -22,6 +22,7 @@ from pipelines.normalise.usage import (
     combine_usage_days,
 )
 from pipelines.paths import PipelinePaths
+from pipelines.tables import read_table, table_path
 
 USAGE = load_contracts()["api_usage"]
 CATEGORIES = ["coding", "cot_elicitation", "general_chat", "tool_use", "translation"]
@@ -87,7 +88,7 @@ def test_duckdb_usage_tables_equal_the_pandas_aggregation(tmp_path, seed: int) -
     expected = _pandas_reference(ingested)
     assert summary.requests == len(ingested) == 3_000
     for name in USAGE_TABLES:
-        pd.testing.assert_frame_equal(pd.read_parquet(paths.normalised(name)), expected[name],
+        pd.testing.assert_frame_equal(read_table(paths, f"normalised/{name}"), expected[name],
                                       obj=name)
 
 
@@ -96,5 +97,5 @@ def test_no_usage_gives_empty_tables_with_their_columns(tmp_path) -> None:
     (paths.landing / "api_usage").mkdir(parents=True)
     summary = combine_usage_days(paths)
     assert (summary.accounts, summary.requests) == (0, 0)
-    accounts = pd.read_parquet(paths.normalised("usage_accounts"))
+    accounts = pd.read_parquet(table_path(paths, "normalised/usage_accounts"))
     assert accounts.empty and {"account_id", "requests", "active_days"} <= set(accounts.columns)

@@ -34,7 +34,7 @@ from pipelines.normalise.usage_sql import (
     partial_files,
 )
 from pipelines.settings import EngineSettings
-from pipelines.tables import table_path
+from pipelines.tables import stage_paths, table_path
 
 __all__ = ["EXTRACTION_CATEGORIES", "PARTS", "USAGE_TABLES", "aggregate_usage_day",
            "aggregate_usage_days", "combine_usage_days", "usage_summary"]
@@ -176,10 +176,11 @@ def combine_usage_days(paths, progress: Callable[[str], None] = lambda _: None
     folders = [f for f in folders if (f / f"{PARTS[0]}.parquet").exists()]
     engine = usage_engine()
     progress(f"usage: combining {len(folders)} day(s) with requests ({engine.name})")
+    outputs = stage_paths(paths, "normalised")
     if folders:
-        engine.combine_partials(folders, paths.normalised, paths.output(f"tmp/{engine.name}"))
+        engine.combine_partials(folders, outputs, paths.output(f"tmp/{engine.name}"))
     else:  # nothing to distribute: DuckDB writes the empty tables whichever engine is set
-        write_empty_tables(paths.normalised, paths.output("tmp/duckdb"))
+        write_empty_tables(outputs, paths.output("tmp/duckdb"))
     return usage_summary(paths)
 
 

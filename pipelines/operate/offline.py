@@ -24,6 +24,7 @@ from pipelines.paths import PipelinePaths
 from pipelines.prepare import prepare_tables
 from pipelines.resolve.assets import load_inputs, previous_assignments, save_resolution
 from pipelines.resolve.pipeline import resolve
+from pipelines.tables import write_table
 
 
 @dataclass
@@ -53,10 +54,8 @@ def run_offline(paths: PipelinePaths, progress: Callable[[str], None] = lambda _
     inputs = AttributionInputs.from_paths(paths)
     scores = score_campaigns(inputs, ScoringConfig())
     attributions = attribute_campaigns(inputs, scores, AttributionConfig())
-    out = paths.output("attribution")
-    out.mkdir(parents=True, exist_ok=True)
-    scores.reset_index().to_parquet(out / "scores.parquet", index=False)
-    attributions.to_parquet(out / "attributions.parquet", index=False)
+    write_table(paths, "attribution/scores", scores.reset_index())
+    write_table(paths, "attribution/attributions", attributions)
     seconds["attribute"] = time.perf_counter() - started
     clusters = resolution.clusters[["account_id", "cluster_id"]]
     members = resolution.campaigns[["account_id", "campaign_id"]]
