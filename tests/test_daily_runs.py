@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import dagster as dg
@@ -15,6 +16,7 @@ from neo4j import Driver
 
 from pipelines.definitions import defs
 from pipelines.generate.drip import landing_as_of
+from pipelines.generate.presets import Preset, get_preset
 from pipelines.generate.world import generate_world
 from pipelines.ingest.days import usage_day_files
 from pipelines.load.writer import wipe
@@ -31,6 +33,10 @@ from tests.faults import run_in_child
 from tests.graphs import differences, graph_dump
 
 pytestmark = pytest.mark.neo4j
+# The smallest world with every trait, over the ten weeks of usage days the larger presets have:
+# the scenario needs forty days of history and a few after them, not thousands of accounts.
+LONG_MICRO = replace(get_preset("micro"), name="micro-ten-weeks",
+                     usage_start=Preset.usage_start, usage_end=Preset.usage_end)
 
 
 def _settle(landing: Path) -> None:
@@ -94,7 +100,7 @@ def test_daily_drops_with_faults_end_as_a_clean_full_run(
     tmp_path: Path, empty_graph: Driver, neo4j_resource: Neo4jResource
 ) -> None:
     world = tmp_path / "world"
-    generate_world("tiny", 3, world, progress=lambda _: None)
+    generate_world(LONG_MICRO, 3, world, progress=lambda _: None)
     days = sorted(usage_day_files(world / "landing"))
     paths = PipelinePaths(landing_dir=str(tmp_path / "landing"), work_dir=str(tmp_path / "work"))
     operator = Operator(paths, neo4j_resource)

@@ -30,7 +30,7 @@ from pipelines.generate.legit import build_hard_cases
 from pipelines.generate.network import build_network
 from pipelines.generate.orgs import build_orgs, legit_org_ids, org_rows
 from pipelines.generate.people import LegitPhones
-from pipelines.generate.presets import get_preset, ts
+from pipelines.generate.presets import Preset, get_preset, ts
 from pipelines.generate.usage import Accounts, write_usage
 from pipelines.generate.writer import contract_fields, rows_to_columns, write_csv, write_json
 
@@ -86,10 +86,10 @@ def usage_accounts(w: Block, order: np.ndarray, ids: list[str], nw, rng) -> Acco
         ips=pa.array(ips), keys=pa.array(keys))
 
 
-def generate_world(preset: str, seed: int, out_dir: Path,
+def generate_world(preset: str | Preset, seed: int, out_dir: Path,
                    progress: Callable[[str], None] = print) -> dict:
     started = time.perf_counter()
-    p = get_preset(preset)
+    p = get_preset(preset) if isinstance(preset, str) else preset
     rng = np.random.default_rng(seed)
     out_dir = Path(out_dir)
     landing, truth = out_dir / "landing", out_dir / "ground_truth"
