@@ -4,24 +4,19 @@ writes."""
 
 from __future__ import annotations
 
-import json
 import logging
+import shutil
 from urllib.parse import urlparse
 
 import pytest
 from neo4j import Driver
 from neo4j.exceptions import DriverError, Neo4jError
 
-from pipelines.generate.world import generate_world
 from pipelines.load.assets import load_graph
 from pipelines.load.writer import wipe
 from pipelines.paths import PipelinePaths
-from pipelines.prepare import prepare_tables
-from pipelines.resolve.assets import load_inputs, previous_assignments, save_resolution
-from pipelines.resolve.pipeline import resolve
 from pipelines.server.graph import Neo4jResource
 from pipelines.server.schema import apply_schema
-from pipelines.snapshot import snapshot
 from tests.faults import FlakyProxy
 from tests.graphs import differences, graph_dump
 
@@ -30,16 +25,14 @@ LOG = logging.getLogger(__name__)
 
 
 @pytest.fixture(scope="module")
-def resolved_world(tmp_path_factory: pytest.TempPathFactory) -> PipelinePaths:
+def resolved_world(attributed_world: PipelinePaths,
+                   tmp_path_factory: pytest.TempPathFactory) -> PipelinePaths:
+    """A copy of the session's resolved tiny world (a load writes its manifest into the work
+    folder, which the reports' world must not carry)."""
     root = tmp_path_factory.mktemp("flaky")
-    generate_world("tiny", 19, root, progress=lambda _: None)
-    paths = PipelinePaths(landing_dir=str(root / "landing"), work_dir=str(root / "work"))
-    prepare_tables(paths)
-    snap = snapshot(paths.landing)
-    save_resolution(resolve(load_inputs(paths), previous_assignments(paths), snap["run_id"]),
-                    paths)
-    paths.output("snapshot.json").write_text(json.dumps(snap))
-    return paths
+    shutil.copytree(attributed_world.landing, root / "landing")
+    shutil.copytree(attributed_world.work, root / "work")
+    return PipelinePaths(landing_dir=str(root / "landing"), work_dir=str(root / "work"))
 
 
 @pytest.fixture(scope="module")
