@@ -27,7 +27,7 @@ demo: setup
 
 test: setup browser-deps
 	$(BIN)/ruff check .
-	$(BIN)/attrib neo4j exec -- $(BIN)/pytest -q --durations=20
+	$(BIN)/attrib neo4j exec -- scripts/run-tests.sh --durations=20
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

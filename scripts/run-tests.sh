@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# The whole test suite as two pytest processes side by side, so both cores work: the tests of
+# the one Neo4j server (marked `neo4j`) run one after another, since they share its database
+# and some restart it; the tests that need no server run beside them and print when done.
+# Arguments go to both (e.g. --durations=20). Exits non-zero if either process failed.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+PYTEST=.venv/bin/pytest
+beside=$(mktemp)
+trap 'rm -f "$beside"' EXIT
+
+# No cache from this one: both processes would write .pytest_cache at once.
+"$PYTEST" -q -m "not neo4j" -p no:cacheprovider "$@" >"$beside" 2>&1 &
+pid=$!
+"$PYTEST" -q -m neo4j "$@"
+server=$?
+wait "$pid"
+rest=$?
+echo
+echo "==== tests that need no server (run beside the ones above) ===="
+cat "$beside"
+if [ "$server" -ne 0 ] || [ "$rest" -ne 0 ]; then
+  echo "tests failed: server tests exit $server, other tests exit $rest" >&2
+  exit 1
+fi
