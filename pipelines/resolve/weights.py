@@ -59,6 +59,16 @@ class CoherenceRules:
 
 
 @dataclass(frozen=True)
+class BurstRules:
+    """Account-creation bursts (bursts.py)."""
+
+    rate_factor: float  # a run lasts while sign-ups come this many times faster than usual
+    max_p: float  # chance that a run this dense comes from the baseline rate (corrected)
+    min_accounts: int  # smaller runs say too little to be held by an operation
+    min_likelihood_ratio: float  # the account's profile: the operation's against the population
+
+
+@dataclass(frozen=True)
 class LinkWeights:
     """Every rule of resolution (the YAML file's content, typed)."""
 
@@ -76,6 +86,7 @@ class LinkWeights:
     campaign_identity_groups: tuple[str, ...]
     campaign_pair_limit: int
     campaign_giant_share: float
+    bursts: BurstRules
     coherence: CoherenceRules
     hub_usage_types: tuple[str, ...]
     digest: str
@@ -97,6 +108,7 @@ class LinkWeights:
             campaign_identity_groups=tuple(campaign["identity_groups"]),
             campaign_pair_limit=int(campaign["pair_limit"]),
             campaign_giant_share=float(campaign["giant_share"]),
+            bursts=BurstRules(**campaign["bursts"]),
             coherence=CoherenceRules(**coherence),
             hub_usage_types=tuple(data["hub_usage_types"]),
             digest=hashlib.sha256(text.encode()).hexdigest()[:16],

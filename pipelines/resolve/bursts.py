@@ -1,0 +1,153 @@
+"""Account-creation bursts as campaign-level evidence: weak alone, usable with a second source.
+
+A burst is a run of sign-ups arriving far faster than the population's own sign-up rate at that
+hour of day: consecutive sign-ups closer than ``1 / (rate_factor × λ(hour))`` are chained, and a
+run is kept when a Poisson count at the baseline rate over its span would reach its size with a
+probability under ``max_p`` divided by the number of accounts (every account could start a run,
+so the test is corrected for that many). The baseline λ is the median day's sign-ups spread over
+the day's hours as all sign-ups are: a few burst days do not move a median.
+
+Legitimate batches are bursts too (a company onboarding its staff, a class signing up together),
+so a burst names no operation by itself. It becomes evidence for an account only when
+
+- a formed operation (a group larger than a piece) holds most of the burst's accounts that are
+  placed in any formed group: the burst is that operation's, not a class's it happens to touch;
+- and the account's own profile (tier, funding, prompt mix, schedule, client, country, …) is at
+  least ``min_likelihood_ratio`` times likelier among that operation's accounts than in the
+  population (naive Bayes over the categorical traits of profiles.py, the creation time left
+  out since the burst is that). A legitimate account that happens to sign up inside the
+  operation's window carries an ordinary profile, and under the population a likelihood ratio
+  reaches ``c`` with a probability of at most ``1/c``.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pandas as pd
+
+from pipelines.resolve.pieces import MAX_PIECE, piece_of
+from pipelines.resolve.profiles import CATEGORICAL_TRAITS, MISSING, SECONDS_PER_DAY
+from pipelines.resolve.scoring import LINK_COLUMNS
+from pipelines.resolve.weights import BurstRules
+
+BURST_COLUMNS = ["account_id", "burst", "start", "accounts", "log10_p"]
+
+
+def _log_poisson_tail(count: int, expected: float) -> float:
+    """log P(Poisson(expected) ≥ count), summed in log space (tails far below 1e-300)."""
+    terms = [k * math.log(expected) - expected - math.lgamma(k + 1)
+             for k in range(count, count + 200)]
+    top = max(terms)
+    return top + math.log(sum(math.exp(t - top) for t in terms))
+
+
+def baseline_rate(seconds: np.ndarray) -> np.ndarray:
+    """Sign-ups per second expected at each sign-up's hour of day: the median day's count (mean
+    when most days have none) times the share of all sign-ups made in that hour."""
+    days = seconds // SECONDS_PER_DAY
+    daily = np.bincount(days - days.min())
+    per_day = float(np.median(daily)) or float(daily.mean())
+    hours = (seconds % SECONDS_PER_DAY) // 3600
+    hour_share = np.bincount(hours, minlength=24) / len(seconds)
+    return per_day * hour_share[hours] * 24 / SECONDS_PER_DAY
+
+
+def creation_bursts(profiles: pd.DataFrame, rules: BurstRules) -> pd.DataFrame:
+    """Accounts in significant creation bursts: account_id, burst (its first account), start
+    (epoch seconds), accounts, log10_p (the run's Poisson tail at the baseline rate)."""
+    created = profiles["created_at"].dropna().sort_values(kind="stable")
+    if len(created) < rules.min_accounts:
+        return pd.DataFrame(columns=BURST_COLUMNS)
+    seconds = np.round(created.to_numpy() * SECONDS_PER_DAY).astype("int64")
+    rate = baseline_rate(seconds)
+    chained = np.diff(seconds) * rules.rate_factor * rate[1:] < 1
+    run = np.cumsum(np.r_[True, ~chained])
+    frame = pd.DataFrame({"account_id": created.index, "run": run, "t": seconds, "rate": rate})
+    runs = frame.groupby("run").agg(first=("account_id", "first"), start=("t", "min"),
+                                    end=("t", "max"), accounts=("t", "size"),
+                                    rate=("rate", "mean"))
+    runs = runs[runs["accounts"] >= rules.min_accounts]
+    # A run's span is at least a minute: sign-ups stamped in one second are not infinitely fast.
+    expected = runs["rate"] * np.maximum(runs["end"] - runs["start"], 60)
+    runs["log10_p"] = [_log_poisson_tail(int(n), float(e)) / math.log(10)
+                       for n, e in zip(runs["accounts"], expected, strict=True)]
+    runs = runs[runs["log10_p"] < math.log10(rules.max_p / len(created))]
+    kept = frame.join(runs[["first", "start", "accounts", "log10_p"]], on="run", how="inner")
+    return kept.rename(columns={"first": "burst"})[BURST_COLUMNS].reset_index(drop=True)
+
+
+def profile_likelihood_ratios(candidates: pd.Index, members: pd.Index,
+                              profiles: pd.DataFrame) -> pd.Series:
+    """Per candidate account, Π over known categorical traits of P(value | the operation's
+    accounts) / P(value | population), the operation's shares smoothed by one account per
+    value seen in the population (a value none of its accounts has is unlikely, not
+    impossible)."""
+    ratio = pd.Series(1.0, index=candidates)
+    own = profiles.loc[members]
+    for trait in CATEGORICAL_TRAITS:  # the creation time is the burst itself
+        if trait not in profiles:
+            continue
+        population = profiles[trait][profiles[trait] != MISSING].dropna()
+        shares = population.value_counts(normalize=True)
+        if len(shares) < 2:
+            continue
+        counts = own[trait].value_counts()
+        known = own[trait].isin(shares.index).sum()
+        values = profiles.loc[candidates, trait]
+        usable = values.isin(shares.index)
+        seen = values[usable].map(counts).astype("float64").fillna(0.0)
+        in_population = values[usable].map(shares).astype("float64")
+        ratio[usable] *= (seen + 1) / (known + len(shares)) / in_population
+    return ratio
+
+
+def _held(bursts: pd.DataFrame, units: pd.DataFrame) -> pd.DataFrame:
+    """Per burst, the formed operation (a group larger than a piece) holding most of the burst's
+    accounts placed in formed groups: burst, operation (its anchor), held."""
+    sizes = units.set_index("account_id")
+    placed = bursts.join(sizes[["anchor", "size"]], on="account_id", how="inner")
+    placed = placed[placed["size"].astype("int64") > MAX_PIECE]
+    counts = placed.groupby(["burst", "anchor"]).size().rename("held").reset_index()
+    total = counts.groupby("burst")["held"].transform("sum")
+    majority = counts[counts["held"] * 2 > total]
+    return majority.rename(columns={"anchor": "operation"})
+
+
+def burst_links(bursts: pd.DataFrame, units: pd.DataFrame, profiles: pd.DataFrame,
+                rules: BurstRules, threshold: float) -> pd.DataFrame:
+    """A link (at ``threshold``) from each account of a small piece or loose account that signed
+    up in a burst an operation holds, and whose profile is that operation's, to the operation's
+    anchor. A piece with candidates for two operations joins neither."""
+    held = _held(bursts, units)
+    if held.empty:
+        return pd.DataFrame(columns=LINK_COLUMNS)
+    frame = bursts.merge(held, on="burst")
+    sizes = units.groupby("anchor").size()
+    frame = frame.assign(piece=piece_of(frame["account_id"], units).to_numpy())
+    frame = frame[frame["piece"].map(sizes).fillna(1).to_numpy() <= MAX_PIECE]
+    members = units.groupby("anchor")["account_id"]
+    parts = []
+    for operation, rows in frame.groupby("operation"):
+        ratio = profile_likelihood_ratios(pd.Index(rows["account_id"]),
+                                          pd.Index(members.get_group(operation)), profiles)
+        parts.append(rows.assign(ratio=ratio.to_numpy()))
+    if not parts:
+        return pd.DataFrame(columns=LINK_COLUMNS)
+    frame = pd.concat(parts, ignore_index=True)
+    frame = frame[frame["ratio"] >= rules.min_likelihood_ratio]
+    ambiguous = frame.groupby("piece")["operation"].nunique()
+    frame = frame[frame["piece"].map(ambiguous) == 1]
+    return pd.DataFrame([_link(row, threshold) for row in frame.itertuples()],
+                        columns=LINK_COLUMNS)
+
+
+def _link(row, threshold: float) -> tuple:
+    evidence = json.dumps([{"kind": "burst", "value": row.operation, "accounts": int(row.accounts),
+                            "weight": threshold, "held": int(row.held),
+                            "start": int(row.start), "log10_p": round(float(row.log10_p), 1),
+                            "profile_ratio": round(float(row.ratio), 1)}])
+    a, b = sorted((row.account_id, row.operation))
+    return (a, b, threshold, "burst", evidence)

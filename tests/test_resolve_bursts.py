@@ -1,0 +1,102 @@
+"""Account-creation bursts: found against the population's own sign-up rate, and joining a
+piece to an operation only when the operation holds the burst and the piece has its profile
+(hand-built frames: no pipeline run, no database)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from pipelines.resolve.bursts import burst_links, creation_bursts
+from pipelines.resolve.weights import DEFAULT_WEIGHTS
+
+SEED = 20261130
+THRESHOLD = 0.6
+RULES = DEFAULT_WEIGHTS.bursts
+DAY0 = 20_000.0  # days since the epoch
+OPERATION_AT = DAY0 + 150.4  # about 09:36 UTC on day 150
+
+
+def _accounts(prefix: str, days: np.ndarray, **traits: object) -> pd.DataFrame:
+    ids = [f"{prefix}{i:04d}" for i in range(len(days))]
+    frame = pd.DataFrame({"created_at": days, **traits}, index=pd.Index(ids, name="account_id"))
+    return frame
+
+
+def _background(rng: np.random.Generator, n: int = 3000) -> pd.DataFrame:
+    """Ordinary sign-ups spread over 300 days, with ordinary, varied profiles."""
+    return _accounts("bg", DAY0 + rng.uniform(0, 300, n),
+                     tier=rng.choice(["free", "build", "scale"], n, p=[0.55, 0.35, 0.10]),
+                     usage_mix=rng.choice(["coding", "chat", "reasoning", "writing"], n),
+                     schedule=rng.choice([f"h{h:02d}" for h in range(24)], n),
+                     declared_country=rng.choice(["DE", "GB", "JP", "US", "IN"], n))
+
+
+def _world(rng: np.random.Generator) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """An operation's burst (40 accounts in 10 minutes: 25 already in one formed campaign, 15
+    loose or in pieces of two), and a company onboarding 40 staff over the hour that starts
+    five minutes into it: one run of sign-ups."""
+    operation = _accounts("op", OPERATION_AT + np.sort(rng.uniform(0, 10, 40)) / 1440,
+                          tier="scale", usage_mix="reasoning", schedule="h03",
+                          declared_country=rng.choice(["DE", "GB", "JP", "US", "IN"], 40))
+    staff = _accounts("staff", OPERATION_AT + (5 + np.sort(rng.uniform(0, 60, 40))) / 1440,
+                      tier="build", usage_mix="coding",
+                      schedule=rng.choice(["h08", "h09", "h10", "h14"], 40),
+                      declared_country="DE")
+    profiles = pd.concat([_background(rng), operation, staff])
+    campaign = list(operation.index[:25])
+    pieces = [list(operation.index[i:i + 2]) for i in range(25, 31, 2)]
+    units = pd.DataFrame(
+        [(a, campaign[0]) for a in campaign] + [(a, p[0]) for p in pieces for a in p],
+        columns=["account_id", "anchor"])
+    units["size"] = units.groupby("anchor")["account_id"].transform("size")
+    return profiles, units
+
+
+def test_ordinary_sign_ups_make_no_burst() -> None:
+    print(f"seed {SEED}")
+    assert creation_bursts(_background(np.random.default_rng(SEED)), RULES).empty
+
+
+def test_the_operations_burst_and_the_onboarding_are_both_bursts() -> None:
+    print(f"seed {SEED}")
+    profiles, _ = _world(np.random.default_rng(SEED))
+    bursts = creation_bursts(profiles, RULES)
+    assert set(bursts["account_id"]) >= {f"op{i:04d}" for i in range(40)}
+    assert bursts["account_id"].str.startswith("staff").sum() >= 30
+    # An ordinary sign-up that falls inside a window is chained into it (and is not joined,
+    # below); the background itself makes no burst.
+    assert bursts["account_id"].str.startswith("bg").sum() <= 2
+
+
+def test_a_piece_created_in_the_operations_burst_with_its_profile_joins_it() -> None:
+    print(f"seed {SEED}")
+    profiles, units = _world(np.random.default_rng(SEED))
+    links = burst_links(creation_bursts(profiles, RULES), units, profiles, RULES, THRESHOLD)
+    joined = set(links["a"]) | set(links["b"])
+    assert {f"op{i:04d}" for i in range(25, 40)} <= joined
+    assert set(links["a"]) == {"op0000"}  # every link goes to the campaign's anchor
+    assert (links["kinds"] == "burst").all() and (links["score"] == THRESHOLD).all()
+
+
+def test_a_legitimate_batch_next_to_the_operations_burst_is_not_joined() -> None:
+    print(f"seed {SEED}")
+    profiles, units = _world(np.random.default_rng(SEED))
+    links = burst_links(creation_bursts(profiles, RULES), units, profiles, RULES, THRESHOLD)
+    joined = set(links["a"]) | set(links["b"])
+    assert not {a for a in joined if a.startswith(("staff", "bg"))}
+
+
+def test_a_burst_the_operation_does_not_hold_joins_no_one() -> None:
+    # The same world, but the company's staff already form a group of their own (their
+    # company's domain): the run is no longer the operation's, and its loose accounts stay.
+    print(f"seed {SEED}")
+    profiles, units = _world(np.random.default_rng(SEED))
+    staff = [a for a in profiles.index if a.startswith("staff")]
+    company = pd.DataFrame({"account_id": staff, "anchor": staff[0], "size": len(staff)})
+    bursts = creation_bursts(profiles, RULES)
+    burst_of = bursts.set_index("account_id")["burst"]
+    assert burst_of["op0039"] == burst_of["staff0000"]  # one run of sign-ups
+    links = burst_links(bursts, pd.concat([units, company], ignore_index=True), profiles,
+                        RULES, THRESHOLD)
+    assert links.empty
