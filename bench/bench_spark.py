@@ -19,8 +19,6 @@ import sys
 import tempfile
 from pathlib import Path
 
-import pandas as pd
-
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import measured, print_table, progress
@@ -32,7 +30,7 @@ from pipelines.ingest.usage import ingest_usage_day
 from pipelines.normalise.usage import USAGE_TABLES, aggregate_usage_days, combine_usage_days
 from pipelines.paths import PipelinePaths
 from pipelines.settings import EngineSettings
-from pipelines.tables import table_path
+from pipelines.tables import read_table
 
 ENGINES = ("duckdb", "spark")
 
@@ -62,8 +60,8 @@ def run_engine(engine: str, ingested: PipelinePaths, root: Path) -> tuple[Pipeli
 
 
 def same_tables(first: PipelinePaths, second: PipelinePaths) -> bool:
-    return all(pd.read_parquet(table_path(first, f"normalised/{name}")).equals(
-        pd.read_parquet(table_path(second, f"normalised/{name}"))) for name in USAGE_TABLES)
+    return all(read_table(first, f"normalised/{name}").equals(
+        read_table(second, f"normalised/{name}")) for name in USAGE_TABLES)
 
 
 def start_spark(root: Path) -> float:

@@ -22,7 +22,7 @@ from pipelines.normalise.usage import USAGE_TABLES, aggregate_usage_days, combin
 from pipelines.normalise.usage_sql import PARTS, SORT_KEYS
 from pipelines.paths import PipelinePaths
 from pipelines.settings import EngineSettings
-from pipelines.tables import stage_paths, table_path
+from pipelines.tables import read_table, stage_paths, table_path
 from tests.test_usage_tables import USAGE, _land, _random_requests
 
 JAVA_MISSING = shutil.which("java") is None and not os.environ.get("JAVA_HOME")
@@ -106,7 +106,7 @@ def test_spark_tables_equal_the_duckdb_tables(spark, world, tmp_path, monkeypatc
             files = [p.usage_day_partials(day) / f"{part}.parquet" for p in (duckdb, on_spark)]
             _assert_same_table(*files, keys=pq.read_schema(files[0]).names)
     _assert_same_combined(duckdb, on_spark)
-    accounts = pd.read_parquet(table_path(on_spark, "normalised/usage_accounts"))
+    accounts = read_table(on_spark, "normalised/usage_accounts")
     assert accounts["requests"].sum() == REQUESTS
 
 

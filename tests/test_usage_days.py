@@ -14,7 +14,7 @@ from pipelines.ingest.days import split_usage_file, usage_day_files
 from pipelines.ingest.usage import ingest_usage_day
 from pipelines.normalise.usage import aggregate_usage_day, combine_usage_days
 from pipelines.paths import PipelinePaths
-from pipelines.tables import table_path
+from pipelines.tables import read_table
 
 USAGE = load_contracts()["api_usage"]
 
@@ -69,7 +69,7 @@ def test_days_add_up_across_files(paths) -> None:
         ingest_usage_day(USAGE, paths, day)
         aggregate_usage_day(paths, day)
     combine_usage_days(paths)
-    usage = pd.read_parquet(table_path(paths, "normalised/usage_accounts"))
+    usage = read_table(paths, "normalised/usage_accounts")
     first = usage.set_index("account_id").loc["acc_1"]
     assert first["requests"] == 2 and first["active_days"] == 2
     assert first["first_ts"] == pd.Timestamp("2026-05-01T23:59:59Z")

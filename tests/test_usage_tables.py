@@ -22,7 +22,7 @@ from pipelines.normalise.usage import (
     combine_usage_days,
 )
 from pipelines.paths import PipelinePaths
-from pipelines.tables import read_table, table_path
+from pipelines.tables import read_table
 
 USAGE = load_contracts()["api_usage"]
 CATEGORIES = ["coding", "cot_elicitation", "general_chat", "tool_use", "translation"]
@@ -97,5 +97,5 @@ def test_no_usage_gives_empty_tables_with_their_columns(tmp_path) -> None:
     (paths.landing / "api_usage").mkdir(parents=True)
     summary = combine_usage_days(paths)
     assert (summary.accounts, summary.requests) == (0, 0)
-    accounts = pd.read_parquet(table_path(paths, "normalised/usage_accounts"))
+    accounts = read_table(paths, "normalised/usage_accounts")
     assert accounts.empty and {"account_id", "requests", "active_days"} <= set(accounts.columns)
