@@ -1,11 +1,13 @@
 """The local Neo4j leaks nothing: a fresh server (its own home and free ports, next to the test
 server) advertises its own ports, gets its initial password without it ever appearing on a
-command line, and keeps its home readable by this user only; the running test server advertises
-the ports it was configured with."""
+command line, keeps its home readable by this user only, and stops cleanly on SIGTERM even when
+launched from a process that ignores it; the running test server advertises the ports it was
+configured with."""
 
 from __future__ import annotations
 
 import json
+import signal
 import socket
 import stat
 import subprocess
@@ -44,6 +46,14 @@ def discovery(http_port: int, attempts: int = 60) -> dict:
     raise AssertionError("unreachable")
 
 
+def ignored_signals(pid: int | None) -> set[int]:
+    """The signals a process ignores, from the SigIgn mask of /proc/<pid>/status."""
+    status = Path(f"/proc/{pid}/status").read_text()
+    mask = int(next(line.split()[1] for line in status.splitlines()
+                    if line.startswith("SigIgn:")), 16)
+    return {number for number in range(1, 65) if mask >> (number - 1) & 1}
+
+
 def test_the_test_server_advertises_its_configured_ports() -> None:
     if not Neo4jSettings.from_env().is_local():
         pytest.skip("a Neo4j this project does not run is configured by its owner")
@@ -52,7 +62,7 @@ def test_the_test_server_advertises_its_configured_ports() -> None:
     assert answer["bolt_routing"] == f"neo4j://127.0.0.1:{local_bolt_port()}"
 
 
-def test_a_fresh_server_gets_its_password_privately_and_keeps_its_home_private(
+def test_a_fresh_server_gets_its_password_privately_keeps_its_home_private_and_stops_cleanly(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     installed = neo4j_local.LocalNeo4j.from_env().home
@@ -81,12 +91,19 @@ def test_a_fresh_server_gets_its_password_privately_and_keeps_its_home_private(
         monkeypatch.setattr(neo4j_local.subprocess, name, recording)
 
     server = neo4j_local.LocalNeo4j.from_env()
+    # As in a Dagster run inside a shell's background job: SIGTERM mapped to an ignored SIGINT.
+    inherited = signal.signal(signal.SIGTERM, signal.SIG_IGN)
     try:
         assert neo4j_local.start(server)
         open_driver(Neo4jSettings.from_env()).close()  # the awkward password, intact
         answer = discovery(http)
+        ignored = ignored_signals(neo4j_local.running_pid(server))
     finally:
+        signal.signal(signal.SIGTERM, inherited)
         neo4j_local.stop(server)
+
+    assert signal.SIGTERM not in ignored
+    assert "Stopped." in (home / "logs" / "neo4j.log").read_text()  # a clean shutdown, not a kill
 
     assert answer["bolt_direct"] == f"bolt://127.0.0.1:{bolt}"
     assert answer["bolt_routing"] == f"neo4j://127.0.0.1:{bolt}"

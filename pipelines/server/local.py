@@ -344,6 +344,19 @@ def diagnose(server: LocalNeo4j) -> str:
     return "see the log tail below"
 
 
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
+
+
+def default_stop_signals() -> None:
+    """Run in the child before the JVM: give the stop signals their default action. An ignored
+    signal stays ignored across exec, and the JVM then installs no shutdown handler for it. A
+    server launched from a process that ignores SIGTERM (Dagster maps SIGTERM to SIGINT's
+    handler, and a shell's background job ignores SIGINT) would shrug off `stop` and be killed
+    after the timeout, without a clean shutdown."""
+    for stop_signal in STOP_SIGNALS:
+        signal.signal(stop_signal, signal.SIG_DFL)
+
+
 def launch(server: LocalNeo4j, java: str) -> int:
     """Start the JVM in its own session, detached from this process, and record its PID."""
     jvm = [f"-Xms{server.heap}", f"-Xmx{server.heap}", *JVM_FLAGS, "-cp", server.classpath()]
@@ -356,6 +369,7 @@ def launch(server: LocalNeo4j, java: str) -> int:
         process = subprocess.Popen(
             command, cwd=server.home, stdout=console, stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL, start_new_session=True, umask=PRIVATE_UMASK,
+            preexec_fn=default_stop_signals,
         )
     server.pid_file.write_text(str(process.pid))
     return process.pid
