@@ -121,7 +121,8 @@ def _explain_command(args: argparse.Namespace) -> int:
 
 def _add_explain_parser(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
-        "explain", help="why two accounts are, or are not, in one cluster (reads Neo4j)")
+        "explain", help="why two accounts are, or are not, in one cluster and one campaign "
+        "(reads Neo4j and the last run's campaign links)")
     parser.add_argument("account_a")
     parser.add_argument("account_b")
     parser.add_argument("--show-hubs", action="store_true",

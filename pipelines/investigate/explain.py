@@ -1,12 +1,14 @@
-"""Why two accounts are (or are not) in one cluster: the evidence path from the graph, the
-pair's own score and evidence from the resolution, and any analyst judgement on the pair. Every
-shared identifier is shown with how many accounts share it and its weight; hubs are left out
-unless asked for."""
+"""Why two accounts are (or are not) in one cluster and in one campaign: the evidence path from
+the graph, the pair's own score and evidence from the resolution, the chain of campaign-level
+links that put two clusters in one campaign, and any analyst judgement on the pair. Every shared
+identifier is shown with how many accounts share it and its weight; hubs are left out unless
+asked for."""
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 import pandas as pd
 
@@ -34,10 +36,18 @@ class Explanation:
     pair_score: float | None = None
     pair_evidence: list[dict] = field(default_factory=list)
     judgement: str | None = None
+    campaign_a: str | None = None
+    campaign_b: str | None = None
+    campaign_size: int = 0
+    campaign_steps: list[dict] = field(default_factory=list)  # from, to, score, evidence
 
     @property
     def together(self) -> bool:
         return self.cluster_a is not None and self.cluster_a == self.cluster_b
+
+    @property
+    def same_campaign(self) -> bool:
+        return self.campaign_a is not None and self.campaign_a == self.campaign_b
 
 
 def missing_accounts(neo4j: Neo4jResource, *account_ids: str) -> list[str]:
@@ -67,6 +77,7 @@ def explain(neo4j: Neo4jResource, paths: PipelinePaths, a: str, b: str,
         result.cluster_a, result.cluster_b = row["cluster_a"], row["cluster_b"]
         result.steps = row["steps"]
     _add_pair_facts(result, paths)
+    _add_campaign_facts(result, paths)
     return result
 
 
@@ -89,9 +100,97 @@ def _add_pair_facts(result: Explanation, paths: PipelinePaths) -> None:
             result.judgement = f"{last['verdict']} (by {last['analyst']}, {last['decided_at']})"
 
 
-def _evidence_line(item: dict) -> str:
-    return (f"      {item['kind']}: {item['value']} (shared by {item['accounts']} accounts, "
-            f"weight {item['weight']:.2f})")
+def _add_campaign_facts(result: Explanation, paths: PipelinePaths) -> None:
+    campaigns_file = table_path(paths, "resolved/campaigns")
+    if not campaigns_file.exists():
+        return
+    campaigns = pd.read_parquet(campaigns_file).set_index("account_id")
+    result.campaign_a, result.campaign_b = (
+        campaigns["campaign_id"].get(account) for account in (result.account_a, result.account_b))
+    if not result.same_campaign or result.together:
+        return
+    members = campaigns.index[campaigns["campaign_id"] == result.campaign_a]
+    result.campaign_size = len(members)
+    links = pd.read_parquet(table_path(paths, "resolved/campaign_links"))
+    links = links[links["a"].isin(members) & links["b"].isin(members)]
+    result.campaign_steps = campaign_path(links, result.account_a, result.account_b)
+
+
+def campaign_path(links: pd.DataFrame, start: str, goal: str) -> list[dict]:
+    """The fewest campaign-level links from ``start`` to ``goal``; among paths as short, the one
+    whose weakest link is strongest. Steps of from, to, score and evidence; [] when none."""
+    neighbours: dict[str, list[tuple[str, int]]] = {}
+    for row, (a, b) in enumerate(zip(links["a"], links["b"], strict=True)):
+        neighbours.setdefault(a, []).append((b, row))
+        neighbours.setdefault(b, []).append((a, row))
+    scores = links["score"].astype(float).to_numpy()
+    # node -> (weakest score on its best shortest path, previous node, link row)
+    best: dict[str, tuple[float, str | None, int]] = {start: (float("inf"), None, -1)}
+    level = [start]
+    while level and goal not in best:
+        reached: dict[str, tuple[float, str | None, int]] = {}
+        for here in level:
+            for there, row in neighbours.get(here, []):
+                weakest = min(best[here][0], scores[row])
+                if there not in best and weakest > reached.get(there, (-1.0, None, -1))[0]:
+                    reached[there] = (weakest, here, row)
+        best.update(reached)
+        level = list(reached)
+    if goal not in best:
+        return []
+    steps, here = [], goal
+    while best[here][1] is not None:
+        _, before, row = best[here]
+        steps.append({"from": before, "to": here, "score": float(scores[row]),
+                      "evidence": json.loads(links["evidence"].iloc[row])})
+        here = before
+    return steps[::-1]
+
+
+def describe_evidence(item: dict, joiner: str = "the account") -> str:
+    """One piece of link evidence in words: what was shared, by how many, with what weight.
+    The campaign-level kinds that are not a shared value (a burst, a nested piece) link
+    ``joiner`` to the operation it joins, named by its anchor account, and say what they
+    rest on."""
+    kind, weight = item["kind"], float(item.get("weight", 0.0))
+    if kind == "burst":
+        start = datetime.fromtimestamp(int(item["start"]), UTC).strftime("%Y-%m-%d %H:%M")
+        return (f"creation burst: {joiner} is one of {item['accounts']} accounts created in a "
+                f"run from {start} UTC (chance at the usual sign-up rate 1e"
+                f"{item['log10_p']:.0f}), {item['held']} of them already in the operation of "
+                f"{item['value']}; its profile is {item['profile_ratio']:,.0f}x likelier in "
+                f"that operation than in the population (weight {weight:.2f})")
+    if kind == "nested":
+        return (f"nested: every operator-level value the piece of {joiner} carries is also "
+                f"carried by the operation of {item['value']} ({item['accounts']} accounts): "
+                f"{'; '.join(item.get('carried', []))} (weight {weight:.2f})")
+    coherence = f", coherence {item['coherence']:.2f}" if "coherence" in item else ""
+    return (f"{kind}: {item['value']} (shared by {item['accounts']} accounts, "
+            f"weight {weight:.2f}{coherence})")
+
+
+def _evidence_line(item: dict, step: dict | None = None) -> str:
+    """The evidence indented under its step; a burst or nesting names the step's other end."""
+    joiner = "the account"
+    if step is not None:
+        joiner = step["to"] if step["from"] == item.get("value") else step["from"]
+    return f"      {describe_evidence(item, joiner)}"
+
+
+def _campaign_lines(result: Explanation) -> list[str]:
+    if result.campaign_a is None and result.campaign_b is None:
+        return ["Campaigns: neither account is in a campaign."]
+    if not result.same_campaign:
+        return [f"NOT IN ONE CAMPAIGN: {result.account_a} → {result.campaign_a or '(none)'}, "
+                f"{result.account_b} → {result.campaign_b or '(none)'}"]
+    if result.together:
+        return [f"Both in campaign {result.campaign_a}."]
+    lines = [f"SAME CAMPAIGN {result.campaign_a} ({result.campaign_size} accounts), its clusters "
+             f"linked in {len(result.campaign_steps)} step(s) of operator-level evidence:"]
+    for step in result.campaign_steps:
+        lines.append(f"  {step['from']} — {step['to']}  score {step['score']:.3f}")
+        lines.extend(_evidence_line(e, step) for e in step["evidence"])
+    return lines
 
 
 def render(result: Explanation) -> str:
@@ -112,6 +211,7 @@ def render(result: Explanation) -> str:
         else:
             lines.append("  no candidate link between them (no shared identifier specific "
                          "enough, no synchronised activity).")
+    lines.extend(_campaign_lines(result))
     if result.judgement:
         lines.append(f"Analyst judgement on this pair: {result.judgement}")
     if result.shared:
