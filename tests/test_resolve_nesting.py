@@ -1,6 +1,7 @@
-"""A piece whose whole operator-level footprint lies inside a larger operation's joins it;
-a namesake, a colleague paying in their own name, or a piece carrying a front of its own does
-not (hand-built frames: no pipeline run, no database)."""
+"""A piece whose whole operator-level footprint lies inside a larger operation's joins it, on two
+sources or on two of the operation's names borne by two of its accounts; a namesake, a
+colleague paying in their own name, or a piece carrying a front of its own does not
+(hand-built frames: no pipeline run, no database)."""
 
 from __future__ import annotations
 
@@ -77,6 +78,16 @@ def test_a_piece_with_an_identity_of_its_own_is_an_operation_not_a_piece() -> No
     assert links.empty
 
 
+def test_an_operation_with_an_identity_of_its_own_still_hosts_pieces() -> None:
+    # The host's own front, declared by three of its accounts and no one else, makes it an
+    # operation: it must not nest anywhere, but its pieces still join it.
+    identifiers, units = _world()
+    own = _identifiers([(a, "declared_org", "birchmoor analytics") for a in ("h0", "h1", "h2")])
+    identifiers = pd.concat([identifiers, own], ignore_index=True)
+    links = nested_links(identifiers, units, _operator(identifiers), THRESHOLD)
+    assert set(zip(links["a"], links["b"], strict=True)) == {("h0", "p1"), ("h0", "p2")}
+
+
 def test_a_value_shared_outside_the_host_holds_the_piece_back() -> None:
     # The same typo, written by a loose account too: the piece shares it with someone the
     # operation does not hold.
@@ -86,6 +97,48 @@ def test_a_value_shared_outside_the_host_holds_the_piece_back() -> None:
     identifiers = pd.concat([identifiers, typo], ignore_index=True)
     links = nested_links(identifiers, units, _operator(identifiers), THRESHOLD)
     assert links.empty
+
+
+def _with_piece(identifiers: pd.DataFrame, units: pd.DataFrame,
+                rows: list[tuple[str, str, str]]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The world with one more piece: the accounts of ``rows``, one unit anchored at the first."""
+    accounts = list(dict.fromkeys(a for a, _, _ in rows))
+    units = pd.concat([units, pd.DataFrame({"account_id": accounts, "anchor": accounts[0]})],
+                      ignore_index=True)
+    units["size"] = units.groupby("anchor")["account_id"].transform("size")
+    return pd.concat([identifiers, _identifiers(rows)], ignore_index=True), units
+
+
+def test_two_accounts_bearing_two_of_the_operations_names_join_it_on_one_source() -> None:
+    # Three accounts on one phone, two of them paying under another of the operation's
+    # cardholder names each: one source, but two names on two accounts are no coincidence.
+    identifiers, units = _with_piece(*_world(), [("r1", "billing_name", "vera lind"),
+                                                 ("r2", "billing_name", "otto brand"),
+                                                 ("r3", "phone", "+33600000001")])
+    links = nested_links(identifiers, units, _operator(identifiers), THRESHOLD)
+    assert {"r1", "r2", "r3"} <= set(links["b"])
+    assert "billing_name: otto brand" in links.loc[links["b"] == "r1", "evidence"].iloc[0]
+
+
+def test_one_name_on_two_accounts_or_two_names_on_one_are_a_namesake_still() -> None:
+    for piece in ([("s1", "billing_name", "vera lind"), ("s2", "billing_name", "vera lind")],
+                  [("t1", "billing_name", "vera lind"), ("t1", "billing_name", "otto brand"),
+                   ("t2", "phone", "+33600000002")]):
+        identifiers, units = _with_piece(*_world(), piece)
+        links = nested_links(identifiers, units, _operator(identifiers), THRESHOLD)
+        assert not set(links["b"]) & {account for account, _, _ in piece}
+
+
+def test_a_mail_service_and_a_card_issuer_alone_are_no_name_to_nest_on() -> None:
+    # Two sources, but neither names the operation: strangers use the same mail service and
+    # prepaid cards of the same issuer.
+    identifiers, units = _world()
+    service = [(a, "email_domain", "mailorbit.example") for a in ("h0", "h1", "h2", "u1")]
+    issuer = [(a, "prepaid_bin", "53955198") for a in ("h2", "h3", "h4", "u1")]
+    identifiers = pd.concat([identifiers, _identifiers(service + issuer)], ignore_index=True)
+    links = nested_links(identifiers, units, _operator(identifiers), THRESHOLD)
+    assert "u1" not in set(links["a"]) | set(links["b"])
+    assert {"p1", "p2"} <= set(links["b"])
 
 
 def test_nothing_nests_in_a_group_no_larger_than_itself() -> None:

@@ -8,8 +8,13 @@ domains (and the parents they lead to) are *all* carried by one larger operation
 least two independent sources (what the account declared, the name on its card, its mail
 domain, its client), is a part of that operation: a namesake carries one source only, a
 legitimate account that declared one of the operation's fronts still pays in its own name, and
-a second operation drawing the same common names still has fronts of its own. Only values that
-weigh at campaign level count; a weak trait (user agent, prepaid BIN) counts only where the
+a second operation drawing the same common names still has fronts of its own. Two different
+names of one source carried by two different accounts of the piece count as two facts too
+(three accounts on one phone, each paying under another of the operation's cardholder names):
+one namesake is a coincidence, a piece whose several accounts each bear another of the
+operation's names is not. One of the values must be a name (a declared front, a cardholder): a
+mail service and a card issuer an operator favours are shared with strangers too. Only values
+that weigh at campaign level count; a weak trait (user agent, prepaid BIN) counts only where the
 accounts sharing it look like one operator on every other trait.
 """
 
@@ -39,6 +44,7 @@ MIN_SOURCES = 2
 # typo two accounts copied is a slip, a spelling three use is a name the operation goes by.
 IDENTITY_KINDS = ("declared_org", "billing_name", "email_domain", "registrant")
 OWN_CARRIERS = 3
+NAME_KINDS = ("declared_org", "billing_name")
 
 
 def operator_like_traits(identifiers: pd.DataFrame, operator: pd.DataFrame,
@@ -57,9 +63,11 @@ def operator_like_traits(identifiers: pd.DataFrame, operator: pd.DataFrame,
 
 
 def footprints(identifiers: pd.DataFrame, units: pd.DataFrame, operator: pd.DataFrame
-               ) -> dict[str, frozenset[tuple[str, str]]]:
+               ) -> tuple[dict[str, frozenset[tuple[str, str]]], set[str], set[str]]:
     """Per piece (a unit's anchor, or a loose account), the operator-level values it carries
-    that weigh at campaign level and that some account outside it carries too."""
+    that weigh at campaign level and that some account outside it carries too; the pieces in
+    which two different accounts carry two different names of the footprint; and the
+    pieces with an identity of their own (which may host others, never nest)."""
     weighted = operator.loc[operator["kind"].isin(FOOTPRINT_KINDS), ["kind", "value"]]
     carried = identifiers.merge(weighted.drop_duplicates())
     carried = carried.assign(piece=piece_of(carried["account_id"], units))
@@ -74,13 +82,33 @@ def footprints(identifiers: pd.DataFrame, units: pd.DataFrame, operator: pd.Data
     shared = inside.merge(total)
     own = shared[(shared["inside"] == shared["total"]) & (shared["inside"] >= OWN_CARRIERS)
                  & shared["kind"].isin(IDENTITY_KINDS)]
-    shared = shared[(shared["inside"] < shared["total"]) & ~shared["piece"].isin(own["piece"])]
-    return {piece: frozenset(zip(rows["kind"], rows["value"], strict=True))
-            for piece, rows in shared.groupby("piece", sort=False)}
+    shared = shared[shared["inside"] < shared["total"]]
+    prints = {piece: frozenset(zip(rows["kind"], rows["value"], strict=True))
+              for piece, rows in shared.groupby("piece", sort=False)}
+    return prints, _several_carriers(carried.merge(shared[keys])), set(own["piece"])
+
+
+def _several_carriers(carried: pd.DataFrame) -> set[str]:
+    """Pieces where two accounts carry two different names between them (not one account
+    carrying both: a card's name and its typo are one account's slip). Names of people and
+    fronts only: two colleagues on two mail services both popular with an operator share
+    nothing of it."""
+    identity = carried[carried["kind"].isin(NAME_KINDS)]
+    per_piece = identity.groupby("piece").agg(accounts=("account_id", "nunique"),
+                                              values=("value", "nunique"))
+    return set(per_piece.index[(per_piece["accounts"] >= MIN_SOURCES)
+                               & (per_piece["values"] >= MIN_SOURCES)])
 
 
 def _sources(footprint: frozenset[tuple[str, str]]) -> int:
     return len({SOURCES[kind] for kind, _ in footprint if kind in SOURCES})
+
+
+def _names_a_part(piece: str, footprint: frozenset[tuple[str, str]], several: set[str]) -> bool:
+    """Two sources (or two names on two accounts), one of them a name the operation goes by:
+    a mail service and a card issuer popular with an operator are not its name."""
+    named = any(kind in NAME_KINDS for kind, _ in footprint)
+    return named and (_sources(footprint) >= MIN_SOURCES or piece in several)
 
 
 def host_of(piece: str, footprint: frozenset[tuple[str, str]],
@@ -95,7 +123,7 @@ def host_of(piece: str, footprint: frozenset[tuple[str, str]],
 def nested_links(identifiers: pd.DataFrame, units: pd.DataFrame, operator: pd.DataFrame,
                  threshold: float) -> pd.DataFrame:
     """A link (at ``threshold``) from every account of a nested piece to its host's anchor."""
-    prints = footprints(identifiers, units, operator)
+    prints, several, own = footprints(identifiers, units, operator)
     holders: dict[tuple[str, str], set[str]] = {}
     for piece, footprint in prints.items():
         for value in footprint:
@@ -104,7 +132,7 @@ def nested_links(identifiers: pd.DataFrame, units: pd.DataFrame, operator: pd.Da
     members = units.groupby("anchor")["account_id"].agg(list).to_dict()
     rows = []
     for piece, footprint in prints.items():
-        if _sources(footprint) < MIN_SOURCES:
+        if piece in own or not _names_a_part(piece, footprint, several):
             continue
         host = host_of(piece, footprint, holders, sizes)
         if host is None:
