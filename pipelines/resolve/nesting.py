@@ -62,6 +62,14 @@ def operator_like_traits(identifiers: pd.DataFrame, operator: pd.DataFrame,
     return pd.concat(found, ignore_index=True)
 
 
+def without_crowds(values: pd.DataFrame, rules: CoherenceRules) -> pd.DataFrame:
+    """The values a footprint may hold: not those of a measured crowd (a group large enough to
+    judge whose accounts look unrelated, coherence under ``rules.gate_low``: a mail service
+    thousands use keeps a sliver of weight at campaign level, but no operation owns it)."""
+    crowd = (values["accounts"] >= rules.min_group) & (values["coherence"] < rules.gate_low)
+    return values[~crowd]
+
+
 def footprints(identifiers: pd.DataFrame, units: pd.DataFrame, operator: pd.DataFrame
                ) -> tuple[dict[str, frozenset[tuple[str, str]]], set[str], set[str]]:
     """Per piece (a unit's anchor, or a loose account), the operator-level values it carries

@@ -31,7 +31,12 @@ from pipelines.resolve.groups import value_groups, weigh
 from pipelines.resolve.identifiers import account_identifiers
 from pipelines.resolve.identity import assign_ids
 from pipelines.resolve.judgements import AccountJudgements, account_judgements
-from pipelines.resolve.nesting import WEAK_KINDS, nested_links, operator_like_traits
+from pipelines.resolve.nesting import (
+    WEAK_KINDS,
+    nested_links,
+    operator_like_traits,
+    without_crowds,
+)
 from pipelines.resolve.orgs import OrganisationMatcher, apply_org_judgements, match_names
 from pipelines.resolve.pieces import piece_links
 from pipelines.resolve.profiles import account_profiles
@@ -190,8 +195,9 @@ def grow_campaigns(shared: Shared, campaigns: pd.DataFrame, operator_links: pd.D
     operation's sign-up burst with the operation's profile) until no piece moves."""
     operator, identity = operator_groups(shared, weights)
     strong = operator[~operator["kind"].isin(WEAK_KINDS)]
-    nesting_values = pd.concat([strong, operator.merge(operator_like_traits(
-        shared.identifiers, operator, shared.profiles, weights.coherence))], ignore_index=True)
+    nesting_values = without_crowds(pd.concat([strong, operator.merge(operator_like_traits(
+        shared.identifiers, operator, shared.profiles, weights.coherence))], ignore_index=True),
+        weights.coherence)
     bursts = creation_bursts(shared.profiles, weights.bursts)
     for _ in range(GROWTH_ROUNDS):
         grown = pd.concat([
