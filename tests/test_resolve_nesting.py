@@ -120,6 +120,23 @@ def test_two_accounts_bearing_two_of_the_operations_names_join_it_on_one_source(
     assert "billing_name: otto brand" in links.loc[links["b"] == "r1", "evidence"].iloc[0]
 
 
+def test_names_alone_choose_no_host_when_another_operation_bears_one_of_them() -> None:
+    # A second formed operation (more than a piece) that also pays under "otto brand": two
+    # operations drawing common names from one culture; names alone cannot say whose piece it is.
+    identifiers, units = _with_piece(*_world(), [("r1", "billing_name", "vera lind"),
+                                                 ("r2", "billing_name", "otto brand"),
+                                                 ("r3", "phone", "+33600000001")])
+    rival = [f"k{i}" for i in range(12)]
+    identifiers = pd.concat([identifiers, _identifiers(
+        [(a, "billing_name", "otto brand") for a in rival[:2]]
+        + [(a, "declared_org", "corvid trading") for a in rival])], ignore_index=True)
+    units = pd.concat([units, pd.DataFrame({"account_id": rival, "anchor": "k0"})],
+                      ignore_index=True)
+    units["size"] = units.groupby("anchor")["account_id"].transform("size")
+    links = nested_links(identifiers, units, _operator(identifiers), THRESHOLD)
+    assert not set(links["b"]) & {"r1", "r2", "r3"}
+
+
 def test_one_name_on_two_accounts_or_two_names_on_one_are_a_namesake_still() -> None:
     for piece in ([("s1", "billing_name", "vera lind"), ("s2", "billing_name", "vera lind")],
                   [("t1", "billing_name", "vera lind"), ("t1", "billing_name", "otto brand"),

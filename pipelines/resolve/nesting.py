@@ -25,7 +25,7 @@ import json
 import pandas as pd
 
 from pipelines.resolve.coherence import group_coherence
-from pipelines.resolve.pieces import piece_of
+from pipelines.resolve.pieces import MAX_PIECE, piece_of
 from pipelines.resolve.scoring import LINK_COLUMNS
 from pipelines.resolve.weights import CoherenceRules
 
@@ -120,12 +120,22 @@ def _names_a_part(piece: str, footprint: frozenset[tuple[str, str]], several: se
 
 
 def host_of(piece: str, footprint: frozenset[tuple[str, str]],
-            holders: dict[tuple[str, str], set[str]], sizes: dict[str, int]) -> str | None:
-    """The largest group (larger than ``piece``) carrying every value of ``footprint``."""
+            holders: dict[tuple[str, str], set[str]], sizes: dict[str, int],
+            sole: bool = False) -> str | None:
+    """The largest group (larger than ``piece``) carrying every value of ``footprint``; with
+    ``sole``, none when another formed operation carries any of the values (two operations
+    drawing common names from one culture share some, and names alone cannot choose)."""
     hosts = set.intersection(*(holders[value] for value in footprint)) - {piece}
     own = sizes.get(piece, 1)
     hosts = [h for h in hosts if sizes.get(h, 1) > own]
-    return max(hosts, key=lambda h: (sizes[h], h)) if hosts else None
+    if not hosts:
+        return None
+    host = max(hosts, key=lambda h: (sizes[h], h))
+    if sole:
+        others = set().union(*(holders[value] for value in footprint)) - {piece, host}
+        if any(sizes.get(other, 1) > MAX_PIECE for other in others):
+            return None
+    return host
 
 
 def nested_links(identifiers: pd.DataFrame, units: pd.DataFrame, operator: pd.DataFrame,
@@ -142,7 +152,8 @@ def nested_links(identifiers: pd.DataFrame, units: pd.DataFrame, operator: pd.Da
     for piece, footprint in prints.items():
         if piece in own or not _names_a_part(piece, footprint, several):
             continue
-        host = host_of(piece, footprint, holders, sizes)
+        host = host_of(piece, footprint, holders, sizes,
+                       sole=_sources(footprint) < MIN_SOURCES)
         if host is None:
             continue
         evidence = json.dumps([{"kind": "nested", "value": host, "accounts": sizes[host],
