@@ -17,7 +17,7 @@ from pipelines.investigate.queries import bind_parameters, load_query
 from pipelines.paths import PipelinePaths
 from pipelines.resolve.weights import DEFAULT_WEIGHTS
 from pipelines.server.graph import Neo4jResource
-from pipelines.tables import table_path
+from pipelines.tables import read_table, table_path
 
 HUBS_HIDDEN = "(hubs hidden)"  # the summary row of the shared_identifiers query
 ACCOUNT_EXISTS = ("UNWIND $ids AS id OPTIONAL MATCH (a:Account {account_id: id}) "
@@ -83,16 +83,14 @@ def explain(neo4j: Neo4jResource, paths: PipelinePaths, a: str, b: str,
 
 def _add_pair_facts(result: Explanation, paths: PipelinePaths) -> None:
     low, high = sorted([result.account_a, result.account_b])
-    links_file = table_path(paths, "resolved/links")
-    if links_file.exists():
-        links = pd.read_parquet(links_file)
+    if table_path(paths, "resolved/links").exists():
+        links = read_table(paths, "resolved/links")
         pair = links[(links["a"] == low) & (links["b"] == high)]
         if not pair.empty:
             result.pair_score = float(pair["score"].iloc[0])
             result.pair_evidence = json.loads(pair["evidence"].iloc[0])
-    judgements_file = table_path(paths, "normalised/analyst_judgements")
-    if judgements_file.exists():
-        frame = pd.read_parquet(judgements_file)
+    if table_path(paths, "normalised/analyst_judgements").exists():
+        frame = read_table(paths, "normalised/analyst_judgements")
         refs = {f"account:{low}", f"account:{high}"}
         hits = frame[frame["left_ref"].isin(refs) & frame["right_ref"].isin(refs)]
         if not hits.empty:
@@ -101,17 +99,16 @@ def _add_pair_facts(result: Explanation, paths: PipelinePaths) -> None:
 
 
 def _add_campaign_facts(result: Explanation, paths: PipelinePaths) -> None:
-    campaigns_file = table_path(paths, "resolved/campaigns")
-    if not campaigns_file.exists():
+    if not table_path(paths, "resolved/campaigns").exists():
         return
-    campaigns = pd.read_parquet(campaigns_file).set_index("account_id")
+    campaigns = read_table(paths, "resolved/campaigns").set_index("account_id")
     result.campaign_a, result.campaign_b = (
         campaigns["campaign_id"].get(account) for account in (result.account_a, result.account_b))
     if not result.same_campaign or result.together:
         return
     members = campaigns.index[campaigns["campaign_id"] == result.campaign_a]
     result.campaign_size = len(members)
-    links = pd.read_parquet(table_path(paths, "resolved/campaign_links"))
+    links = read_table(paths, "resolved/campaign_links")
     links = links[links["a"].isin(members) & links["b"].isin(members)]
     result.campaign_steps = campaign_path(links, result.account_a, result.account_b)
 

@@ -112,11 +112,12 @@ def _sources(footprint: frozenset[tuple[str, str]]) -> int:
     return len({SOURCES[kind] for kind, _ in footprint if kind in SOURCES})
 
 
-def _names_a_part(piece: str, footprint: frozenset[tuple[str, str]], several: set[str]) -> bool:
+def _names_a_part(footprint: frozenset[tuple[str, str]], two_sources: bool,
+                  two_names: bool) -> bool:
     """Two sources (or two names on two accounts), one of them a name the operation goes by:
     a mail service and a card issuer popular with an operator are not its name."""
     named = any(kind in NAME_KINDS for kind, _ in footprint)
-    return named and (_sources(footprint) >= MIN_SOURCES or piece in several)
+    return named and (two_sources or two_names)
 
 
 def host_of(piece: str, footprint: frozenset[tuple[str, str]],
@@ -150,10 +151,10 @@ def nested_links(identifiers: pd.DataFrame, units: pd.DataFrame, operator: pd.Da
     members = units.groupby("anchor")["account_id"].agg(list).to_dict()
     rows = []
     for piece, footprint in prints.items():
-        if piece in own or not _names_a_part(piece, footprint, several):
+        two_sources = _sources(footprint) >= MIN_SOURCES
+        if piece in own or not _names_a_part(footprint, two_sources, piece in several):
             continue
-        host = host_of(piece, footprint, holders, sizes,
-                       sole=_sources(footprint) < MIN_SOURCES)
+        host = host_of(piece, footprint, holders, sizes, sole=not two_sources)
         if host is None:
             continue
         evidence = json.dumps([{"kind": "nested", "value": host, "accounts": sizes[host],
