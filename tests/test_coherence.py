@@ -135,3 +135,33 @@ def test_a_name_of_common_words_is_expected_by_chance_and_weighs_less() -> None:
     weights = weigh(groups, DEFAULT_WEIGHTS.campaign_kinds, DEFAULT_WEIGHTS).set_index("value")
     assert weights.loc["aaaaa kkkkk", "weight"] < 0.01  # chance explains both carriers
     assert weights.loc["ottoline varga", "weight"] > 0.45
+
+
+def test_a_group_apart_from_the_population_is_coherent_however_spread() -> None:
+    """An operator can spread its accounts over hours and tiers and sign them up slowly, but not
+    make its prompts look like everyone's: every account at the population's top extraction
+    share, all on prompt categories few others use. Such a group is coherent (measured by
+    likeness alone it was not: 0.38, below the gate); a random draw of the same size is not."""
+    rng = np.random.default_rng(SEED)
+    n, group = 3000, 150
+    population = _profiles({
+        "account_id": [f"a{i}" for i in range(n)],
+        "created_at": rng.uniform(0, 900, n),
+        "extraction_share": rng.beta(1, 8, n),
+        "usage_mix": rng.choice(CATEGORIES + EXTRACTION, n,
+                                p=[0.3, 0.3, 0.1, 0.1, 0.07, 0.07, 0.02, 0.02, 0.02]),
+        "schedule": rng.choice([f"h{h:02d}" for h in range(24)], n),
+        "tier": rng.choice(["free", "build", "scale"], n),
+    })
+    operation = [f"a{i}" for i in range(group)]
+    population.loc[operation, "created_at"] = rng.uniform(600, 660, group)  # low and slow
+    population.loc[operation, "extraction_share"] = rng.uniform(0.8, 0.95, group)
+    population.loc[operation, "usage_mix"] = rng.choice(EXTRACTION, group)
+    rules = DEFAULT_WEIGHTS.coherence
+    members = pd.DataFrame({
+        "group": ["operation"] * group + ["random"] * group,
+        "account_id": operation + [f"a{i}" for i in rng.choice(range(group, n), group,
+                                                                 replace=False)]})
+    scores = group_coherence(members, population, rules)
+    assert scores["operation"] >= rules.gate_high
+    assert scores["random"] < 0.1

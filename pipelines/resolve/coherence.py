@@ -1,11 +1,21 @@
-"""Coherence of a group of accounts: how much more alike they are than accounts drawn at random
-from the whole population, trait by trait, in [0, 1].
+"""Coherence of a group of accounts: how much more alike they are, or how far apart from the rest,
+than accounts drawn at random from the whole population, trait by trait, in [0, 1].
 
 - A categorical trait (tier, funding, main prompt category, peak hour, …) compares the group's
   concentration (the chance that two members agree, Σp²) with what a random group of the same size
   would show: ``(S_group − E) / (1 − E)`` with ``E = S_pop + (1 − S_pop)/n``.
 - A numeric trait (creation time, first activity, extraction share, volume) compares the group's
   interquartile range with the population's: ``1 − IQR_group / IQR_pop``.
+- Alike is not the only way a group departs from a random draw: it can sit where few others
+  are. An operator who spreads its accounts over hours, countries and card types still cannot
+  make their prompts look like everyone else's: 160 accounts whose extraction share is at the
+  population's 99th percentile are no crowd, however spread they are. So each trait's effect is
+  the larger of likeness (above) and rarity: how much rarer the group's values are in the
+  population than a typical account's (the median share of the population having a member's
+  value, against the population's median; numeric traits on equal-width bins, categorical ones
+  only when they have six values or more). Medians keep an
+  operation that makes up much of the population from making everyone else look rare. A random
+  crowd, however large, is neither alike nor rare, and stays near 0.
 
 Traits on which the population hardly varies say nothing and are left out; the rest are averaged
 with the weights of ``resolution.yaml``. A campus NAT (students signed up over years, every tier,
@@ -22,6 +32,8 @@ from pipelines.resolve.profiles import CATEGORICAL_TRAITS, MISSING, NUMERIC_TRAI
 from pipelines.resolve.weights import CoherenceRules
 
 MIN_POPULATION_SPREAD = 0.02  # categorical traits where nearly everyone agrees are left out
+RARITY_MIN_VALUES = 6  # a trait of fewer values (tier, status) has no value rare enough to tell:
+                       # a third of all accounts are on one tier and ordinary
 
 
 def _categorical_effect(frame: pd.DataFrame, trait: str, population: pd.Series,
@@ -39,7 +51,27 @@ def _categorical_effect(frame: pd.DataFrame, trait: str, population: pd.Series,
     group_concentration = (counts.astype("float64") ** 2).groupby(level=0).sum().reindex(
         n.index) / n ** 2
     expected = concentration + (1 - concentration) / n
-    return ((group_concentration - expected) / (1 - expected)).clip(0, 1)
+    alike = ((group_concentration - expected) / (1 - expected)).clip(0, 1)
+    if len(shares) < RARITY_MIN_VALUES:
+        return alike
+    known = known[known["group"].isin(n.index)]
+    rarity = _rarity(known["group"], known[trait].map(shares).to_numpy("float64"),
+                     population[population != MISSING].map(shares).to_numpy("float64"))
+    return np.fmax(alike, rarity.reindex(alike.index))
+
+
+def _rarity(groups: pd.Series, commonness: np.ndarray, population: np.ndarray) -> pd.Series:
+    """How rare the values a group's accounts have are: ``1 − median_group(q) / Q(q)``, where q
+    is each account's commonness (the population's share of accounts with its value) and Q the
+    population's median commonness, taken a little lower (at ``0.5 − 1/√n``) so that a random
+    draw of n accounts, whose median is the population's give or take its chance, scores 0.
+    Medians, not means: where an operation makes up much of the population its one value is the
+    commonest, and a mean commonness would make every ordinary account look rare next to it."""
+    median = pd.Series(commonness).groupby(groups.to_numpy(), sort=False).median()
+    n = groups.value_counts().reindex(median.index).to_numpy("float64")
+    reference = np.quantile(population, np.clip(0.5 - 1 / np.sqrt(n), 0.0, 0.5))
+    return pd.Series(1 - median.to_numpy() / np.maximum(reference, 1e-12),
+                     index=median.index).clip(0, 1)
 
 
 def _numeric_effect(frame: pd.DataFrame, trait: str, population: pd.Series,
@@ -54,7 +86,26 @@ def _numeric_effect(frame: pd.DataFrame, trait: str, population: pd.Series,
     grouped = values.groupby("group", sort=False)[trait]
     iqr = grouped.quantile(0.75) - grouped.quantile(0.25)
     enough = grouped.size() >= np.maximum(4, sizes.reindex(iqr.index) / 2)
-    return (1 - iqr[enough] / spread).clip(0, 1)
+    alike = (1 - iqr[enough] / spread).clip(0, 1)
+    return np.fmax(alike, _numeric_rarity(values, trait, known).reindex(alike.index))
+
+
+RARITY_BINS = 20  # numeric traits are binned this finely between the population's 1st and 99th
+                  # percentiles (plus a bin for each tail) to tell common values from rare ones
+
+
+def _numeric_rarity(values: pd.DataFrame, trait: str, population: pd.Series) -> pd.Series:
+    """:func:`_rarity` of a numeric trait, on equal-width bins of the population's range: a
+    group at the top of the extraction-share range, where few accounts are, scores high."""
+    low, high = population.quantile([0.01, 0.99])
+    if not high > low:
+        return pd.Series(dtype="float64")
+    edges = np.linspace(low, high, RARITY_BINS + 1)[1:-1]
+    population_cells = np.digitize(population.to_numpy(), edges)
+    shares = pd.Series(population_cells).value_counts(normalize=True)
+    cells = pd.Series(np.digitize(values[trait].to_numpy(), edges))
+    return _rarity(values["group"], cells.map(shares).fillna(0.0).to_numpy("float64"),
+                   pd.Series(population_cells).map(shares).to_numpy("float64"))
 
 
 def trait_effects(members: pd.DataFrame, profiles: pd.DataFrame, rules: CoherenceRules,
