@@ -86,3 +86,11 @@ def test_two_clusters_of_one_campaign_are_explained_by_its_links(tmp_path: Path)
     _add_campaign_facts(apart, paths)
     assert not apart.same_campaign and not apart.campaign_steps
     assert "NOT IN ONE CAMPAIGN: acc_mate → CP-1, acc_other → CP-2" in render(apart)
+
+
+def test_a_client_says_which_agent_and_how_much_the_operation_holds() -> None:
+    agent = describe_evidence({"kind": "agent", "value": "acc_op", "agent": "5a8311fb704bf947",
+                               "accounts": 74, "held": 58, "coherence": 0.5, "weight": 0.6,
+                               "profile_ratio": 125.3}, "acc_new")
+    assert "acc_new runs the user agent 5a8311fb704bf947, shared by 74 accounts" in agent
+    assert "58 of them already in the operation of acc_op" in agent and "125x" in agent

@@ -1,13 +1,14 @@
 """Account-creation bursts: found against the population's own sign-up rate, and joining a
-piece to an operation only when the operation holds the burst and the piece has its profile
-(hand-built frames: no pipeline run, no database)."""
+piece to an operation only when the operation holds the burst and the piece has its profile;
+the same for a client (user agent) the operation runs (hand-built frames: no pipeline run, no
+database)."""
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 
-from pipelines.resolve.bursts import burst_links, creation_bursts
+from pipelines.resolve.bursts import agent_links, burst_links, creation_bursts, operator_agents
 from pipelines.resolve.weights import DEFAULT_WEIGHTS
 
 SEED = 20261130
@@ -100,3 +101,41 @@ def test_a_burst_the_operation_does_not_hold_joins_no_one() -> None:
     links = burst_links(bursts, pd.concat([units, company], ignore_index=True), profiles,
                         RULES, THRESHOLD)
     assert links.empty
+
+
+def _agents(profiles: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
+    """The operation's 40 accounts run its own client build; the background runs four browsers,
+    and 3 background accounts run the operation's client too."""
+    background = [a for a in profiles.index if not a.startswith("op")]
+    browsers = rng.choice(["browser-a", "browser-b", "browser-c", "browser-d"], len(background))
+    browsers[:3] = "op-client"
+    rows = [(a, "ua", v) for a, v in zip(background, browsers, strict=True)]
+    rows += [(f"op{i:04d}", "ua", "op-client") for i in range(40)]
+    return pd.DataFrame(rows, columns=["account_id", "kind", "value"]).assign(kind="user_agent")
+
+
+def test_a_piece_running_the_operations_client_with_its_profile_joins_it() -> None:
+    print(f"seed {SEED}")
+    rng = np.random.default_rng(SEED)
+    profiles, units = _world(rng)
+    profiles = profiles.assign(created_at=DAY0 + rng.uniform(0, 300, len(profiles)))  # no burst
+    identifiers = _agents(profiles, rng)
+    profiles["user_agent"] = identifiers.set_index("account_id")["value"]
+    agents = operator_agents(identifiers, profiles, DEFAULT_WEIGHTS.coherence)
+    assert set(agents["occasion"]) == {"op-client"}  # a browser everyone runs is a crowd
+    links = agent_links(agents, units, profiles, RULES, THRESHOLD)
+    joined = set(links["a"]) | set(links["b"])
+    assert {f"op{i:04d}" for i in range(25, 40)} <= joined
+    assert not {a for a in joined if a.startswith(("staff", "bg"))}  # ordinary profiles stay
+    assert set(links["a"]) == {"op0000"} and (links["kinds"] == "agent").all()
+
+
+def test_a_client_the_operation_does_not_hold_joins_no_one() -> None:
+    print(f"seed {SEED}")
+    rng = np.random.default_rng(SEED)
+    profiles, units = _world(rng)
+    identifiers = _agents(profiles, rng)
+    profiles["user_agent"] = identifiers.set_index("account_id")["value"]
+    agents = operator_agents(identifiers, profiles, DEFAULT_WEIGHTS.coherence)
+    loose = units[units["size"] < 25]  # no formed operation holds the client
+    assert agent_links(agents, loose, profiles, RULES, THRESHOLD).empty

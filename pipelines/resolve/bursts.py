@@ -18,6 +18,12 @@ so a burst names no operation by itself. It becomes evidence for an account only
   out since the burst is that). A legitimate account that happens to sign up inside the
   operation's window carries an ordinary profile, and under the population a likelihood ratio
   reaches ``c`` with a probability of at most ``1/c``.
+
+A client is the same kind of occasion (:func:`agent_links`): a user agent is weak evidence
+alone, since thousands run the same browser, but an operation's own build of a client is used by
+its accounts and few others. A user agent ties an account to an operation on the same two
+conditions, and a third: the agent's accounts are no crowd (coherence, the agent itself left
+out, at least ``gate_low``), which a browser everyone runs is not.
 """
 
 from __future__ import annotations
@@ -28,10 +34,11 @@ import math
 import numpy as np
 import pandas as pd
 
+from pipelines.resolve.coherence import group_coherence
 from pipelines.resolve.pieces import MAX_PIECE, piece_of
 from pipelines.resolve.profiles import CATEGORICAL_TRAITS, MISSING, SECONDS_PER_DAY
 from pipelines.resolve.scoring import LINK_COLUMNS
-from pipelines.resolve.weights import BurstRules
+from pipelines.resolve.weights import BurstRules, CoherenceRules
 
 BURST_COLUMNS = ["account_id", "burst", "start", "accounts", "log10_p"]
 
@@ -80,15 +87,16 @@ def creation_bursts(profiles: pd.DataFrame, rules: BurstRules) -> pd.DataFrame:
 
 
 def profile_likelihood_ratios(candidates: pd.Index, members: pd.Index,
-                              profiles: pd.DataFrame) -> pd.Series:
-    """Per candidate account, Π over known categorical traits of P(value | the operation's
-    accounts) / P(value | population), the operation's shares smoothed by one account per
-    value seen in the population (a value none of its accounts has is unlikely, not
-    impossible)."""
+                              profiles: pd.DataFrame, leave_out: tuple[str, ...] = ()
+                              ) -> pd.Series:
+    """Per candidate account, Π over known categorical traits (but ``leave_out``, the occasion
+    itself) of P(value | the operation's accounts) / P(value | population), the operation's
+    shares smoothed by one account per value seen in the population (a value none of its
+    accounts has is unlikely, not impossible)."""
     ratio = pd.Series(1.0, index=candidates)
     own = profiles.loc[members]
-    for trait in CATEGORICAL_TRAITS:  # the creation time is the burst itself
-        if trait not in profiles:
+    for trait in CATEGORICAL_TRAITS:  # the creation time (a burst) is numeric: never in here
+        if trait not in profiles or trait in leave_out:
             continue
         population = profiles[trait][profiles[trait] != MISSING].dropna()
         shares = population.value_counts(normalize=True)
@@ -104,27 +112,28 @@ def profile_likelihood_ratios(candidates: pd.Index, members: pd.Index,
     return ratio
 
 
-def _held(bursts: pd.DataFrame, units: pd.DataFrame) -> pd.DataFrame:
-    """Per burst, the formed operation (a group larger than a piece) holding most of the burst's
-    accounts placed in formed groups: burst, operation (its anchor), held."""
+def _held(occasions: pd.DataFrame, units: pd.DataFrame) -> pd.DataFrame:
+    """Per occasion (a burst, a user agent), the formed operation (a group larger than a piece)
+    holding most of the occasion's accounts placed in formed groups: occasion, operation (its
+    anchor), held."""
     sizes = units.set_index("account_id")
-    placed = bursts.join(sizes[["anchor", "size"]], on="account_id", how="inner")
+    placed = occasions.join(sizes[["anchor", "size"]], on="account_id", how="inner")
     placed = placed[placed["size"].astype("int64") > MAX_PIECE]
-    counts = placed.groupby(["burst", "anchor"]).size().rename("held").reset_index()
-    total = counts.groupby("burst")["held"].transform("sum")
+    counts = placed.groupby(["occasion", "anchor"]).size().rename("held").reset_index()
+    total = counts.groupby("occasion")["held"].transform("sum")
     majority = counts[counts["held"] * 2 > total]
     return majority.rename(columns={"anchor": "operation"})
 
 
-def burst_links(bursts: pd.DataFrame, units: pd.DataFrame, profiles: pd.DataFrame,
-                rules: BurstRules, threshold: float) -> pd.DataFrame:
-    """A link (at ``threshold``) from each account of a small piece or loose account that signed
-    up in a burst an operation holds, and whose profile is that operation's, to the operation's
-    anchor. A piece with candidates for two operations joins neither."""
-    held = _held(bursts, units)
+def _profile_matches(occasions: pd.DataFrame, units: pd.DataFrame, profiles: pd.DataFrame,
+                     min_ratio: float, leave_out: tuple[str, ...] = ()) -> pd.DataFrame:
+    """The accounts of small pieces and loose accounts in an occasion an operation holds whose
+    profile is that operation's (likelihood ratio at least ``min_ratio``), with the operation,
+    held and ratio. A piece with candidates for two operations joins neither."""
+    held = _held(occasions, units)
     if held.empty:
-        return pd.DataFrame(columns=LINK_COLUMNS)
-    frame = bursts.merge(held, on="burst")
+        return pd.DataFrame()
+    frame = occasions.merge(held, on="occasion")
     sizes = units.groupby("anchor").size()
     frame = frame.assign(piece=piece_of(frame["account_id"], units).to_numpy())
     frame = frame[frame["piece"].map(sizes).fillna(1).to_numpy() <= MAX_PIECE]
@@ -132,14 +141,24 @@ def burst_links(bursts: pd.DataFrame, units: pd.DataFrame, profiles: pd.DataFram
     parts = []
     for operation, rows in frame.groupby("operation"):
         ratio = profile_likelihood_ratios(pd.Index(rows["account_id"]),
-                                          pd.Index(members.get_group(operation)), profiles)
+                                          pd.Index(members.get_group(operation)), profiles,
+                                          leave_out)
         parts.append(rows.assign(ratio=ratio.to_numpy()))
     if not parts:
-        return pd.DataFrame(columns=LINK_COLUMNS)
+        return pd.DataFrame()
     frame = pd.concat(parts, ignore_index=True)
-    frame = frame[frame["ratio"] >= rules.min_likelihood_ratio]
+    frame = frame[frame["ratio"] >= min_ratio]
     ambiguous = frame.groupby("piece")["operation"].nunique()
-    frame = frame[frame["piece"].map(ambiguous) == 1]
+    return frame[frame["piece"].map(ambiguous) == 1]
+
+
+def burst_links(bursts: pd.DataFrame, units: pd.DataFrame, profiles: pd.DataFrame,
+                rules: BurstRules, threshold: float) -> pd.DataFrame:
+    """A link (at ``threshold``) from each account of a small piece or loose account that signed
+    up in a burst an operation holds, and whose profile is that operation's, to the operation's
+    anchor."""
+    frame = _profile_matches(bursts.rename(columns={"burst": "occasion"}), units, profiles,
+                             rules.min_likelihood_ratio)
     return pd.DataFrame([_link(row, threshold) for row in frame.itertuples()],
                         columns=LINK_COLUMNS)
 
@@ -151,3 +170,40 @@ def _link(row, threshold: float) -> tuple:
                             "profile_ratio": round(float(row.ratio), 1)}])
     a, b = sorted((row.account_id, row.operation))
     return (a, b, threshold, "burst", evidence)
+
+
+AGENT_TRAIT = ("user_agent",)  # the agent itself, left out of its coherence and the profile
+
+
+def operator_agents(identifiers: pd.DataFrame, profiles: pd.DataFrame,
+                    rules: CoherenceRules) -> pd.DataFrame:
+    """The accounts of each user agent that is no crowd: shared by at least ``min_group``
+    accounts whose coherence, the agent left out, is at least ``gate_low``: account_id,
+    occasion (the agent), accounts, coherence."""
+    agents = identifiers.loc[identifiers["kind"] == "user_agent", ["account_id", "value"]]
+    sizes = agents.groupby("value").size()
+    agents = agents[agents["value"].map(sizes) >= rules.min_group]
+    scores = group_coherence(agents.rename(columns={"value": "group"}), profiles, rules,
+                             AGENT_TRAIT)
+    kept = agents[agents["value"].map(scores).fillna(0.0) >= rules.gate_low]
+    return pd.DataFrame({"account_id": kept["account_id"].to_numpy(),
+                         "occasion": kept["value"].to_numpy(),
+                         "accounts": kept["value"].map(sizes).to_numpy(),
+                         "coherence": kept["value"].map(scores).to_numpy()})
+
+
+def agent_links(agents: pd.DataFrame, units: pd.DataFrame, profiles: pd.DataFrame,
+                rules: BurstRules, threshold: float) -> pd.DataFrame:
+    """A link (at ``threshold``) from each account of a small piece or loose account that runs
+    a user agent (of :func:`operator_agents`) an operation holds, and whose profile, the agent
+    left out, is that operation's, to the operation's anchor."""
+    frame = _profile_matches(agents, units, profiles, rules.min_likelihood_ratio, AGENT_TRAIT)
+    rows = []
+    for row in frame.itertuples():
+        evidence = json.dumps([{"kind": "agent", "value": row.operation, "agent": row.occasion,
+                                "accounts": int(row.accounts), "held": int(row.held),
+                                "coherence": round(float(row.coherence), 4), "weight": threshold,
+                                "profile_ratio": round(float(row.ratio), 1)}])
+        a, b = sorted((row.account_id, row.operation))
+        rows.append((a, b, threshold, "agent", evidence))
+    return pd.DataFrame(rows, columns=LINK_COLUMNS)

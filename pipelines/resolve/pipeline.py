@@ -22,7 +22,7 @@ from pipelines.normalise.network import PrefixIndex
 from pipelines.resolve import attach as attach_mod
 from pipelines.resolve import coactivity
 from pipelines.resolve.blocking import group_stars, pairs_within
-from pipelines.resolve.bursts import burst_links, creation_bursts
+from pipelines.resolve.bursts import agent_links, burst_links, creation_bursts, operator_agents
 from pipelines.resolve.cluster import form_groups, giant_limit
 from pipelines.resolve.coherence import group_coherence
 from pipelines.resolve.evidence import shared_evidence, weak_groups
@@ -192,19 +192,23 @@ def grow_campaigns(shared: Shared, campaigns: pd.DataFrame, operator_links: pd.D
     """Campaigns grown by their pieces (``pieces.piece_links``: a piece sharing one of the
     operator's names with one part and a front with another; ``nesting.nested_links``: a piece
     carrying nothing but the operation's values; ``bursts.burst_links``: a piece created in the
-    operation's sign-up burst with the operation's profile) until no piece moves."""
+    operation's sign-up burst, or running a client the operation holds, with the operation's
+    profile: ``bursts.agent_links``) until no piece moves."""
     operator, identity = operator_groups(shared, weights)
     strong = operator[~operator["kind"].isin(WEAK_KINDS)]
     nesting_values = without_crowds(pd.concat([strong, operator.merge(operator_like_traits(
         shared.identifiers, operator, shared.profiles, weights.coherence))], ignore_index=True),
         weights.coherence)
     bursts = creation_bursts(shared.profiles, weights.bursts)
+    agents = operator_agents(shared.identifiers, shared.profiles, weights.coherence)
     for _ in range(GROWTH_ROUNDS):
         grown = pd.concat([
             piece_links(shared.identifiers, campaigns, operator, identity,
                         weights.campaign_pair_limit, weights.campaign_threshold),
             nested_links(shared.identifiers, campaigns, nesting_values, weights.campaign_threshold),
             burst_links(bursts, campaigns, shared.profiles, weights.bursts,
+                        weights.campaign_threshold),
+            agent_links(agents, campaigns, shared.profiles, weights.bursts,
                         weights.campaign_threshold),
         ], ignore_index=True)
         if grown.empty:
