@@ -4,6 +4,7 @@ merging unrelated people, which a large but coherent operation is not)."""
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from collections.abc import Callable
 
@@ -98,13 +99,59 @@ def giant_limit(total_accounts: int, share: float, min_accounts: int) -> int:
 
 BRIDGE_STRONG = 0.9  # a single tie at least this strong may join two groups on its own
 BRIDGE_MIN_SIDE = 3
+IDENTITY_KINDS = frozenset({"email", "phone", "payment", "billing", "billing_fuzzy", "signup_ip"})
+
+
+def _lone_identity_values(links: pd.DataFrame) -> pd.Series:
+    """Per link resting on one account-level identifier alone (a phone, a mailbox, a card two
+    accounts share), that identifier as ``kind=value``; other links are absent."""
+    if links.empty:
+        return pd.Series(dtype=object)
+    evidence = [json.loads(text) for text in links["evidence"]]
+    lone = {i: f"{items[0]['kind']}={items[0]['value']}" for i, items in zip(
+        links.index, evidence, strict=True)
+        if len(items) == 1 and items[0].get("kind") in IDENTITY_KINDS}
+    return pd.Series(lone, dtype=object)
+
+
+def _cut_lone_identity_ties(graph: nx.Graph, links: pd.DataFrame, min_side: int) -> None:
+    """Remove the links that tie two operations of at least ``min_side`` accounts each through
+    one identifier alone. Two accounts on one phone are one person; two operations of thousands
+    of accounts are not one operation because of it (a recycled number, a reused card): an
+    operation's parts are tied many times over, through different values."""
+    lone = _lone_identity_values(links)
+    if lone.empty:
+        return
+    ends = links.loc[lone.index, ["a", "b"]]
+    pairs = [(a, b) for a, b in zip(ends["a"], ends["b"], strict=True) if graph.has_edge(a, b)]
+    core = graph.copy()
+    core.remove_edges_from(pairs)
+    part, sizes = {}, {}
+    for number, members in enumerate(nx.connected_components(core)):
+        part.update(dict.fromkeys(members, number))
+        sizes[number] = len(members)
+    ties: dict[tuple[int, int], set[str]] = {}
+    for (a, b), value in zip(zip(ends["a"], ends["b"], strict=True), lone, strict=True):
+        if a in part and b in part and part[a] != part[b]:
+            ties.setdefault(tuple(sorted((part[a], part[b]))), set()).add(value)
+    lonely = {key for key, values in ties.items()
+              if len(values) == 1 and min(sizes[key[0]], sizes[key[1]]) >= min_side}
+    graph.remove_edges_from((a, b) for a, b in zip(ends["a"], ends["b"], strict=True)
+                            if a in part and b in part
+                            and tuple(sorted((part[a], part[b]))) in lonely)
 
 
 def form_groups(links: pd.DataFrame, judgements: AccountJudgements, threshold: float,
-                max_size: int, is_crowd: Callable[[set[str]], bool]) -> pd.DataFrame:
-    """account_id → anchor (smallest member id) and size, for every group of ≥ 2 accounts."""
+                max_size: int, is_crowd: Callable[[set[str]], bool],
+                min_operation: int | None = None) -> pd.DataFrame:
+    """account_id → anchor (smallest member id) and size, for every group of ≥ 2 accounts.
+    With ``min_operation`` (campaign level), two parts of at least that many accounts tied
+    through one identifier alone stay apart."""
     graph = link_graph(links, judgements, threshold)
     _split_judged_apart(graph, judgements.different)
+    if min_operation is not None:
+        _cut_lone_identity_ties(graph, links[links["score"].astype("float64") >= threshold],
+                                min_operation)
     _cut_weak_bridges(graph, BRIDGE_STRONG, BRIDGE_MIN_SIDE)
     rows = []
     for members in _split_crowds(graph, max_size, is_crowd):

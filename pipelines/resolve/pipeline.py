@@ -183,6 +183,9 @@ def campaign_links(shared: Shared, cluster_level: pd.DataFrame, weights: LinkWei
     return scored.sort_values("score", ascending=False).drop_duplicates(["a", "b"])
 
 
+# Two parts this large are operations: one identifier alone does not make them one
+# (cluster.form_groups). The size from which an investigator treats a group as a campaign.
+OPERATION_MIN_ACCOUNTS = 30
 GROWTH_ROUNDS = 5  # each round places pieces the previous one made reachable; few are left
 
 
@@ -216,7 +219,7 @@ def grow_campaigns(shared: Shared, campaigns: pd.DataFrame, operator_links: pd.D
         operator_links = pd.concat([operator_links, grown], ignore_index=True)
         before = (len(campaigns), campaigns["anchor"].nunique())
         campaigns = form_groups(operator_links, judgements, weights.campaign_threshold, limit,
-                                _crowd_test(shared.profiles, weights))
+                                _crowd_test(shared.profiles, weights), OPERATION_MIN_ACCOUNTS)
         if (len(campaigns), campaigns["anchor"].nunique()) == before:
             break
     return campaigns, operator_links
@@ -323,7 +326,7 @@ def resolve(
     operator_links = campaign_links(shared, strong, weights)
     limit = giant_limit(total, weights.campaign_giant_share, weights.giant_min_accounts)
     campaigns = form_groups(operator_links, judgements, weights.campaign_threshold, limit,
-                            _crowd_test(shared.profiles, weights))
+                            _crowd_test(shared.profiles, weights), OPERATION_MIN_ACCOUNTS)
     # Loose pieces (clusters and small groups no campaign took in) judged as wholes against
     # the campaigns found so far, and pieces whose whole footprint lies inside a larger
     # operation's, round after round: a piece placed makes its operation's footprint larger.
@@ -338,7 +341,7 @@ def resolve(
     if not synchronised.empty:
         operator_links = pd.concat([operator_links, synchronised], ignore_index=True)
         campaigns = form_groups(operator_links, judgements, weights.campaign_threshold, limit,
-                                _crowd_test(shared.profiles, weights))
+                                _crowd_test(shared.profiles, weights), OPERATION_MIN_ACCOUNTS)
     previous_campaigns = (previous_campaigns if previous_campaigns is not None
                           else pd.DataFrame(columns=["account_id", "cluster_id"]))
     campaigns, _ = assign_ids(campaigns, previous_campaigns.rename(

@@ -1,0 +1,59 @@
+"""Two operations tied through one identifier alone stay two at campaign level (a recycled phone
+number on one account of each, found on a full-size zoo world: 3,001 and 1,199 accounts merged
+through it); tied through two different identifiers they are one, and a small piece still joins
+an operation on one shared phone (hand-built links: no pipeline run, no database)."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+
+from pipelines.resolve.cluster import form_groups
+from pipelines.resolve.judgements import AccountJudgements
+from pipelines.resolve.scoring import LINK_COLUMNS
+
+THRESHOLD = 0.6
+NO_JUDGEMENTS = AccountJudgements(same=[], different=[])
+PHONE = "+6531432325"
+
+
+def _link(a: str, b: str, kind: str, value: str, score: float = 0.9) -> tuple:
+    evidence = json.dumps([{"kind": kind, "value": value, "accounts": 2, "weight": score}])
+    return (*sorted((a, b)), score, kind, evidence)
+
+
+def _operation(prefix: str, n: int) -> list[tuple]:
+    """An operation's accounts, each tied to the next through its front's registrant."""
+    front = f"admin@{prefix}.example"
+    return [_link(f"{prefix}{i:03d}", f"{prefix}{i + 1:03d}", "registrant", front)
+            for i in range(n - 1)]
+
+
+PHONE_TIES = [_link("a007", "b031", "phone", PHONE), _link("a008", "b031", "phone", PHONE)]
+
+
+def _groups(rows: list[tuple], min_operation: int | None = 30) -> pd.Series:
+    links = pd.DataFrame(rows, columns=LINK_COLUMNS)
+    groups = form_groups(links, NO_JUDGEMENTS, THRESHOLD, 10_000, lambda _: False, min_operation)
+    return groups.set_index("account_id")["anchor"]
+
+
+def test_two_operations_on_one_shared_phone_stay_apart() -> None:
+    rows = [*_operation("a", 40), *_operation("b", 40), *PHONE_TIES]
+    anchors = _groups(rows)
+    assert anchors["a000"] != anchors["b000"]
+    assert (anchors.value_counts() == 40).all()
+    assert _groups(rows, min_operation=None).nunique() == 1  # the cluster level keeps the link
+
+
+def test_two_operations_tied_through_two_identifiers_are_one() -> None:
+    rows = [*_operation("a", 40), *_operation("b", 40), PHONE_TIES[0],
+            _link("a020", "b002", "payment", "fp_shared_card")]
+    assert _groups(rows).nunique() == 1
+
+
+def test_a_small_piece_joins_an_operation_on_one_phone() -> None:
+    rows = [*_operation("a", 40), *_operation("p", 3), _link("a007", "p001", "phone", PHONE)]
+    anchors = _groups(rows)
+    assert anchors["p000"] == anchors["a000"] and anchors.nunique() == 1
