@@ -9,13 +9,14 @@ import json
 
 import pandas as pd
 
-from pipelines.resolve.cluster import form_groups
+from pipelines.resolve.cluster import OperationRule, form_groups
 from pipelines.resolve.judgements import AccountJudgements
 from pipelines.resolve.scoring import LINK_COLUMNS
 
 THRESHOLD = 0.6
 NO_JUDGEMENTS = AccountJudgements(same=[], different=[])
 PHONE = "+6531432325"
+OPERATIONS = OperationRule(30, frozenset({"email", "phone", "payment", "billing"}))
 
 
 def _link(a: str, b: str, kind: str, value: str, score: float = 0.9) -> tuple:
@@ -33,9 +34,10 @@ def _operation(prefix: str, n: int) -> list[tuple]:
 PHONE_TIES = [_link("a007", "b031", "phone", PHONE), _link("a008", "b031", "phone", PHONE)]
 
 
-def _groups(rows: list[tuple], min_operation: int | None = 30) -> pd.Series:
+def _groups(rows: list[tuple], operations: OperationRule | None = OPERATIONS,
+            judgements: AccountJudgements = NO_JUDGEMENTS) -> pd.Series:
     links = pd.DataFrame(rows, columns=LINK_COLUMNS)
-    groups = form_groups(links, NO_JUDGEMENTS, THRESHOLD, 10_000, lambda _: False, min_operation)
+    groups = form_groups(links, judgements, THRESHOLD, 10_000, lambda _: False, operations)
     return groups.set_index("account_id")["anchor"]
 
 
@@ -44,7 +46,7 @@ def test_two_operations_on_one_shared_phone_stay_apart() -> None:
     anchors = _groups(rows)
     assert anchors["a000"] != anchors["b000"]
     assert (anchors.value_counts() == 40).all()
-    assert _groups(rows, min_operation=None).nunique() == 1  # the cluster level keeps the link
+    assert _groups(rows, operations=None).nunique() == 1  # the cluster level keeps the link
 
 
 def test_two_operations_tied_through_two_identifiers_are_one() -> None:
@@ -57,3 +59,21 @@ def test_a_small_piece_joins_an_operation_on_one_phone() -> None:
     rows = [*_operation("a", 40), *_operation("p", 3), _link("a007", "p001", "phone", PHONE)]
     anchors = _groups(rows)
     assert anchors["p000"] == anchors["a000"] and anchors.nunique() == 1
+
+
+def test_a_tie_resting_on_more_than_the_identifier_joins() -> None:
+    """The phone pair is also tied by the operators' shared registrant: not one value alone."""
+    rows = [*_operation("a", 40), *_operation("b", 40), PHONE_TIES[0],
+            _link("a007", "b031", "registrant", "admin@both.example")]
+    assert _groups(rows).nunique() == 1
+
+
+def test_a_tie_judged_the_same_by_an_analyst_joins() -> None:
+    rows = [*_operation("a", 40), *_operation("b", 40), *PHONE_TIES]
+    assert _groups(rows, judgements=AccountJudgements(same=[("a007", "b031")], different=[])
+                   ).nunique() == 1
+
+
+def test_kinds_outside_the_rule_are_not_lone_identifiers() -> None:
+    rows = [*_operation("a", 40), *_operation("b", 40), _link("a007", "b031", "parent", "ORG-9")]
+    assert _groups(rows).nunique() == 1

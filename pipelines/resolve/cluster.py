@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import networkx as nx
 import pandas as pd
@@ -99,59 +100,81 @@ def giant_limit(total_accounts: int, share: float, min_accounts: int) -> int:
 
 BRIDGE_STRONG = 0.9  # a single tie at least this strong may join two groups on its own
 BRIDGE_MIN_SIDE = 3
-IDENTITY_KINDS = frozenset({"email", "phone", "payment", "billing", "billing_fuzzy", "signup_ip"})
 
 
-def _lone_identity_values(links: pd.DataFrame) -> pd.Series:
-    """Per link resting on one account-level identifier alone (a phone, a mailbox, a card two
-    accounts share), that identifier as ``kind=value``; other links are absent."""
-    if links.empty:
-        return pd.Series(dtype=object)
-    evidence = [json.loads(text) for text in links["evidence"]]
-    lone = {i: f"{items[0]['kind']}={items[0]['value']}" for i, items in zip(
-        links.index, evidence, strict=True)
-        if len(items) == 1 and items[0].get("kind") in IDENTITY_KINDS}
-    return pd.Series(lone, dtype=object)
+@dataclass(frozen=True)
+class OperationRule:
+    """Campaign level: two parts of at least ``min_accounts`` accounts tied only through one
+    value of the ``identity_kinds`` (account-level identifiers) stay apart."""
+    min_accounts: int
+    identity_kinds: frozenset[str]
 
 
-def _cut_lone_identity_ties(graph: nx.Graph, links: pd.DataFrame, min_side: int) -> None:
-    """Remove the links that tie two operations of at least ``min_side`` accounts each through
-    one identifier alone. Two accounts on one phone are one person; two operations of thousands
-    of accounts are not one operation because of it (a recycled number, a reused card): an
-    operation's parts are tied many times over, through different values."""
-    lone = _lone_identity_values(links)
+def _lone_identity_values(links: pd.DataFrame, kinds: frozenset[str]) -> pd.Series:
+    """Per link, the identifier it rests on alone as ``kind=value`` (a phone, a mailbox, a card
+    two accounts share), or None for links resting on more or on other kinds."""
+    evidence = (json.loads(text) for text in links["evidence"])
+    return pd.Series([f"{items[0]['kind']}={items[0]['value']}"
+                      if len(items) == 1 and items[0].get("kind") in kinds else None
+                      for items in evidence], index=links.index, dtype=object)
+
+
+def _lone_rows(graph: nx.Graph, links: pd.DataFrame, rule: OperationRule,
+               judged_same: set[tuple[str, str]]) -> pd.DataFrame:
+    """(a, b, value) for the links still in the graph whose pair rests on one identifier alone:
+    every link row of the pair is lone, and no analyst judged the pair the same."""
+    kept = [graph.has_edge(a, b) and (a, b) not in judged_same
+            for a, b in zip(links["a"], links["b"], strict=True)]
+    links = links.loc[pd.Series(kept, index=links.index, dtype=bool)]
+    rows = pd.DataFrame({"a": links["a"], "b": links["b"],
+                         "value": _lone_identity_values(links, rule.identity_kinds)})
+    other = rows["value"].isna().groupby([rows["a"], rows["b"]]).transform("any")
+    return rows[~other.astype(bool)]
+
+
+def _cut_lone_identity_ties(graph: nx.Graph, links: pd.DataFrame, rule: OperationRule,
+                            judged_same: set[tuple[str, str]]) -> None:
+    """Remove the links that tie two operations of at least ``rule.min_accounts`` accounts each
+    through one identifier alone. Two accounts on one phone are one person; two operations of
+    thousands of accounts are not one operation because of it (a recycled number, a reused
+    card): an operation's parts are tied many times over, through different values.
+
+    The lone links are taken out, the parts left measured, and every lone link put back but
+    those between two large parts that one value alone ties."""
+    lone = _lone_rows(graph, links, rule, judged_same)
     if lone.empty:
         return
-    ends = links.loc[lone.index, ["a", "b"]]
-    pairs = [(a, b) for a, b in zip(ends["a"], ends["b"], strict=True) if graph.has_edge(a, b)]
-    core = graph.copy()
-    core.remove_edges_from(pairs)
+    saved = {(a, b): graph.edges[a, b] for a, b in zip(lone["a"], lone["b"], strict=True)}
+    graph.remove_edges_from(saved)
     part, sizes = {}, {}
-    for number, members in enumerate(nx.connected_components(core)):
+    for number, members in enumerate(nx.connected_components(graph)):
         part.update(dict.fromkeys(members, number))
         sizes[number] = len(members)
+
+    def parts(pair: tuple[str, str]) -> tuple[int, int]:
+        return tuple(sorted((part[pair[0]], part[pair[1]])))
+
     ties: dict[tuple[int, int], set[str]] = {}
-    for (a, b), value in zip(zip(ends["a"], ends["b"], strict=True), lone, strict=True):
-        if a in part and b in part and part[a] != part[b]:
-            ties.setdefault(tuple(sorted((part[a], part[b]))), set()).add(value)
+    for a, b, value in lone.itertuples(index=False):
+        if part[a] != part[b]:
+            ties.setdefault(parts((a, b)), set()).add(value)
     lonely = {key for key, values in ties.items()
-              if len(values) == 1 and min(sizes[key[0]], sizes[key[1]]) >= min_side}
-    graph.remove_edges_from((a, b) for a, b in zip(ends["a"], ends["b"], strict=True)
-                            if a in part and b in part
-                            and tuple(sorted((part[a], part[b]))) in lonely)
+              if len(values) == 1 and min(sizes[key[0]], sizes[key[1]]) >= rule.min_accounts}
+    graph.add_edges_from((a, b, data) for (a, b), data in saved.items()
+                         if parts((a, b)) not in lonely)
 
 
 def form_groups(links: pd.DataFrame, judgements: AccountJudgements, threshold: float,
                 max_size: int, is_crowd: Callable[[set[str]], bool],
-                min_operation: int | None = None) -> pd.DataFrame:
+                operations: OperationRule | None = None) -> pd.DataFrame:
     """account_id → anchor (smallest member id) and size, for every group of ≥ 2 accounts.
-    With ``min_operation`` (campaign level), two parts of at least that many accounts tied
-    through one identifier alone stay apart."""
+    With ``operations`` (campaign level), two large parts tied through one identifier alone
+    stay apart."""
     graph = link_graph(links, judgements, threshold)
     _split_judged_apart(graph, judgements.different)
-    if min_operation is not None:
+    if operations is not None:
         _cut_lone_identity_ties(graph, links[links["score"].astype("float64") >= threshold],
-                                min_operation)
+                                operations, set(judgements.same))
     _cut_weak_bridges(graph, BRIDGE_STRONG, BRIDGE_MIN_SIDE)
     rows = []
     for members in _split_crowds(graph, max_size, is_crowd):

@@ -26,6 +26,8 @@ from pipelines.normalise.text import fold_ascii
 from pipelines.resolve.runs import run_bounds
 from pipelines.resolve.scoring import EVIDENCE_COLUMNS
 
+FUZZY_BILLING_KIND = "billing_fuzzy"  # evidence kind of a fuzzy billing-profile match
+
 MATCH_COLUMNS = ["left", "right", "match_probability", "match_weight", "gammas"]
 MIN_PROFILES = 50  # fewer distinct profiles than this: too few pairs to learn from
 MAX_ACCOUNTS_PER_SIDE = 60  # a profile shared by more accounts links through its first one
@@ -499,7 +501,7 @@ def fuzzy_billing_evidence(matches: pd.DataFrame, payments: pd.DataFrame, rule: 
     evidence = pd.DataFrame({
         "a": frame["left"].where(first, frame["right"]),
         "b": frame["right"].where(first, frame["left"]),
-        "kind": "billing_fuzzy", "value": frame["value"], "accounts": frame["accounts"],
+        "kind": FUZZY_BILLING_KIND, "value": frame["value"], "accounts": frame["accounts"],
         "weight": frame["weight"].astype(float), "coherence": 0.0,
     })[EVIDENCE_COLUMNS]
     evidence = evidence.sort_values("weight", ascending=False, kind="stable").drop_duplicates(

@@ -23,10 +23,14 @@ from pipelines.resolve import attach as attach_mod
 from pipelines.resolve import coactivity
 from pipelines.resolve.blocking import group_stars, pairs_within
 from pipelines.resolve.bursts import agent_links, burst_links, creation_bursts, operator_agents
-from pipelines.resolve.cluster import form_groups, giant_limit
+from pipelines.resolve.cluster import OperationRule, form_groups, giant_limit
 from pipelines.resolve.coherence import group_coherence
 from pipelines.resolve.evidence import shared_evidence, weak_groups
-from pipelines.resolve.fuzzy import billing_matches, fuzzy_billing_evidence
+from pipelines.resolve.fuzzy import (
+    FUZZY_BILLING_KIND,
+    billing_matches,
+    fuzzy_billing_evidence,
+)
 from pipelines.resolve.groups import value_groups, weigh
 from pipelines.resolve.identifiers import account_identifiers
 from pipelines.resolve.identity import assign_ids
@@ -183,9 +187,6 @@ def campaign_links(shared: Shared, cluster_level: pd.DataFrame, weights: LinkWei
     return scored.sort_values("score", ascending=False).drop_duplicates(["a", "b"])
 
 
-# Two parts this large are operations: one identifier alone does not make them one
-# (cluster.form_groups). The size from which an investigator treats a group as a campaign.
-OPERATION_MIN_ACCOUNTS = 30
 GROWTH_ROUNDS = 5  # each round places pieces the previous one made reachable; few are left
 
 
@@ -218,11 +219,20 @@ def grow_campaigns(shared: Shared, campaigns: pd.DataFrame, operator_links: pd.D
             break
         operator_links = pd.concat([operator_links, grown], ignore_index=True)
         before = (len(campaigns), campaigns["anchor"].nunique())
-        campaigns = form_groups(operator_links, judgements, weights.campaign_threshold, limit,
-                                _crowd_test(shared.profiles, weights), OPERATION_MIN_ACCOUNTS)
+        campaigns = form_campaigns(operator_links, judgements, shared, weights, limit)
         if (len(campaigns), campaigns["anchor"].nunique()) == before:
             break
     return campaigns, operator_links
+
+
+def form_campaigns(operator_links: pd.DataFrame, judgements: AccountJudgements,
+                   shared: Shared, weights: LinkWeights, limit: int) -> pd.DataFrame:
+    """Campaigns from the links at campaign level: two operations tied through one identity
+    value alone stay two (``cluster.OperationRule``)."""
+    operations = OperationRule(weights.operation_min_accounts,
+                               frozenset(weights.identity) | {FUZZY_BILLING_KIND})
+    return form_groups(operator_links, judgements, weights.campaign_threshold, limit,
+                       _crowd_test(shared.profiles, weights), operations)
 
 
 def form_clusters(links: pd.DataFrame, judgements: AccountJudgements, shared: Shared,
@@ -325,8 +335,7 @@ def resolve(
     strong = links[links["score"].astype("float64") >= weights.link_threshold]
     operator_links = campaign_links(shared, strong, weights)
     limit = giant_limit(total, weights.campaign_giant_share, weights.giant_min_accounts)
-    campaigns = form_groups(operator_links, judgements, weights.campaign_threshold, limit,
-                            _crowd_test(shared.profiles, weights), OPERATION_MIN_ACCOUNTS)
+    campaigns = form_campaigns(operator_links, judgements, shared, weights, limit)
     # Loose pieces (clusters and small groups no campaign took in) judged as wholes against
     # the campaigns found so far, and pieces whose whole footprint lies inside a larger
     # operation's, round after round: a piece placed makes its operation's footprint larger.
@@ -340,8 +349,7 @@ def resolve(
                                                inputs.usage_buckets, weak, weights)
     if not synchronised.empty:
         operator_links = pd.concat([operator_links, synchronised], ignore_index=True)
-        campaigns = form_groups(operator_links, judgements, weights.campaign_threshold, limit,
-                                _crowd_test(shared.profiles, weights), OPERATION_MIN_ACCOUNTS)
+        campaigns = form_campaigns(operator_links, judgements, shared, weights, limit)
     previous_campaigns = (previous_campaigns if previous_campaigns is not None
                           else pd.DataFrame(columns=["account_id", "cluster_id"]))
     campaigns, _ = assign_ids(campaigns, previous_campaigns.rename(

@@ -83,7 +83,7 @@ class LinkWeights:
     giant_min_accounts: int
     campaign_kinds: dict[str, KindRule]
     campaign_threshold: float
-    campaign_identity_groups: tuple[str, ...]
+    operation_min_accounts: int
     campaign_pair_limit: int
     campaign_giant_share: float
     bursts: BurstRules
@@ -105,7 +105,7 @@ class LinkWeights:
             giant_min_accounts=int(cluster["giant_min_accounts"]),
             campaign_kinds={k: KindRule(**v) for k, v in campaign["kinds"].items()},
             campaign_threshold=float(campaign["threshold"]),
-            campaign_identity_groups=tuple(campaign["identity_groups"]),
+            operation_min_accounts=int(campaign["operation_min_accounts"]),
             campaign_pair_limit=int(campaign["pair_limit"]),
             campaign_giant_share=float(campaign["giant_share"]),
             bursts=BurstRules(**campaign["bursts"]),
