@@ -3,6 +3,10 @@ what the value weighs at each level (cluster, campaign)."""
 
 from __future__ import annotations
 
+from collections import Counter
+
+import networkx as nx
+import numpy as np
 import pandas as pd
 
 from pipelines.resolve.coherence import group_coherence
@@ -13,20 +17,56 @@ GROUP_COLUMNS = ["kind", "value", "accounts", "coherence", "chance"]
 NAME_KINDS = ("billing_name",)
 
 
+def name_cultures(tokens: pd.Series) -> pd.Series:
+    """Per word of the names, its culture: a community (Louvain, weighted by how many names hold
+    both) of the graph of words that appear in one name together. Chinese given names and
+    surnames form one, Russian ones another: a name's words are drawn from its culture's
+    words, not from every word of the population."""
+    pairs = [(a, b) for words in tokens for i, a in enumerate(words) for b in words[i + 1:]]
+    graph = nx.Graph()
+    graph.add_nodes_from({word for words in tokens for word in words})
+    for (a, b), n in Counter(pairs).items():
+        graph.add_edge(a, b, weight=n)
+    communities = nx.community.louvain_communities(graph, weight="weight", seed=0)
+    return pd.Series({word: number for number, words in enumerate(communities)
+                      for word in words}, dtype="int64")
+
+
 def chance_carriers(identifiers: pd.DataFrame, kind: str) -> pd.Series:
     """Per value of ``kind`` (a name key of words), how many of its carriers chance alone
-    would give: the number of names times the share of names holding each of its words,
-    multiplied (words drawn independently). 'huang jun' among many Chinese names, or a
-    one-word name, is expected many times over; 'fremont gaelle' far less than once."""
+    would give: among the M names of its culture (``name_cultures``), M times the share of
+    them holding each of its words, multiplied (words drawn independently), the name's own
+    carriers left out of both (they are what is being explained). 'huang jun' among a few
+    hundred Chinese names is expected about once even in a population of millions;
+    'fremont gaelle', whose words nobody else carries, not at all. A one-word name is
+    expected as often as its word occurs: a surname alone or a placeholder says little. Names
+    no two accounts share are left out (no group to weigh)."""
     values = identifiers.loc[identifiers["kind"] == kind, ["account_id", "value"]]
     values = values.drop_duplicates()
     if values.empty:
         return pd.Series(dtype="float64")
     tokens = values["value"].str.split().map(lambda t: sorted(set(t)))
-    share = tokens.explode().value_counts() / len(values)
+    words = tokens.explode()
+    counts = words.value_counts()
+    culture = name_cultures(tokens)
+    cultures = pd.DataFrame({"name": words.index, "culture": words.map(culture).to_numpy()})
+    culture_size = cultures.drop_duplicates()["culture"].value_counts()
+    carriers = values["value"].value_counts()
     distinct = pd.Series(tokens.to_numpy(), index=values["value"].to_numpy())
     distinct = distinct[~distinct.index.duplicated()]
-    return distinct.map(lambda t: len(values) * float(share.reindex(t).prod()))
+    distinct = distinct[distinct.index.map(carriers) >= 2]  # only names shared are groups
+
+    def expected(name: str, words: list[str]) -> float:
+        if len(words) == 1:
+            return float(counts[words[0]])
+        own = float(carriers[name])
+        others = max(float(culture_size[culture[w]]) for w in words) - own
+        if others <= 0:
+            return 0.0
+        return others * float(np.prod([(counts[w] - own) / others for w in words]))
+
+    return pd.Series({name: expected(name, words) for name, words in distinct.items()},
+                     dtype="float64")
 
 
 def value_groups(identifiers: pd.DataFrame, profiles: pd.DataFrame,
