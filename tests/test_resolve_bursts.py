@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from pipelines.resolve.bursts import agent_links, burst_links, creation_bursts, operator_agents
+from pipelines.resolve.groups import value_groups
 from pipelines.resolve.weights import DEFAULT_WEIGHTS
 
 SEED = 20261130
@@ -121,7 +122,8 @@ def test_a_piece_running_the_operations_client_with_its_profile_joins_it() -> No
     profiles = profiles.assign(created_at=DAY0 + rng.uniform(0, 300, len(profiles)))  # no burst
     identifiers = _agents(profiles, rng)
     profiles["user_agent"] = identifiers.set_index("account_id")["value"]
-    agents = operator_agents(identifiers, profiles, DEFAULT_WEIGHTS.coherence)
+    agents = operator_agents(identifiers, value_groups(identifiers, profiles, DEFAULT_WEIGHTS),
+                             DEFAULT_WEIGHTS.coherence)
     assert set(agents["occasion"]) == {"op-client"}  # a browser everyone runs is a crowd
     links = agent_links(agents, units, profiles, RULES, THRESHOLD)
     joined = set(links["a"]) | set(links["b"])
@@ -136,6 +138,7 @@ def test_a_client_the_operation_does_not_hold_joins_no_one() -> None:
     profiles, units = _world(rng)
     identifiers = _agents(profiles, rng)
     profiles["user_agent"] = identifiers.set_index("account_id")["value"]
-    agents = operator_agents(identifiers, profiles, DEFAULT_WEIGHTS.coherence)
+    agents = operator_agents(identifiers, value_groups(identifiers, profiles, DEFAULT_WEIGHTS),
+                             DEFAULT_WEIGHTS.coherence)
     loose = units[units["size"] < 25]  # no formed operation holds the client
     assert agent_links(agents, loose, profiles, RULES, THRESHOLD).empty

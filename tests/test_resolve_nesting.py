@@ -5,10 +5,13 @@ colleague paying in their own name, or a piece carrying a front of its own does 
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pandas as pd
 
+from pipelines.resolve.groups import value_groups
 from pipelines.resolve.nesting import nested_links, operator_like_traits
-from pipelines.resolve.weights import CoherenceRules
+from pipelines.resolve.weights import DEFAULT_WEIGHTS, CoherenceRules
 
 THRESHOLD = 0.6
 
@@ -184,7 +187,8 @@ def test_a_weak_trait_counts_only_where_its_accounts_look_like_one_operator() ->
     operator = _operator(identifiers)
     rules = CoherenceRules(gate_low=0.35, gate_high=0.5, min_group=8,
                            traits={"created_at": 1.0, "user_agent": 1.0})
-    found = operator_like_traits(identifiers, operator, profiles, rules)
+    groups = value_groups(identifiers, profiles, replace(DEFAULT_WEIGHTS, coherence=rules))
+    found = operator_like_traits(groups[groups["value"].isin(operator["value"])], rules)
     # Sharing the popular client makes its ten accounts agree on the client trait; that the
     # trait itself is left out is what keeps them a crowd.
     assert set(zip(found["kind"], found["value"], strict=True)) == {("user_agent", "custom")}

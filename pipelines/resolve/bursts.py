@@ -34,7 +34,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from pipelines.resolve.coherence import group_coherence
+from pipelines.resolve.groups import SELF_TRAITS
 from pipelines.resolve.pieces import MAX_PIECE, piece_of
 from pipelines.resolve.profiles import CATEGORICAL_TRAITS, MISSING, SECONDS_PER_DAY
 from pipelines.resolve.scoring import LINK_COLUMNS
@@ -172,24 +172,24 @@ def _link(row, threshold: float) -> tuple:
     return (a, b, threshold, "burst", evidence)
 
 
-AGENT_TRAIT = ("user_agent",)  # the agent itself, left out of its coherence and the profile
+AGENT_TRAIT = SELF_TRAITS["user_agent"]  # the agent itself, left out of the profile
 
 
-def operator_agents(identifiers: pd.DataFrame, profiles: pd.DataFrame,
+def operator_agents(identifiers: pd.DataFrame, groups: pd.DataFrame,
                     rules: CoherenceRules) -> pd.DataFrame:
     """The accounts of each user agent that is no crowd: shared by at least ``min_group``
-    accounts whose coherence, the agent left out, is at least ``gate_low``: account_id,
-    occasion (the agent), accounts, coherence."""
+    accounts whose coherence (``groups``, measured without the agent) is at least
+    ``gate_low``: account_id, occasion (the agent), accounts, coherence."""
+    coherent = groups.loc[(groups["kind"] == "user_agent")
+                          & (groups["accounts"] >= rules.min_group)
+                          & (groups["coherence"] >= rules.gate_low),
+                          ["value", "accounts", "coherence"]]
     agents = identifiers.loc[identifiers["kind"] == "user_agent", ["account_id", "value"]]
-    sizes = agents.groupby("value").size()
-    agents = agents[agents["value"].map(sizes) >= rules.min_group]
-    scores = group_coherence(agents.rename(columns={"value": "group"}), profiles, rules,
-                             AGENT_TRAIT)
-    kept = agents[agents["value"].map(scores).fillna(0.0) >= rules.gate_low]
-    return pd.DataFrame({"account_id": kept["account_id"].to_numpy(),
-                         "occasion": kept["value"].to_numpy(),
-                         "accounts": kept["value"].map(sizes).to_numpy(),
-                         "coherence": kept["value"].map(scores).to_numpy()})
+    agents = agents.merge(coherent, on="value")
+    return pd.DataFrame({"account_id": agents["account_id"].to_numpy(),
+                         "occasion": agents["value"].to_numpy(),
+                         "accounts": agents["accounts"].to_numpy(),
+                         "coherence": agents["coherence"].to_numpy()})
 
 
 def agent_links(agents: pd.DataFrame, units: pd.DataFrame, profiles: pd.DataFrame,

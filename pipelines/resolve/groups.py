@@ -13,6 +13,14 @@ from pipelines.resolve.coherence import group_coherence
 from pipelines.resolve.weights import KindRule, LinkWeights
 
 GROUP_COLUMNS = ["kind", "value", "accounts", "coherence", "chance"]
+# Profile traits a shared value decides by itself: the accounts on one user agent all run that
+# agent, a card's accounts all have its funding type, a mail domain's all have its kind of mail.
+# Their likeness says nothing about the group, so a group's coherence is measured without them.
+SELF_TRAITS: dict[str, tuple[str, ...]] = {
+    "user_agent": ("user_agent",), "prepaid_bin": ("funding_type",),
+    "payment": ("funding_type",), "phone": ("phone_type",),
+    "email": ("email_kind",), "email_domain": ("email_kind",),
+}
 # Personal names: two people may carry one by chance, the more so the commoner its words.
 NAME_KINDS = ("billing_name",)
 
@@ -80,7 +88,7 @@ def value_groups(identifiers: pd.DataFrame, profiles: pd.DataFrame,
     judged = sizes[sizes["accounts"] >= weights.coherence.min_group]
     members = identifiers.merge(judged[["kind", "value"]], on=["kind", "value"])
     members = members.assign(group=members["kind"] + "\x1f" + members["value"])
-    scores = group_coherence(members[["group", "account_id"]], profiles, weights.coherence)
+    scores = _coherence_without_self_traits(members, profiles, weights)
     keys = sizes["kind"] + "\x1f" + sizes["value"]
     sizes["coherence"] = keys.map(scores).fillna(0.0).to_numpy()
     sizes["chance"] = 0.0
@@ -90,6 +98,17 @@ def value_groups(identifiers: pd.DataFrame, profiles: pd.DataFrame,
             sizes.loc[rows, "chance"] = sizes.loc[rows, "value"].map(
                 chance_carriers(identifiers, kind)).astype("float64").fillna(0.0).round(4)
     return sizes[GROUP_COLUMNS]
+
+
+def _coherence_without_self_traits(members: pd.DataFrame, profiles: pd.DataFrame,
+                                   weights: LinkWeights) -> pd.Series:
+    """Coherence per group (``members``: kind, group, account_id), each kind's groups measured
+    without the traits its value decides (``SELF_TRAITS``)."""
+    excluded = members["kind"].map(lambda kind: SELF_TRAITS.get(kind, ()))
+    scores = [group_coherence(part[["group", "account_id"]], profiles, weights.coherence,
+                              exclude)
+              for exclude, part in members.groupby(excluded, sort=False)]
+    return pd.concat(scores) if scores else pd.Series(dtype="float64")
 
 
 def weigh(groups: pd.DataFrame, rules: dict[str, KindRule], weights: LinkWeights

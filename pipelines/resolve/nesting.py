@@ -24,7 +24,6 @@ import json
 
 import pandas as pd
 
-from pipelines.resolve.coherence import group_coherence
 from pipelines.resolve.pieces import MAX_PIECE, piece_of
 from pipelines.resolve.scoring import LINK_COLUMNS
 from pipelines.resolve.weights import CoherenceRules
@@ -35,8 +34,9 @@ SOURCES = {"declared_org": "declared", "billing_name": "card",
            "email_domain": "mail", "registrant": "mail",
            "user_agent": "client", "prepaid_bin": "card issuer"}
 # Weak traits count only where the accounts sharing them look like one operator, judged
-# without the trait itself (sharing a user agent is not a sign of sharing one).
-WEAK_KINDS = {"user_agent": ("user_agent",), "prepaid_bin": ("funding_type",)}
+# without the trait itself (``groups.SELF_TRAITS``: sharing a user agent is not a sign of
+# sharing one).
+WEAK_KINDS = ("user_agent", "prepaid_bin")
 FOOTPRINT_KINDS = (*SOURCES, "parent")  # weak kinds: only those operator_like_traits keeps
 MIN_SOURCES = 2
 # An identity of the piece's own (a front, a cardholder name, a mail domain or registrant
@@ -47,19 +47,13 @@ OWN_CARRIERS = 3
 NAME_KINDS = ("declared_org", "billing_name")
 
 
-def operator_like_traits(identifiers: pd.DataFrame, operator: pd.DataFrame,
-                         profiles: pd.DataFrame, rules: CoherenceRules) -> pd.DataFrame:
-    """The weak traits (kind, value) whose accounts look like one operator (coherence at or
-    above ``rules.gate_high``) once the trait itself is left out of the comparison."""
-    found = []
-    for kind, exclude in WEAK_KINDS.items():
-        values = operator.loc[operator["kind"] == kind, ["kind", "value"]]
-        members = identifiers.merge(values, on=["kind", "value"])
-        scores = group_coherence(members[["value", "account_id"]].rename(
-            columns={"value": "group"}), profiles, rules, exclude)
-        found.append(pd.DataFrame({"kind": kind,
-                                   "value": scores.index[scores >= rules.gate_high]}))
-    return pd.concat(found, ignore_index=True)
+def operator_like_traits(operator: pd.DataFrame, rules: CoherenceRules) -> pd.DataFrame:
+    """The weak traits (kind, value) of ``operator`` (groups weighed at campaign level) whose
+    accounts look like one operator (coherence, measured without the trait itself, at or above
+    ``rules.gate_high``)."""
+    found = operator[operator["kind"].isin(WEAK_KINDS)
+                     & (operator["coherence"] >= rules.gate_high)]
+    return found[["kind", "value"]].reset_index(drop=True)
 
 
 def without_crowds(values: pd.DataFrame, rules: CoherenceRules) -> pd.DataFrame:

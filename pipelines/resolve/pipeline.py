@@ -201,10 +201,9 @@ def grow_campaigns(shared: Shared, campaigns: pd.DataFrame, operator_links: pd.D
     operator, identity = operator_groups(shared, weights)
     strong = operator[~operator["kind"].isin(WEAK_KINDS)]
     nesting_values = without_crowds(pd.concat([strong, operator.merge(operator_like_traits(
-        shared.identifiers, operator, shared.profiles, weights.coherence))], ignore_index=True),
-        weights.coherence)
+        operator, weights.coherence))], ignore_index=True), weights.coherence)
     bursts = creation_bursts(shared.profiles, weights.bursts)
-    agents = operator_agents(shared.identifiers, shared.profiles, weights.coherence)
+    agents = operator_agents(shared.identifiers, shared.groups, weights.coherence)
     for _ in range(GROWTH_ROUNDS):
         grown = pd.concat([
             piece_links(shared.identifiers, campaigns, operator, identity,
