@@ -94,3 +94,11 @@ def test_a_client_says_which_agent_and_how_much_the_operation_holds() -> None:
                                "profile_ratio": 125.3}, "acc_new")
     assert "acc_new runs the user agent 5a8311fb704bf947, shared by 74 accounts" in agent
     assert "58 of them already in the operation of acc_op" in agent and "125x" in agent
+
+
+def test_a_network_block_says_which_block_and_how_much_the_operation_holds() -> None:
+    block = describe_evidence({"kind": "network", "value": "acc_op", "network": "198.51.100.0/24",
+                               "accounts": 24, "held": 9, "coherence": 0.41, "weight": 0.6,
+                               "profile_ratio": 310.0}, "acc_new")
+    assert "acc_new signed up from 198.51.100.0/24, one of 24 accounts from that block" in block
+    assert "9 of them already in the operation of acc_op" in block and "310x" in block

@@ -1,14 +1,21 @@
 """Account-creation bursts: found against the population's own sign-up rate, and joining a
 piece to an operation only when the operation holds the burst and the piece has its profile;
-the same for a client (user agent) the operation runs (hand-built frames: no pipeline run, no
-database)."""
+the same for a client (user agent) the operation runs and a network block it signs up from
+(hand-built frames: no pipeline run, no database)."""
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 
-from pipelines.resolve.bursts import agent_links, burst_links, creation_bursts, operator_agents
+from pipelines.resolve.bursts import (
+    agent_links,
+    burst_links,
+    creation_bursts,
+    network_links,
+    operator_agents,
+    operator_networks,
+)
 from pipelines.resolve.groups import value_groups
 from pipelines.resolve.weights import DEFAULT_WEIGHTS
 
@@ -142,3 +149,36 @@ def test_a_client_the_operation_does_not_hold_joins_no_one() -> None:
                              DEFAULT_WEIGHTS.coherence)
     loose = units[units["size"] < 25]  # no formed operation holds the client
     assert agent_links(agents, loose, profiles, RULES, THRESHOLD).empty
+
+
+OPERATION_BLOCK = "198.51.100.0/24"
+
+
+def _sign_up_blocks(profiles: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
+    """The operation's 40 accounts sign up through one proxy block that three ordinary
+    customers of the same reseller use too; everyone else through one of five campus or
+    carrier blocks, and the company's staff through their office's."""
+    ids = profiles.index.to_series()
+    blocks = pd.Series(rng.choice([f"100.64.{i}.0/24" for i in range(5)], len(ids)),
+                       index=ids.index)
+    blocks[ids.str.startswith("op")] = OPERATION_BLOCK
+    blocks[["bg0000", "bg0001", "bg0002"]] = OPERATION_BLOCK
+    blocks[ids.str.startswith("staff")] = "203.0.113.0/24"
+    return pd.DataFrame({"account_id": ids.to_numpy(), "signup_prefix": blocks.to_numpy()})
+
+
+def test_a_piece_signed_up_from_the_operations_block_with_its_profile_joins_it() -> None:
+    print(f"seed {SEED}")
+    rng = np.random.default_rng(SEED)
+    profiles, units = _world(rng)
+    profiles = profiles.assign(created_at=DAY0 + rng.uniform(0, 300, len(profiles)))  # no burst
+    networks = operator_networks(_sign_up_blocks(profiles, rng), profiles,
+                                 DEFAULT_WEIGHTS.coherence)
+    assert OPERATION_BLOCK in set(networks["occasion"])
+    assert not networks["occasion"].str.startswith("100.64.").any()  # campus blocks: crowds
+    links = network_links(networks, units, profiles, RULES, THRESHOLD)
+    joined = set(links["a"]) | set(links["b"])
+    assert {f"op{i:04d}" for i in range(25, 40)} <= joined
+    # the reseller's other customers and the office (a block no operation holds) stay
+    assert not {a for a in joined if a.startswith(("staff", "bg"))}
+    assert set(links["a"]) == {"op0000"} and (links["kinds"] == "network").all()

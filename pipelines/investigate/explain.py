@@ -146,7 +146,8 @@ def campaign_path(links: pd.DataFrame, start: str, goal: str) -> list[dict]:
 
 def describe_evidence(item: dict, joiner: str = "the account") -> str:
     """One piece of link evidence in words: what was shared, by how many, with what weight.
-    The campaign-level kinds that are not a shared value (a burst, a client, a nested piece) link
+    The campaign-level kinds that are not a shared value (a burst, a client, a network block, a
+    nested piece) link
     ``joiner`` to the operation it joins, named by its anchor account, and say what they
     rest on."""
     kind, weight = item["kind"], float(item.get("weight", 0.0))
@@ -161,6 +162,12 @@ def describe_evidence(item: dict, joiner: str = "the account") -> str:
         return (f"client: {joiner} runs the user agent {item['agent']}, shared by "
                 f"{item['accounts']} accounts (coherence {item['coherence']:.2f} without the "
                 f"agent), {item['held']} of them already in the operation of {item['value']}; its "
+                f"profile is {item['profile_ratio']:,.0f}x likelier in that operation than in the "
+                f"population (weight {weight:.2f})")
+    if kind == "network":
+        return (f"network: {joiner} signed up from {item['network']}, one of "
+                f"{item['accounts']} accounts from that block (coherence {item['coherence']:.2f}), "
+                f"{item['held']} of them already in the operation of {item['value']}; its "
                 f"profile is {item['profile_ratio']:,.0f}x likelier in that operation than in the "
                 f"population (weight {weight:.2f})")
     if kind == "nested":

@@ -34,6 +34,7 @@ import math
 import numpy as np
 import pandas as pd
 
+from pipelines.resolve.coherence import group_coherence
 from pipelines.resolve.groups import SELF_TRAITS
 from pipelines.resolve.pieces import MAX_PIECE, piece_of
 from pipelines.resolve.profiles import CATEGORICAL_TRAITS, MISSING, SECONDS_PER_DAY
@@ -192,18 +193,51 @@ def operator_agents(identifiers: pd.DataFrame, groups: pd.DataFrame,
                          "coherence": agents["coherence"].to_numpy()})
 
 
-def agent_links(agents: pd.DataFrame, units: pd.DataFrame, profiles: pd.DataFrame,
-                rules: BurstRules, threshold: float) -> pd.DataFrame:
-    """A link (at ``threshold``) from each account of a small piece or loose account that runs
-    a user agent (of :func:`operator_agents`) an operation holds, and whose profile, the agent
-    left out, is that operation's, to the operation's anchor."""
-    frame = _profile_matches(agents, units, profiles, rules.min_likelihood_ratio, AGENT_TRAIT)
+def operator_networks(accounts: pd.DataFrame, profiles: pd.DataFrame,
+                      rules: CoherenceRules) -> pd.DataFrame:
+    """The accounts of each sign-up network (the /24 or /48 of the sign-up address) that is no
+    crowd: at least ``min_group`` accounts signed up from it, whose coherence is at least
+    ``gate_low``: account_id, occasion (the network), accounts, coherence. An operator's proxy
+    exits come in blocks; a campus or a carrier's block is a crowd."""
+    blocks = accounts.loc[accounts["signup_prefix"].notna(), ["account_id", "signup_prefix"]]
+    blocks = blocks.rename(columns={"signup_prefix": "group"})
+    sizes = blocks.groupby("group").size()
+    blocks = blocks[blocks["group"].map(sizes) >= rules.min_group]
+    scores = group_coherence(blocks, profiles, rules)
+    kept = blocks[blocks["group"].map(scores).fillna(0.0) >= rules.gate_low]
+    return pd.DataFrame({"account_id": kept["account_id"].to_numpy(),
+                         "occasion": kept["group"].to_numpy(),
+                         "accounts": kept["group"].map(sizes).to_numpy(),
+                         "coherence": kept["group"].map(scores).to_numpy()})
+
+
+def _occasion_links(occasions: pd.DataFrame, units: pd.DataFrame, profiles: pd.DataFrame,
+                    rules: BurstRules, threshold: float, kind: str,
+                    leave_out: tuple[str, ...] = ()) -> pd.DataFrame:
+    """A link (at ``threshold``, of ``kind``) from each account of a small piece or loose
+    account in an occasion an operation holds, whose profile (``leave_out`` left out) is that
+    operation's, to the operation's anchor."""
+    frame = _profile_matches(occasions, units, profiles, rules.min_likelihood_ratio, leave_out)
     rows = []
     for row in frame.itertuples():
-        evidence = json.dumps([{"kind": "agent", "value": row.operation, "agent": row.occasion,
+        evidence = json.dumps([{"kind": kind, "value": row.operation, kind: row.occasion,
                                 "accounts": int(row.accounts), "held": int(row.held),
                                 "coherence": round(float(row.coherence), 4), "weight": threshold,
                                 "profile_ratio": round(float(row.ratio), 1)}])
         a, b = sorted((row.account_id, row.operation))
-        rows.append((a, b, threshold, "agent", evidence))
+        rows.append((a, b, threshold, kind, evidence))
     return pd.DataFrame(rows, columns=LINK_COLUMNS)
+
+
+def agent_links(agents: pd.DataFrame, units: pd.DataFrame, profiles: pd.DataFrame,
+                rules: BurstRules, threshold: float) -> pd.DataFrame:
+    """Links from the accounts of pieces running a user agent (of :func:`operator_agents`) an
+    operation holds, whose profile, the agent left out, is that operation's."""
+    return _occasion_links(agents, units, profiles, rules, threshold, "agent", AGENT_TRAIT)
+
+
+def network_links(networks: pd.DataFrame, units: pd.DataFrame, profiles: pd.DataFrame,
+                  rules: BurstRules, threshold: float) -> pd.DataFrame:
+    """Links from the accounts of pieces signed up from a network (of
+    :func:`operator_networks`) an operation holds, whose profile is that operation's."""
+    return _occasion_links(networks, units, profiles, rules, threshold, "network")

@@ -22,7 +22,14 @@ from pipelines.normalise.network import PrefixIndex
 from pipelines.resolve import attach as attach_mod
 from pipelines.resolve import coactivity
 from pipelines.resolve.blocking import group_stars, pairs_within
-from pipelines.resolve.bursts import agent_links, burst_links, creation_bursts, operator_agents
+from pipelines.resolve.bursts import (
+    agent_links,
+    burst_links,
+    creation_bursts,
+    network_links,
+    operator_agents,
+    operator_networks,
+)
 from pipelines.resolve.cluster import OperationRule, form_groups, giant_limit
 from pipelines.resolve.coherence import group_coherence
 from pipelines.resolve.evidence import shared_evidence, weak_groups
@@ -191,13 +198,14 @@ GROWTH_ROUNDS = 5  # each round places pieces the previous one made reachable; f
 
 
 def grow_campaigns(shared: Shared, campaigns: pd.DataFrame, operator_links: pd.DataFrame,
-                   judgements: AccountJudgements, weights: LinkWeights, limit: int
-                   ) -> tuple[pd.DataFrame, pd.DataFrame]:
+                   judgements: AccountJudgements, weights: LinkWeights, limit: int,
+                   networks: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Campaigns grown by their pieces (``pieces.piece_links``: a piece sharing one of the
     operator's names with one part and a front with another; ``nesting.nested_links``: a piece
     carrying nothing but the operation's values; ``bursts.burst_links``: a piece created in the
-    operation's sign-up burst, or running a client the operation holds, with the operation's
-    profile: ``bursts.agent_links``) until no piece moves."""
+    operation's sign-up burst, running a client the operation holds or signed up from a
+    network block it holds, with the operation's profile: ``bursts.agent_links``,
+    ``bursts.network_links``) until no piece moves."""
     operator, identity = operator_groups(shared, weights)
     strong = operator[~operator["kind"].isin(WEAK_KINDS)]
     nesting_values = without_crowds(pd.concat([strong, operator.merge(operator_like_traits(
@@ -213,6 +221,8 @@ def grow_campaigns(shared: Shared, campaigns: pd.DataFrame, operator_links: pd.D
                         weights.campaign_threshold),
             agent_links(agents, campaigns, shared.profiles, weights.bursts,
                         weights.campaign_threshold),
+            network_links(networks, campaigns, shared.profiles, weights.bursts,
+                          weights.campaign_threshold),
         ], ignore_index=True)
         if grown.empty:
             break
@@ -338,8 +348,9 @@ def resolve(
     # Loose pieces (clusters and small groups no campaign took in) judged as wholes against
     # the campaigns found so far, and pieces whose whole footprint lies inside a larger
     # operation's, round after round: a piece placed makes its operation's footprint larger.
+    networks = operator_networks(inputs.accounts, shared.profiles, weights.coherence)
     campaigns, operator_links = grow_campaigns(shared, campaigns, operator_links, judgements,
-                                               weights, limit)
+                                               weights, limit, networks)
     # Second pass at campaign level: an operation kept in pieces of 2-3 has no cluster big
     # enough to show its schedule, but its campaign has; pieces and loose accounts that keep
     # that schedule and share a weak trait with it join it.
