@@ -32,7 +32,7 @@ def name_cultures(tokens: pd.Series) -> pd.Series:
     words, not from every word of the population."""
     pairs = [(a, b) for words in tokens for i, a in enumerate(words) for b in words[i + 1:]]
     graph = nx.Graph()
-    graph.add_nodes_from({word for words in tokens for word in words})
+    graph.add_nodes_from(sorted({word for words in tokens for word in words}))  # one result
     for (a, b), n in Counter(pairs).items():
         graph.add_edge(a, b, weight=n)
     communities = nx.community.louvain_communities(graph, weight="weight", seed=0)
