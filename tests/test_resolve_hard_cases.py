@@ -7,6 +7,9 @@ from pathlib import Path
 import pytest
 
 from pipelines.paths import PipelinePaths
+from pipelines.prepare import prepare_tables
+from pipelines.resolve.assets import load_inputs
+from pipelines.resolve.pipeline import ambiguous_names
 from tests.landing import account, cluster_of, payment, run_pipeline, write_landing
 
 UNIVERSITY_NET = {"cidr": "198.18.200.0/24", "asn": "64600", "usage_type": "education",
@@ -140,3 +143,46 @@ def test_a_generic_business_name_ties_no_one(paths: PipelinePaths) -> None:
     assert {_campaign_of(resolution, f"bio_{i}") for i in range(6)} == {None}
     together = {_campaign_of(resolution, f"hh_{i}") for i in range(6)}
     assert len(together) == 1 and None not in together
+
+
+
+def _organisation(org_id: str, legal_name: str, aliases: str, country: str) -> dict:
+    return {"org_id": org_id, "legal_name": legal_name, "aliases": aliases, "country": country,
+            "registration_number": f"{country}{org_id[-4:]}", "website_domain": ""}
+
+
+CHENNING_ORGS = [
+    _organisation("ORG-CZ-0001", "Chenning Bio s.r.o.", "Chenning Bio|CHENNING", "CZ"),
+    _organisation("ORG-US-0002", "Chenning Studio LLC", "Chenning Studio|CHENNING", "US"),
+    _organisation("ORG-RU-0003", "Ostrovel Holdings", "", "RU"),
+    _organisation("ORG-HK-0004", "Sailmoor Holdings", "", "HK"),
+]
+
+
+def _owned(parent_of_studio: str) -> list[dict]:
+    return [{"child_org_id": child, "parent_org_id": parent, "percentage": "100",
+             "relationship": "subsidiary", "source": "registry"}
+            for child, parent in (("ORG-CZ-0001", "ORG-RU-0003"),
+                                  ("ORG-US-0002", parent_of_studio))]
+
+
+
+def _names_of_two_owners(paths: PipelinePaths, parent_of_studio: str) -> frozenset[str]:
+    accounts = [account("bio_00", declared_org="CHENNING"),
+                account("bio_01", declared_org="Chenning Bio s.r.o."),
+                account("stu_00", declared_org="Chenning Studio")]
+    write_landing(paths.landing, accounts=accounts, organisations=CHENNING_ORGS,
+                  ownership=_owned(parent_of_studio))
+    prepare_tables(paths)
+    return ambiguous_names(load_inputs(paths))
+
+
+def test_a_name_the_registry_gives_two_owners_is_ambiguous(paths: PipelinePaths) -> None:
+    """'Chenning' is the alias of two companies of different owners (zoo world 9411 merged two
+    operations on it): one such name alone does not make two operations one
+    (``cluster.OperationRule``, tested in test_resolve_lone_ties.py)."""
+    assert _names_of_two_owners(paths, "ORG-HK-0004") == {"declared_org=chenning"}
+
+
+def test_a_name_two_sibling_fronts_share_is_not_ambiguous(paths: PipelinePaths) -> None:
+    assert _names_of_two_owners(paths, "ORG-RU-0003") == frozenset()  # both answer to one

@@ -77,3 +77,37 @@ def test_a_tie_judged_the_same_by_an_analyst_joins() -> None:
 def test_kinds_outside_the_rule_are_not_lone_identifiers() -> None:
     rows = [*_operation("a", 40), *_operation("b", 40), _link("a007", "b031", "parent", "ORG-9")]
     assert _groups(rows).nunique() == 1
+
+
+
+def _front(a: str, b: str, name: str) -> tuple:
+    """A link resting on a declared name, with a common browser's sliver of weight beside it."""
+    evidence = json.dumps([{"kind": "declared_org", "value": name, "accounts": 53, "weight": 0.6},
+                           {"kind": "user_agent", "value": "9ae9", "accounts": 432,
+                            "weight": 0.0004}])
+    return (*sorted((a, b)), 0.6002, "declared_org,user_agent", evidence)
+
+
+NAME_TIES = [_front(f"a{i:03d}", f"b{j:03d}", "chenning") for i in range(5) for j in range(3)]
+
+
+def test_two_operations_on_a_name_the_registry_gives_two_owners_stay_apart() -> None:
+    """Many accounts of two operations tied through one ambiguous name are still one value."""
+    rows = [*_operation("a", 40), *_operation("b", 40), *NAME_TIES]
+    rule = OperationRule(30, OPERATIONS.identity_kinds, frozenset({"declared_org=chenning"}))
+    anchors = _groups(rows, rule)
+    assert anchors["a000"] != anchors["b000"] and (anchors.value_counts() == 40).all()
+
+
+def test_a_name_of_one_owner_ties_two_parts_into_one_operation() -> None:
+    rows = [*_operation("a", 40), *_operation("b", 40), *NAME_TIES]
+    assert _groups(rows).nunique() == 1  # a front's name, not an ambiguous one
+
+
+def test_a_phone_beside_a_sliver_of_other_evidence_is_still_one_identifier() -> None:
+    phone = json.dumps([{"kind": "phone", "value": PHONE, "accounts": 2, "weight": 0.9},
+                        {"kind": "user_agent", "value": "9ae9", "accounts": 432,
+                         "weight": 0.0004}])
+    rows = [*_operation("a", 40), *_operation("b", 40),
+            ("a007", "b031", 0.9, "phone,user_agent", phone)]
+    assert _groups(rows).nunique() == 2

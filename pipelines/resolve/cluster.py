@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import networkx as nx
+import numpy as np
 import pandas as pd
 
 from pipelines.resolve.judgements import AccountJudgements
@@ -105,21 +106,44 @@ BRIDGE_MIN_SIDE = 3
 @dataclass(frozen=True)
 class OperationRule:
     """Campaign level: two parts of at least ``min_accounts`` accounts tied only through one
-    value of the ``identity_kinds`` (account-level identifiers) stay apart."""
+    value stay apart, when that value is of the ``identity_kinds`` (account-level identifiers:
+    a recycled phone number) or one of the ``ambiguous`` names (``kind=value``: a name the
+    registry gives to companies of different owners)."""
     min_accounts: int
     identity_kinds: frozenset[str]
+    ambiguous: frozenset[str] = frozenset()
+
+    def passes(self) -> list[OperationRule]:
+        """Identifiers and ambiguous names are judged apart: an operation's own pieces, tied
+        to it through its recycled numbers, still count as part of it when a name is."""
+        names = OperationRule(self.min_accounts, frozenset(), self.ambiguous)
+        return [OperationRule(self.min_accounts, self.identity_kinds), names]
+
+    def counts(self, item: dict) -> bool:
+        value = f"{item.get('kind')}={item.get('value')}"
+        return item.get("kind") in self.identity_kinds or value in self.ambiguous
 
 
-def _lone_identity_values(links: pd.DataFrame, kinds: frozenset[str]) -> pd.Series:
-    """Per link, the identifier it rests on alone as ``kind=value`` (a phone, a mailbox, a card
-    two accounts share), or None for links resting on more or on other kinds."""
+def _resting_value(items: list[dict], rule: OperationRule, threshold: float) -> str | None:
+    """The one value a link rests on (``kind=value``), when it is the rule's and the link's
+    other evidence together stays under ``threshold``; else None."""
+    weights = [float(item.get("weight", 0.0)) for item in items]
+    for i, item in enumerate(items):
+        others = 1.0 - float(np.prod([1.0 - w for j, w in enumerate(weights) if j != i]))
+        if others < threshold:
+            return f"{item['kind']}={item['value']}" if rule.counts(item) else None
+    return None
+
+
+def _lone_identity_values(links: pd.DataFrame, rule: OperationRule,
+                          threshold: float) -> pd.Series:
+    """Per link, the value it rests on alone (``_resting_value``), or None."""
     evidence = (json.loads(text) for text in links["evidence"])
-    return pd.Series([f"{items[0]['kind']}={items[0]['value']}"
-                      if len(items) == 1 and items[0].get("kind") in kinds else None
-                      for items in evidence], index=links.index, dtype=object)
+    return pd.Series([_resting_value(items, rule, threshold) for items in evidence],
+                     index=links.index, dtype=object)
 
 
-def _lone_rows(graph: nx.Graph, links: pd.DataFrame, rule: OperationRule,
+def _lone_rows(graph: nx.Graph, links: pd.DataFrame, rule: OperationRule, threshold: float,
                judged_same: set[tuple[str, str]]) -> pd.DataFrame:
     """(a, b, value) for the links still in the graph whose pair rests on one identifier alone:
     every link row of the pair is lone, and no analyst judged the pair the same."""
@@ -127,13 +151,13 @@ def _lone_rows(graph: nx.Graph, links: pd.DataFrame, rule: OperationRule,
             for a, b in zip(links["a"], links["b"], strict=True)]
     links = links.loc[pd.Series(kept, index=links.index, dtype=bool)]
     rows = pd.DataFrame({"a": links["a"], "b": links["b"],
-                         "value": _lone_identity_values(links, rule.identity_kinds)})
+                         "value": _lone_identity_values(links, rule, threshold)})
     other = rows["value"].isna().groupby([rows["a"], rows["b"]]).transform("any")
     return rows[~other.astype(bool)]
 
 
 def _cut_lone_identity_ties(graph: nx.Graph, links: pd.DataFrame, rule: OperationRule,
-                            judged_same: set[tuple[str, str]]) -> None:
+                            threshold: float, judged_same: set[tuple[str, str]]) -> None:
     """Remove the links that tie two operations of at least ``rule.min_accounts`` accounts each
     through one identifier alone. Two accounts on one phone are one person; two operations of
     thousands of accounts are not one operation because of it (a recycled number, a reused
@@ -141,7 +165,7 @@ def _cut_lone_identity_ties(graph: nx.Graph, links: pd.DataFrame, rule: Operatio
 
     The lone links are taken out, the parts left measured, and every lone link put back but
     those between two large parts that one value alone ties."""
-    lone = _lone_rows(graph, links, rule, judged_same)
+    lone = _lone_rows(graph, links, rule, threshold, judged_same)
     if lone.empty:
         return
     saved = {(a, b): graph.edges[a, b] for a, b in zip(lone["a"], lone["b"], strict=True)}
@@ -173,8 +197,9 @@ def form_groups(links: pd.DataFrame, judgements: AccountJudgements, threshold: f
     graph = link_graph(links, judgements, threshold)
     _split_judged_apart(graph, judgements.different)
     if operations is not None:
-        _cut_lone_identity_ties(graph, links[links["score"].astype("float64") >= threshold],
-                                operations, set(judgements.same))
+        strong = links[links["score"].astype("float64") >= threshold]
+        for rule in operations.passes():
+            _cut_lone_identity_ties(graph, strong, rule, threshold, set(judgements.same))
     _cut_weak_bridges(graph, BRIDGE_STRONG, BRIDGE_MIN_SIDE)
     rows = []
     for members in _split_crowds(graph, max_size, is_crowd):

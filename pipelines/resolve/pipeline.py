@@ -104,6 +104,8 @@ class Shared:
     groups: pd.DataFrame  # kind, value, accounts, coherence
     signature: pd.DataFrame  # MinHash signature per active account
     profiles: pd.DataFrame
+    # Names (kind=value) the registry gives to companies of different owners.
+    ambiguous: frozenset[str] = frozenset()
 
 
 def shared_values(inputs: ResolutionInputs, networks: pd.DataFrame,
@@ -239,7 +241,8 @@ def form_campaigns(operator_links: pd.DataFrame, judgements: AccountJudgements,
     """Campaigns from the links at campaign level: two operations tied through one identity
     value alone stay two (``cluster.OperationRule``)."""
     operations = OperationRule(weights.operation_min_accounts,
-                               frozenset(weights.identity) | {FUZZY_BILLING_KIND})
+                               frozenset(weights.identity) | {FUZZY_BILLING_KIND},
+                               shared.ambiguous)
     return form_groups(operator_links, judgements, weights.campaign_threshold, limit,
                        _crowd_test(shared.profiles, weights), operations)
 
@@ -296,27 +299,51 @@ def parent_identifiers(inputs: ResolutionInputs, org_matches: pd.DataFrame,
     return pd.concat([frame, siblings]).drop_duplicates().reset_index(drop=True)
 
 
+def _declared_and_billed_names(inputs: ResolutionInputs) -> pd.DataFrame:
+    """account_id, kind (declared_org or billing_name), key: every name an account goes by."""
+    declared = inputs.accounts[["account_id", "declared_org_key"]].dropna().set_axis(
+        ["account_id", "key"], axis=1).assign(kind="declared_org")
+    billed = inputs.payments[["account_id", "billing_name_key"]].dropna().set_axis(
+        ["account_id", "key"], axis=1).assign(kind="billing_name")
+    return pd.concat([declared, billed], ignore_index=True)
+
+
+def _name_owners(inputs: ResolutionInputs, keys: pd.Series, parents: dict
+                 ) -> dict[str, tuple[list[str], set[str]]]:
+    """Per name key that matches several registry organisations alike, those organisations
+    and their ultimate parents."""
+    matcher = OrganisationMatcher(inputs.organisation_names)
+    owners = {}
+    for key in keys.unique():
+        found = matcher.candidates(key)
+        if found is not None and len(found[0]) >= 2:
+            owners[key] = (found[0], {ownership_chain(org, parents)[-1] for org in found[0]})
+    return owners
+
+
 def shared_name_parents(inputs: ResolutionInputs, parents: dict, excluded: set) -> pd.DataFrame:
     """(account, "parent", ultimate parent) for declared and billing names that match several
     registry organisations alike (sibling fronts registered under one name in two countries):
     no one of them is named, but when all of them answer to one parent, that parent is."""
-    matcher = OrganisationMatcher(inputs.organisation_names)
-    declared = inputs.accounts[["account_id", "declared_org_key"]].dropna().set_axis(
-        ["account_id", "key"], axis=1)
-    billed = inputs.payments[["account_id", "billing_name_key"]].dropna().set_axis(
-        ["account_id", "key"], axis=1)
-    names = pd.concat([declared, billed], ignore_index=True)
-    common = {}
-    for key in names["key"].unique():
-        found = matcher.candidates(key)
-        if found is None or len(found[0]) < 2 or set(found[0]) & excluded:
-            continue
-        tops = {ownership_chain(org, parents)[-1] for org in found[0]}
-        if len(tops) == 1:
-            common[key] = tops.pop()
+    names = _declared_and_billed_names(inputs)
+    common = {key: next(iter(tops))
+              for key, (orgs, tops) in _name_owners(inputs, names["key"], parents).items()
+              if len(tops) == 1 and not set(orgs) & excluded}
     names = names[names["key"].isin(common)]
     return pd.DataFrame({"account_id": names["account_id"], "kind": "parent",
                          "value": names["key"].map(common)})
+
+
+def ambiguous_names(inputs: ResolutionInputs) -> frozenset[str]:
+    """Declared and billing names (``kind=value``) that the registry gives to companies of
+    different owners ('Chenning' for Chenning Bio and Chenning Studio): it may tie one
+    operation's accounts, but alone it does not make two operations one
+    (``cluster.OperationRule``)."""
+    names = _declared_and_billed_names(inputs)
+    owners = _name_owners(inputs, names["key"], controlling_parent(inputs.ownership))
+    split = {key for key, (_, tops) in owners.items() if len(tops) >= 2}
+    names = names[names["key"].isin(split)].drop_duplicates(["kind", "key"])
+    return frozenset(names["kind"] + "=" + names["key"])
 
 
 def resolve(
@@ -341,6 +368,7 @@ def resolve(
     shared.identifiers = pd.concat([shared.identifiers, parents], ignore_index=True)
     shared.groups = pd.concat([shared.groups, value_groups(parents, shared.profiles, weights)],
                               ignore_index=True)
+    shared.ambiguous = ambiguous_names(inputs)
     strong = links[links["score"].astype("float64") >= weights.link_threshold]
     operator_links = campaign_links(shared, strong, weights)
     limit = giant_limit(total, weights.campaign_giant_share, weights.giant_min_accounts)
