@@ -9,7 +9,7 @@ import pytest
 from pipelines.paths import PipelinePaths
 from pipelines.prepare import prepare_tables
 from pipelines.resolve.assets import load_inputs
-from pipelines.resolve.pipeline import ambiguous_names
+from pipelines.resolve.pipeline import ambiguous_names, name_owners
 from tests.landing import account, cluster_of, payment, run_pipeline, write_landing
 
 UNIVERSITY_NET = {"cidr": "198.18.200.0/24", "asn": "64600", "usage_type": "education",
@@ -174,7 +174,7 @@ def _names_of_two_owners(paths: PipelinePaths, parent_of_studio: str) -> frozens
     write_landing(paths.landing, accounts=accounts, organisations=CHENNING_ORGS,
                   ownership=_owned(parent_of_studio))
     prepare_tables(paths)
-    return ambiguous_names(load_inputs(paths))
+    return ambiguous_names(name_owners(load_inputs(paths)))
 
 
 def test_a_name_the_registry_gives_two_owners_is_ambiguous(paths: PipelinePaths) -> None:

@@ -176,39 +176,42 @@ def _link(row, threshold: float) -> tuple:
 AGENT_TRAIT = SELF_TRAITS["user_agent"]  # the agent itself, left out of the profile
 
 
-def operator_agents(identifiers: pd.DataFrame, groups: pd.DataFrame,
-                    rules: CoherenceRules) -> pd.DataFrame:
-    """The accounts of each user agent that is no crowd: shared by at least ``min_group``
-    accounts whose coherence (``groups``, measured without the agent) is at least
-    ``gate_low``: account_id, occasion (the agent), accounts, coherence."""
-    coherent = groups.loc[(groups["kind"] == "user_agent")
-                          & (groups["accounts"] >= rules.min_group)
+def _coherent_occasions(members: pd.DataFrame, groups: pd.DataFrame,
+                        rules: CoherenceRules) -> pd.DataFrame:
+    """The accounts (``members``: account_id, value) of each occasion that is no crowd: in
+    ``groups`` (value, accounts, coherence) shared by at least ``min_group`` accounts whose
+    coherence is at least ``gate_low``: account_id, occasion, accounts, coherence."""
+    coherent = groups.loc[(groups["accounts"] >= rules.min_group)
                           & (groups["coherence"] >= rules.gate_low),
                           ["value", "accounts", "coherence"]]
-    agents = identifiers.loc[identifiers["kind"] == "user_agent", ["account_id", "value"]]
-    agents = agents.merge(coherent, on="value")
-    return pd.DataFrame({"account_id": agents["account_id"].to_numpy(),
-                         "occasion": agents["value"].to_numpy(),
-                         "accounts": agents["accounts"].to_numpy(),
-                         "coherence": agents["coherence"].to_numpy()})
+    kept = members[["account_id", "value"]].merge(coherent, on="value")
+    return pd.DataFrame({"account_id": kept["account_id"].to_numpy(),
+                         "occasion": kept["value"].to_numpy(),
+                         "accounts": kept["accounts"].to_numpy(),
+                         "coherence": kept["coherence"].to_numpy()})
+
+
+def operator_agents(identifiers: pd.DataFrame, groups: pd.DataFrame,
+                    rules: CoherenceRules) -> pd.DataFrame:
+    """The accounts of each user agent that is no crowd (``_coherent_occasions``; its
+    coherence in ``groups`` is measured without the agent)."""
+    return _coherent_occasions(identifiers[identifiers["kind"] == "user_agent"],
+                               groups[groups["kind"] == "user_agent"], rules)
 
 
 def operator_networks(accounts: pd.DataFrame, profiles: pd.DataFrame,
                       rules: CoherenceRules) -> pd.DataFrame:
     """The accounts of each sign-up network (the /24 or /48 of the sign-up address) that is no
-    crowd: at least ``min_group`` accounts signed up from it, whose coherence is at least
-    ``gate_low``: account_id, occasion (the network), accounts, coherence. An operator's proxy
-    exits come in blocks; a campus or a carrier's block is a crowd."""
+    crowd (``_coherent_occasions``). An operator's proxy exits come in blocks; a campus or a
+    carrier's block is a crowd."""
     blocks = accounts.loc[accounts["signup_prefix"].notna(), ["account_id", "signup_prefix"]]
-    blocks = blocks.rename(columns={"signup_prefix": "group"})
-    sizes = blocks.groupby("group").size()
-    blocks = blocks[blocks["group"].map(sizes) >= rules.min_group]
-    scores = group_coherence(blocks, profiles, rules)
-    kept = blocks[blocks["group"].map(scores).fillna(0.0) >= rules.gate_low]
-    return pd.DataFrame({"account_id": kept["account_id"].to_numpy(),
-                         "occasion": kept["group"].to_numpy(),
-                         "accounts": kept["group"].map(sizes).to_numpy(),
-                         "coherence": kept["group"].map(scores).to_numpy()})
+    blocks = blocks.rename(columns={"signup_prefix": "value"})
+    sizes = blocks.groupby("value").size()
+    judged = blocks[blocks["value"].map(sizes) >= rules.min_group]
+    scores = group_coherence(judged.rename(columns={"value": "group"}), profiles, rules)
+    groups = pd.DataFrame({"value": sizes.index, "accounts": sizes.to_numpy(),
+                           "coherence": sizes.index.map(scores).fillna(0.0)})
+    return _coherent_occasions(blocks, groups, rules)
 
 
 def _occasion_links(occasions: pd.DataFrame, units: pd.DataFrame, profiles: pd.DataFrame,

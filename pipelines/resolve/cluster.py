@@ -135,23 +135,17 @@ def _resting_value(items: list[dict], rule: OperationRule, threshold: float) -> 
     return None
 
 
-def _lone_identity_values(links: pd.DataFrame, rule: OperationRule,
-                          threshold: float) -> pd.Series:
-    """Per link, the value it rests on alone (``_resting_value``), or None."""
-    evidence = (json.loads(text) for text in links["evidence"])
-    return pd.Series([_resting_value(items, rule, threshold) for items in evidence],
-                     index=links.index, dtype=object)
-
-
 def _lone_rows(graph: nx.Graph, links: pd.DataFrame, rule: OperationRule, threshold: float,
                judged_same: set[tuple[str, str]]) -> pd.DataFrame:
-    """(a, b, value) for the links still in the graph whose pair rests on one identifier alone:
+    """(a, b, value) for the links still in the graph whose pair rests on one value of the
+    rule's alone (``_resting_value``; ``links`` carry their evidence parsed, in ``items``):
     every link row of the pair is lone, and no analyst judged the pair the same."""
     kept = [graph.has_edge(a, b) and (a, b) not in judged_same
             for a, b in zip(links["a"], links["b"], strict=True)]
     links = links.loc[pd.Series(kept, index=links.index, dtype=bool)]
+    values = [_resting_value(items, rule, threshold) for items in links["items"]]
     rows = pd.DataFrame({"a": links["a"], "b": links["b"],
-                         "value": _lone_identity_values(links, rule, threshold)})
+                         "value": pd.Series(values, index=links.index, dtype=object)})
     other = rows["value"].isna().groupby([rows["a"], rows["b"]]).transform("any")
     return rows[~other.astype(bool)]
 
@@ -198,6 +192,7 @@ def form_groups(links: pd.DataFrame, judgements: AccountJudgements, threshold: f
     _split_judged_apart(graph, judgements.different)
     if operations is not None:
         strong = links[links["score"].astype("float64") >= threshold]
+        strong = strong.assign(items=[json.loads(text) for text in strong["evidence"]])
         for rule in operations.passes():
             _cut_lone_identity_ties(graph, strong, rule, threshold, set(judgements.same))
     _cut_weak_bridges(graph, BRIDGE_STRONG, BRIDGE_MIN_SIDE)

@@ -278,7 +278,8 @@ def resolve_organisations(inputs: ResolutionInputs) -> pd.DataFrame:
 
 
 def parent_identifiers(inputs: ResolutionInputs, org_matches: pd.DataFrame,
-                       groups: pd.DataFrame, weights: LinkWeights) -> pd.DataFrame:
+                       groups: pd.DataFrame, weights: LinkWeights,
+                       registry: NameOwners) -> pd.DataFrame:
     """(account, "parent", ultimate parent) for every registry organisation an account reaches
     (declared, billing, registrant or website of its mail domain), climbed up controlling
     ownership: sibling fronts of one parent share it. Intermediaries (proxy and hosting
@@ -291,58 +292,59 @@ def parent_identifiers(inputs: ResolutionInputs, org_matches: pd.DataFrame,
                                     inputs.domains, frozenset(registrants["value"]))
     excluded = intermediaries(inputs.organisations, inputs.ip_intel, inputs.organisation_names)
     evidence = evidence[~evidence["org_id"].isin(excluded)]
-    parents = controlling_parent(inputs.ownership)
-    top = {org: ownership_chain(org, parents)[-1] for org in evidence["org_id"].unique()}
+    top = {org: ownership_chain(org, registry.parents)[-1]
+           for org in evidence["org_id"].unique()}
     frame = pd.DataFrame({"account_id": evidence["account_id"], "kind": "parent",
                           "value": evidence["org_id"].map(top)})
-    siblings = shared_name_parents(inputs, parents, excluded)
+    siblings = shared_name_parents(registry, excluded)
     return pd.concat([frame, siblings]).drop_duplicates().reset_index(drop=True)
 
 
-def _declared_and_billed_names(inputs: ResolutionInputs) -> pd.DataFrame:
-    """account_id, kind (declared_org or billing_name), key: every name an account goes by."""
+@dataclass
+class NameOwners:
+    """The names accounts go by, and who owns the registry companies that bear them."""
+    names: pd.DataFrame  # account_id, kind (declared_org or billing_name), key
+    owners: dict[str, tuple[list[str], set[str]]]  # key → organisations, ultimate parents
+    parents: dict  # controlling parent of each organisation
+
+
+def name_owners(inputs: ResolutionInputs) -> NameOwners:
+    """Every declared and billing name, and per name key that matches several registry
+    organisations alike, those organisations and their ultimate parents (matched once for
+    the parents it names and the names it makes ambiguous)."""
     declared = inputs.accounts[["account_id", "declared_org_key"]].dropna().set_axis(
         ["account_id", "key"], axis=1).assign(kind="declared_org")
     billed = inputs.payments[["account_id", "billing_name_key"]].dropna().set_axis(
         ["account_id", "key"], axis=1).assign(kind="billing_name")
-    return pd.concat([declared, billed], ignore_index=True)
-
-
-def _name_owners(inputs: ResolutionInputs, keys: pd.Series, parents: dict
-                 ) -> dict[str, tuple[list[str], set[str]]]:
-    """Per name key that matches several registry organisations alike, those organisations
-    and their ultimate parents."""
+    names = pd.concat([declared, billed], ignore_index=True)
+    parents = controlling_parent(inputs.ownership)
     matcher = OrganisationMatcher(inputs.organisation_names)
     owners = {}
-    for key in keys.unique():
+    for key in names["key"].unique():
         found = matcher.candidates(key)
         if found is not None and len(found[0]) >= 2:
             owners[key] = (found[0], {ownership_chain(org, parents)[-1] for org in found[0]})
-    return owners
+    return NameOwners(names, owners, parents)
 
 
-def shared_name_parents(inputs: ResolutionInputs, parents: dict, excluded: set) -> pd.DataFrame:
+def shared_name_parents(registry: NameOwners, excluded: set) -> pd.DataFrame:
     """(account, "parent", ultimate parent) for declared and billing names that match several
     registry organisations alike (sibling fronts registered under one name in two countries):
     no one of them is named, but when all of them answer to one parent, that parent is."""
-    names = _declared_and_billed_names(inputs)
-    common = {key: next(iter(tops))
-              for key, (orgs, tops) in _name_owners(inputs, names["key"], parents).items()
+    common = {key: next(iter(tops)) for key, (orgs, tops) in registry.owners.items()
               if len(tops) == 1 and not set(orgs) & excluded}
-    names = names[names["key"].isin(common)]
+    names = registry.names[registry.names["key"].isin(common)]
     return pd.DataFrame({"account_id": names["account_id"], "kind": "parent",
                          "value": names["key"].map(common)})
 
 
-def ambiguous_names(inputs: ResolutionInputs) -> frozenset[str]:
+def ambiguous_names(registry: NameOwners) -> frozenset[str]:
     """Declared and billing names (``kind=value``) that the registry gives to companies of
     different owners ('Chenning' for Chenning Bio and Chenning Studio): it may tie one
     operation's accounts, but alone it does not make two operations one
     (``cluster.OperationRule``)."""
-    names = _declared_and_billed_names(inputs)
-    owners = _name_owners(inputs, names["key"], controlling_parent(inputs.ownership))
-    split = {key for key, (_, tops) in owners.items() if len(tops) >= 2}
-    names = names[names["key"].isin(split)].drop_duplicates(["kind", "key"])
+    split = {key for key, (_, tops) in registry.owners.items() if len(tops) >= 2}
+    names = registry.names[registry.names["key"].isin(split)].drop_duplicates(["kind", "key"])
     return frozenset(names["kind"] + "=" + names["key"])
 
 
@@ -364,11 +366,12 @@ def resolve(
     clusters = form_clusters(links, judgements, shared, weights, total)
     assigned, history = assign_ids(clusters, previous, run_id)
     org_matches = resolve_organisations(inputs)
-    parents = parent_identifiers(inputs, org_matches, shared.groups, weights)
+    registry = name_owners(inputs)
+    parents = parent_identifiers(inputs, org_matches, shared.groups, weights, registry)
     shared.identifiers = pd.concat([shared.identifiers, parents], ignore_index=True)
     shared.groups = pd.concat([shared.groups, value_groups(parents, shared.profiles, weights)],
                               ignore_index=True)
-    shared.ambiguous = ambiguous_names(inputs)
+    shared.ambiguous = ambiguous_names(registry)
     strong = links[links["score"].astype("float64") >= weights.link_threshold]
     operator_links = campaign_links(shared, strong, weights)
     limit = giant_limit(total, weights.campaign_giant_share, weights.giant_min_accounts)
