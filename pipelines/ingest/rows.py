@@ -62,9 +62,9 @@ def _redact_free_text(value: str, spec: FieldSpec, issues: list[str]) -> str:
 def _card_in_identifier(value: str, spec: FieldSpec) -> bool:
     """An identifier is never searched inside (a hex id may hold a Luhn-valid run); only an
     identifier that is, as a whole, a card number counts. A valid phone number is not one."""
-    if spec.type == "phone" and normalise_phone(value) is not None:
+    if not is_card_number(value):  # cheap, and settles nearly every value before a phone parse
         return False
-    return is_card_number(value)
+    return not (spec.type == "phone" and normalise_phone(value) is not None)
 
 
 def validate_row(raw: dict[str, str | None], contract: SourceContract) -> RowOutcome:
