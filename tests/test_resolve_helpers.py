@@ -59,3 +59,18 @@ def test_signatures_are_the_minimum_hash_per_account() -> None:
         expected = pd.Series(_mix(values ^ salt)).groupby(active["account_id"].to_numpy()).min()
         assert found[f"h{i}"].to_dict() == expected.to_dict()
     assert list(found.index) == sorted(found.index)
+
+
+def test_registry_names_match_through_a_typo_in_a_one_word_name() -> None:
+    from pipelines.normalise.names import org_name_key
+    from pipelines.resolve.orgs import match_names
+
+    registry = pd.DataFrame({"org_id": ["ORG-1", "ORG-1", "ORG-2", "ORG-3"],
+                             "name": ["Quellrun Finance LLC", "QUELLRUN", "Tarvenko Systems SARL",
+                                      "Quellbrook Trading Ltd"]})
+    registry["name_key"] = registry["name"].map(org_name_key)
+    keys = pd.Series([org_name_key(n) for n in ("QUELLRRUN", "Tarvenco Systems", "Quellmarsh")])
+    found = dict(zip(*match_names(keys, registry[["name_key", "org_id"]])[["name_key", "org_id"]]
+                     .T.to_numpy(), strict=True))
+    assert found == {org_name_key("QUELLRRUN"): "ORG-1",
+                     org_name_key("Tarvenco Systems"): "ORG-2"}

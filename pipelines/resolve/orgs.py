@@ -16,13 +16,20 @@ FUZZY_CUTOFF = 90.0
 MAX_BLOCK = 200  # a token shared by more registry names than this is too common to block on
 
 
+AFFIX = 3  # letters of a long word's start and end that block it: a typo spares one of them
+
+
 def _block_tokens(key: str) -> set[str]:
-    """Words, and character bigrams of words without spaces (CJK names have no spaces)."""
+    """Words, character bigrams of words without spaces (CJK names have no spaces), and the
+    start and end of long words, so a one-word name with a typo ('HENGRRUI' for 'HENGRUI')
+    still meets its registry name."""
     tokens = set()
     for word in key.split():
         tokens.add(word)
         if not word.isascii() and len(word) > 2:
             tokens.update(word[i:i + 2] for i in range(len(word) - 1))
+        if len(word) > 2 * AFFIX:
+            tokens.update((f"{word[:AFFIX]}…", f"…{word[-AFFIX:]}"))
     return tokens
 
 
