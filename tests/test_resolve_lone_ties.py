@@ -111,3 +111,24 @@ def test_a_phone_beside_a_sliver_of_other_evidence_is_still_one_identifier() -> 
     rows = [*_operation("a", 40), *_operation("b", 40),
             ("a007", "b031", 0.9, "phone,user_agent", phone)]
     assert _groups(rows).nunique() == 2
+
+
+def test_only_links_whose_text_may_hold_the_rules_values_are_parsed() -> None:
+    """The text filter passes every link that has an item the rule counts, however its JSON was
+    written (escaped or not), and spares the others the parse."""
+    from pipelines.resolve.scoring import _item
+
+    rule = OperationRule(30, frozenset({"phone"}), frozenset({"declared_org=东岭科技"}))
+    items = {
+        "escaped name": json.dumps([{"kind": "declared_org", "value": "东岭科技", "weight": 0.6}]),
+        "raw name": "[" + _item("declared_org", "东岭科技", 40, 0.6, 0.5) + "]",
+        "phone": "[" + _item("phone", PHONE, 2, 0.9, 0.0) + "]",
+        "other name": "[" + _item("declared_org", "东岭物流", 40, 0.6, 0.5) + "]",
+        "registrant": _operation("q", 2)[0][-1],
+    }
+    evidence = pd.Series(items)
+    counted = evidence.map(lambda text: any(rule.counts(i) for i in json.loads(text)))
+    assert counted.to_dict() == {"escaped name": True, "raw name": True, "phone": True,
+                                 "other name": False, "registrant": False}
+    assert rule.may_count(evidence)[counted].all()
+    assert not rule.may_count(evidence)[["other name", "registrant"]].any()
