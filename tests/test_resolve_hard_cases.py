@@ -145,7 +145,6 @@ def test_a_generic_business_name_ties_no_one(paths: PipelinePaths) -> None:
     assert len(together) == 1 and None not in together
 
 
-
 def _organisation(org_id: str, legal_name: str, aliases: str, country: str) -> dict:
     return {"org_id": org_id, "legal_name": legal_name, "aliases": aliases, "country": country,
             "registration_number": f"{country}{org_id[-4:]}", "website_domain": ""}
@@ -164,7 +163,6 @@ def _owned(parent_of_studio: str) -> list[dict]:
              "relationship": "subsidiary", "source": "registry"}
             for child, parent in (("ORG-CZ-0001", "ORG-RU-0003"),
                                   ("ORG-US-0002", parent_of_studio))]
-
 
 
 def _names_of_two_owners(paths: PipelinePaths, parent_of_studio: str) -> frozenset[str]:

@@ -79,7 +79,6 @@ def test_kinds_outside_the_rule_are_not_lone_identifiers() -> None:
     assert _groups(rows).nunique() == 1
 
 
-
 def _front(a: str, b: str, name: str) -> tuple:
     """A link resting on a declared name, with a common browser's sliver of weight beside it."""
     evidence = json.dumps([{"kind": "declared_org", "value": name, "accounts": 53, "weight": 0.6},
