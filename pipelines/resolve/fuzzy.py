@@ -371,7 +371,9 @@ class IdentityRule:
         # There every number tells places apart, a one-digit house number too; elsewhere one
         # digit (a flat, a floor) is too easily garbled or dropped to count.
         numbers = "every_number" if strict else "numbers"
-        if not self._numbers_agree(a[numbers], b[numbers], 1.0 if strict else 0.5):
+        # …and a number one edit away is another room of the same tower, not a typo.
+        typos = 0 if strict else 1
+        if not self._numbers_agree(a[numbers], b[numbers], 1.0 if strict else 0.5, typos):
             # Other house numbers on one street: two places, unless an uncommon name is
             # the same on both (then the numbers carry typos).
             words = fuzz.token_set_ratio(a["address_words"], b["address_words"])
@@ -395,7 +397,7 @@ class IdentityRule:
         # billed under several names is a shared office, and a third name there is a tenant.
         # A typo in the numbers on top of an unrelated name is two differences: two people.
         shared = self._shares_word(a["name_tokens"], b["name_tokens"])
-        if not self._numbers_agree(a[numbers], b[numbers], 1.0, 1 if shared else 0):
+        if not self._numbers_agree(a[numbers], b[numbers], 1.0, typos if shared else 0):
             return None
         if address >= ADDRESS_NEAR and shared:
             return "name garbled, one address"
