@@ -34,6 +34,7 @@ from pipelines.paths import PipelinePaths
 from pipelines.prepare import prepare_tables
 from pipelines.resolve import attach, coactivity, fuzzy, pipeline, scoring
 from pipelines.resolve.assets import load_inputs
+from pipelines.resolve.runs import run_bounds
 from pipelines.resolve.weights import DEFAULT_WEIGHTS
 from pipelines.tables import table_path
 
@@ -95,6 +96,29 @@ def before_item(kind: str, value: str, accounts: int, weight: float, coherence: 
     return json.dumps(item, ensure_ascii=False)
 
 
+def before_score_links(evidence: pd.DataFrame) -> pd.DataFrame:
+    """Scoring in pandas: every piece's JSON a Python string, joined per pair in Python."""
+    evidence = evidence.astype({"weight": "float64"})
+    evidence = evidence[evidence["weight"] > 0]
+    evidence = evidence.assign(coherence=evidence["coherence"].astype("float64").fillna(0.0))
+    evidence = evidence.astype({"accounts": "int64", "value": str}).sort_values(
+        ["a", "b", "weight"], ascending=[True, True, False])
+    evidence = evidence.assign(miss=np.log1p(-evidence["weight"].clip(upper=0.999)))
+    scores = 1 - np.exp(evidence.groupby(["a", "b"], sort=True)["miss"].sum())
+    items = [before_item(*row) for row in zip(
+        evidence["kind"].tolist(), evidence["value"].tolist(), evidence["accounts"].tolist(),
+        evidence["weight"].tolist(), evidence["coherence"].tolist(), strict=True)]
+    pair = evidence["a"].to_numpy() + "\x1f" + evidence["b"].to_numpy()
+    starts, ends = run_bounds(pair)
+    kind = evidence["kind"].tolist()
+    return pd.DataFrame({
+        "score": scores.round(4).to_numpy(),
+        "kinds": [",".join(sorted(kind[s:e])) for s, e in zip(starts, ends, strict=True)],
+        "evidence": ["[" + ", ".join(items[s:e]) + "]" for s, e in zip(starts, ends,
+                                                                        strict=True)],
+    }, index=scores.index).reset_index()
+
+
 def compare(name: str, before: Callable[[], object], after: Callable[[], object],
             same: Callable[[object, object], bool]) -> list[object]:
     started = time.perf_counter()
@@ -113,8 +137,13 @@ def helper_rows(inputs: pipeline.ResolutionInputs) -> list[list[object]]:
     text = [payments[c].astype(object).fillna("").astype(str) for c in columns]
     profiles = fuzzy.billing_profiles(payments)
     keys = profiles["name_tokens"].explode().dropna()
-    evidence = [("billing_fuzzy", f"{name} ≈ {name}", 3, 0.45, 0.5)
-                for name in profiles["profile"].tolist()] * 20
+    accounts = inputs.accounts["account_id"].astype(str).tolist()
+    evidence = pd.DataFrame(
+        [(accounts[n % len(accounts)], accounts[(n * 7 + 1) % len(accounts)], "billing_fuzzy",
+          f"{name} ≈ {name}", 3, 0.45 + (n % 5) / 10, 0.5)
+         for n, name in enumerate(profiles["profile"].tolist() * 20)],
+        columns=scoring.EVIDENCE_COLUMNS)
+    evidence = evidence[evidence["a"] < evidence["b"]]
     min_buckets = DEFAULT_WEIGHTS.coactivity["min_buckets"]
     return [
         compare("billing profile key", lambda: before_profile_key(payments, columns),
@@ -128,8 +157,8 @@ def helper_rows(inputs: pipeline.ResolutionInputs) -> list[list[object]]:
                                                                 min_buckets),
                 lambda: coactivity.signatures(inputs.usage_buckets, min_buckets),
                 lambda a, b: a.equals(b)),
-        compare("evidence JSON", lambda: [before_item(*e) for e in evidence],
-                lambda: [scoring._item(*e) for e in evidence], lambda a, b: a == b),
+        compare("scored links and their evidence JSON", lambda: before_score_links(evidence),
+                lambda: scoring.score_links(evidence), lambda a, b: a.equals(b)),
     ]
 
 

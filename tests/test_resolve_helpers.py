@@ -12,26 +12,44 @@ import pytest
 
 from pipelines.resolve.coactivity import _mix, _salts, signatures
 from pipelines.resolve.fuzzy import _lists_by
-from pipelines.resolve.scoring import _item
+from pipelines.resolve.scoring import EVIDENCE_COLUMNS, score_links
 
 SEED = 20261129
 
 
-@pytest.mark.parametrize("piece", [
+PIECES = [
     ("ip", "203.0.113.7", 3, 0.35, 0.0),
-    ("billing_fuzzy", 'Zoë "K" \\ back\n\ttab \x01 東京 ≈ x\u2028', np.int64(12),
+    ("billing_fuzzy", 'Zoë "K" \\ back\n\ttab \x01\x1f\x0b 東京 ≈ x\u2028', np.int64(12),
      np.float64(0.1 + 0.2), 0.8123),
     ("name", "", 0, 1e-20, float("nan")),
     ("name", "b", 5, 0.999999999, 1e300),
     ("name", "b", 5, float("inf"), float("-inf")),
-])
+    ("phone", "+6531432325", 2, 1.5e-05, float("inf")),
+]
+
+
+@pytest.mark.parametrize("piece", PIECES)
 def test_evidence_json_is_what_json_dumps_writes(piece: tuple) -> None:
     kind, value, accounts, weight, coherence = piece
     item = {"kind": kind, "value": value, "accounts": int(accounts), "weight": float(weight)}
     if coherence > 0:
         item["coherence"] = float(coherence)
-    assert _item(*piece) == json.dumps(item, ensure_ascii=False)
-    assert json.loads(_item(*piece))["value"] == value
+    evidence = pd.DataFrame([("a1", "a2", *piece)], columns=EVIDENCE_COLUMNS)
+    written = score_links(evidence)["evidence"].iloc[0]
+    assert written == "[" + json.dumps(item, ensure_ascii=False) + "]"
+    assert json.loads(written)[0]["value"] == value
+
+
+def test_each_pairs_evidence_is_strongest_first_and_its_score_the_noisy_or() -> None:
+    rows = [("a", "b", kind, f"v{n}", 2, weight, 0.0) for n, (kind, weight) in enumerate(
+        [("ip", 0.3), ("phone", 0.9), ("ip", 0.3), ("email", 0.0), ("coactivity", 0.5)])]
+    rows.append(("a", "c", "ip", "v9", 2, 0.2, 0.0))
+    links = score_links(pd.DataFrame(rows, columns=EVIDENCE_COLUMNS))
+    assert links[["a", "b"]].values.tolist() == [["a", "b"], ["a", "c"]]
+    first = links.iloc[0]
+    assert [i["value"] for i in json.loads(first["evidence"])] == ["v1", "v4", "v0", "v2"]
+    assert first["kinds"] == "coactivity,ip,ip,phone"
+    assert first["score"] == round(1 - 0.7 * 0.1 * 0.7 * 0.5, 4)
 
 
 def test_lists_by_label_keep_the_order_of_a_groupby() -> None:

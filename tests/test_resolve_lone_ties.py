@@ -11,7 +11,7 @@ import pandas as pd
 
 from pipelines.resolve.cluster import OperationRule, form_groups
 from pipelines.resolve.judgements import AccountJudgements
-from pipelines.resolve.scoring import LINK_COLUMNS
+from pipelines.resolve.scoring import EVIDENCE_COLUMNS, LINK_COLUMNS, score_links
 
 THRESHOLD = 0.6
 NO_JUDGEMENTS = AccountJudgements(same=[], different=[])
@@ -115,14 +115,17 @@ def test_a_phone_beside_a_sliver_of_other_evidence_is_still_one_identifier() -> 
 def test_only_links_whose_text_may_hold_the_rules_values_are_parsed() -> None:
     """The text filter passes every link that has an item the rule counts, however its JSON was
     written (escaped or not), and spares the others the parse."""
-    from pipelines.resolve.scoring import _item
+    def written(kind: str, value: str, accounts: int, weight: float, coherence: float) -> str:
+        piece = pd.DataFrame([("x", "y", kind, value, accounts, weight, coherence)],
+                             columns=EVIDENCE_COLUMNS)
+        return score_links(piece)["evidence"].iloc[0]
 
     rule = OperationRule(30, frozenset({"phone"}), frozenset({"declared_org=东岭科技"}))
     items = {
         "escaped name": json.dumps([{"kind": "declared_org", "value": "东岭科技", "weight": 0.6}]),
-        "raw name": "[" + _item("declared_org", "东岭科技", 40, 0.6, 0.5) + "]",
-        "phone": "[" + _item("phone", PHONE, 2, 0.9, 0.0) + "]",
-        "other name": "[" + _item("declared_org", "东岭物流", 40, 0.6, 0.5) + "]",
+        "raw name": written("declared_org", "东岭科技", 40, 0.6, 0.5),
+        "phone": written("phone", PHONE, 2, 0.9, 0.0),
+        "other name": written("declared_org", "东岭物流", 40, 0.6, 0.5),
         "registrant": _operation("q", 2)[0][-1],
     }
     evidence = pd.Series(items)

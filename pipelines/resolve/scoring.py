@@ -1,63 +1,89 @@
 """One score per pair: the noisy-OR of its evidence (each piece an independent chance that the
-two accounts are one operator), with the evidence kept as JSON for explanations."""
+two accounts are one operator), with the evidence kept as JSON for explanations.
+
+At the seed preset the evidence is tens of millions of rows; grouping them and writing each
+pair's JSON happens in DuckDB (bounded memory, spilling to disk), not in Python lists."""
 
 from __future__ import annotations
 
-import json
-import math
+import tempfile
 from json.encoder import encode_basestring
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from pipelines.resolve.runs import run_bounds
+from pipelines.normalise.sql import connect
 
 EVIDENCE_COLUMNS = ["a", "b", "kind", "value", "accounts", "weight", "coherence"]
 LINK_COLUMNS = ["a", "b", "score", "kinds", "evidence"]
+
+# A float as Python's json.dumps writes it: DuckDB's shortest round-trip text is Python's repr.
+_JSON_NUMBER = """CREATE MACRO json_number(x) AS CASE
+    WHEN isnan(x) THEN 'NaN' WHEN isinf(x) AND x > 0 THEN 'Infinity'
+    WHEN isinf(x) THEN '-Infinity' ELSE CAST(x AS VARCHAR) END"""
+
+# Each pair's evidence strongest first (ties in the order given), each piece character for
+# character what json.dumps(item, ensure_ascii=False) writes; kinds sorted.
+_SCORE_PAIRS = """
+SELECT e.a, e.b, fsum(e.miss) AS miss,
+       string_agg(e.kind, ',' ORDER BY e.kind) AS kinds,
+       '[' || string_agg(
+           '{"kind": ' || k.text || ', "value": ' || v.text || ', "accounts": ' || e.accounts
+           || ', "weight": ' || json_number(e.weight)
+           || CASE WHEN e.coherence > 0 THEN ', "coherence": ' || json_number(e.coherence)
+                   ELSE '' END || '}',
+           ', ' ORDER BY e.weight DESC, e.position) || ']' AS evidence
+FROM evidence e JOIN kind_text k ON k.code = e.kind_code JOIN value_text v ON v.code = e.value_code
+WHERE hash(e.a) % $parts = $part
+GROUP BY e.a, e.b
+"""
+# An ordered aggregate does not spill: the pairs are grouped a slice of accounts at a time
+# (about this many evidence rows each), each slice written out, and the whole sorted at the end.
+ROWS_PER_SLICE = 1_000_000
 
 
 def empty_evidence() -> pd.DataFrame:
     return pd.DataFrame(columns=EVIDENCE_COLUMNS)
 
 
-def _number(value: float) -> str:
-    return repr(value) if math.isfinite(value) else json.dumps(value)
-
-
-def _item(kind: str, value: str, accounts: int, weight: float, coherence: float) -> str:
-    """One piece of evidence as JSON, character for character what ``json.dumps(item,
-    ensure_ascii=False)`` writes (its string encoder, floats as repr): a dict and json.dumps per
-    piece was most of scoring several million of them."""
-    tail = f', "coherence": {_number(float(coherence))}' if coherence > 0 else ""
-    return (f'{{"kind": {encode_basestring(kind)}, "value": {encode_basestring(value)}, '
-            f'"accounts": {int(accounts)}, "weight": {_number(float(weight))}{tail}}}')
+def _json_texts(values: pd.Series) -> tuple[np.ndarray, pd.DataFrame]:
+    """Codes per row, and each distinct value once as a JSON string (Python's own encoder:
+    a value is repeated on every pair that shares it)."""
+    codes, uniques = pd.factorize(values)
+    return codes, pd.DataFrame({"code": np.arange(len(uniques)),
+                                "text": [encode_basestring(u) for u in uniques]})
 
 
 def score_links(evidence: pd.DataFrame) -> pd.DataFrame:
-    """One row per pair: noisy-OR score over its evidence, kinds, and the evidence as JSON."""
+    """One row per pair, sorted by pair: noisy-OR score over its evidence, kinds, and the
+    evidence as JSON."""
     if evidence.empty:
         return pd.DataFrame(columns=LINK_COLUMNS)
-    evidence = evidence.astype({"weight": "float64"})
-    evidence = evidence[evidence["weight"] > 0]
+    weight = evidence["weight"].astype("float64")
+    evidence = evidence[weight > 0]
     if evidence.empty:
         return pd.DataFrame(columns=LINK_COLUMNS)
-    evidence = evidence.assign(coherence=evidence["coherence"].astype("float64").fillna(0.0))
-    evidence = evidence.astype({"accounts": "int64", "value": str}).sort_values(
-        ["a", "b", "weight"], ascending=[True, True, False])
-    evidence = evidence.assign(miss=np.log1p(-evidence["weight"].clip(upper=0.999)))
-    scores = 1 - np.exp(evidence.groupby(["a", "b"], sort=True)["miss"].sum())
-    # Rows are sorted by pair, so each pair's evidence is one contiguous slice: its JSON and
-    # kinds are joined from per-row strings in one pass (a groupby.apply is far slower).
-    items = [_item(*row) for row in zip(
-        evidence["kind"].tolist(), evidence["value"].tolist(), evidence["accounts"].tolist(),
-        evidence["weight"].tolist(), evidence["coherence"].tolist(), strict=True)]
-    pair = evidence["a"].to_numpy() + "\x1f" + evidence["b"].to_numpy()
-    starts, ends = run_bounds(pair)
-    kind = evidence["kind"].tolist()
-    out = pd.DataFrame({
-        "score": scores.round(4).to_numpy(),
-        "kinds": [",".join(sorted(kind[s:e])) for s, e in zip(starts, ends, strict=True)],
-        "evidence": ["[" + ", ".join(items[s:e]) + "]" for s, e in zip(starts, ends,
-                                                                        strict=True)],
-    }, index=scores.index)
-    return out.reset_index()
+    weight = evidence["weight"].astype("float64").to_numpy()
+    kind_codes, kinds = _json_texts(evidence["kind"].astype(str))
+    value_codes, values = _json_texts(evidence["value"].astype(str))
+    # Pandas columns as they are (Arrow strings), not NumPy arrays of Python strings.
+    table = evidence[["a", "b", "kind"]].astype(str).reset_index(drop=True).assign(
+        kind_code=kind_codes, value_code=value_codes,
+        accounts=evidence["accounts"].astype("int64").to_numpy(), weight=weight,
+        coherence=evidence["coherence"].astype("float64").fillna(0.0).to_numpy(),
+        miss=np.log1p(-np.minimum(weight, 0.999)), position=np.arange(len(evidence)))
+    del evidence
+    with tempfile.TemporaryDirectory(prefix="scoring-") as spill, connect(Path(spill)) as db:
+        db.execute(_JSON_NUMBER)
+        db.register("evidence", table)
+        db.register("kind_text", kinds)
+        db.register("value_text", values)
+        parts = -(-len(table) // ROWS_PER_SLICE)
+        for part in range(parts):
+            db.execute(f"COPY ({_SCORE_PAIRS}) TO '{Path(spill) / f'{part}.parquet'}'",
+                       {"parts": parts, "part": part})
+        links = db.sql(f"SELECT * FROM read_parquet('{Path(spill) / '*.parquet'}') "
+                       "ORDER BY a, b").df()
+    links["score"] = (1 - np.exp(links.pop("miss").to_numpy())).round(4)
+    return links[LINK_COLUMNS]
