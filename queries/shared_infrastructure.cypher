@@ -14,13 +14,47 @@
 //   evidence_rules: map = automatic, the resolver's weights and hub thresholds per label
 // returns: kind, value, accounts_a, accounts_b, accounts_sharing, weight, hub, found, example (path)
 MATCH (ca:Cluster {cluster_id: $cluster_a}), (cb:Cluster {cluster_id: $cluster_b})
-// Each side's identifiers found separately and joined on the identifier (a hash join): the
-// campaign's hundreds of proxy exits are never expanded back to all their users.
-MATCH (ca)<-[:IN_CLUSTER]-(a:Account)-[:HAS_EMAIL|AT_DOMAIN|HAS_PHONE|PAYS_WITH|BILLED_TO|SIGNED_UP_FROM|USED_IP|USES_AGENT|DECLARES]->{1,2}(x),
-      (cb)<-[:IN_CLUSTER]-(b:Account)-[:HAS_EMAIL|AT_DOMAIN|HAS_PHONE|PAYS_WITH|BILLED_TO|SIGNED_UP_FROM|USED_IP|USES_AGENT|DECLARES]->{1,2}(x)
-USING JOIN ON x
-WITH ca, cb, x, collect(DISTINCT a) AS side_a, collect(DISTINCT b) AS side_b,
-     labels(x)[0] AS kind, $evidence_rules[labels(x)[0]] AS rule
+WITH ca, cb, COUNT { (ca)<-[:IN_CLUSTER]-(:Account) } <= COUNT { (cb)<-[:IN_CLUSTER]-(:Account) }
+     AS a_smaller
+CALL (ca, cb, a_smaller) {
+  WITH CASE WHEN a_smaller THEN ca ELSE cb END AS small, CASE WHEN a_smaller THEN cb ELSE ca END AS large
+  // Addresses are where a campaign's accounts fan out (hundreds of proxy exits each): the
+  // larger side's are read from the addresses the smaller side used when that is cheaper
+  // (their users, counted in accounts_sharing) than reading all of the larger side's.
+  CALL (small) {
+    MATCH (small)<-[:IN_CLUSTER]-(:Account)-[:SIGNED_UP_FROM|USED_IP]->(x:IPAddress)
+    WITH DISTINCT x
+    RETURN coalesce(sum(x.accounts_sharing), 0) AS backwards
+  }
+  CALL (large) {
+    MATCH (large)<-[:IN_CLUSTER]-(l:Account)
+    RETURN sum(COUNT { (l)-[:SIGNED_UP_FROM|USED_IP]->() }) AS forwards
+  }
+  CALL (small, large, backwards, forwards) {
+    // Each side's identifiers found separately and joined on the identifier (a hash join), so
+    // hubs are never expanded back to all their users.
+    MATCH (small)<-[:IN_CLUSTER]-(s:Account)-[:HAS_EMAIL|AT_DOMAIN|HAS_PHONE|PAYS_WITH|BILLED_TO|USES_AGENT|DECLARES]->{1,2}(x),
+          (large)<-[:IN_CLUSTER]-(l:Account)-[:HAS_EMAIL|AT_DOMAIN|HAS_PHONE|PAYS_WITH|BILLED_TO|USES_AGENT|DECLARES]->{1,2}(x)
+    USING JOIN ON x
+    RETURN x, collect(DISTINCT s) AS side_small, collect(DISTINCT l) AS side_large
+    UNION
+    WITH small, large WHERE backwards > forwards
+    MATCH (small)<-[:IN_CLUSTER]-(s:Account)-[:SIGNED_UP_FROM|USED_IP]->(x:IPAddress),
+          (large)<-[:IN_CLUSTER]-(l:Account)-[:SIGNED_UP_FROM|USED_IP]->(x)
+    USING JOIN ON x
+    RETURN x, collect(DISTINCT s) AS side_small, collect(DISTINCT l) AS side_large
+    UNION
+    WITH small, large WHERE backwards <= forwards
+    MATCH (small)<-[:IN_CLUSTER]-(s:Account)-[:SIGNED_UP_FROM|USED_IP]->(x:IPAddress)
+    WITH large, x, collect(DISTINCT s) AS side_small
+    MATCH (x)<-[:SIGNED_UP_FROM|USED_IP]-(l:Account)
+    WITH large, x, side_small, l WHERE EXISTS { (l)-[:IN_CLUSTER]->(large) }
+    RETURN x, side_small, collect(DISTINCT l) AS side_large
+  }
+  RETURN x, CASE WHEN a_smaller THEN side_small ELSE side_large END AS side_a,
+         CASE WHEN a_smaller THEN side_large ELSE side_small END AS side_b
+}
+WITH ca, cb, x, side_a, side_b, labels(x)[0] AS kind, $evidence_rules[labels(x)[0]] AS rule
 WITH ca, cb, x, side_a, side_b, kind, rule,
      x.accounts_sharing AS n
 WITH ca, cb, x, side_a, side_b, kind, n,

@@ -104,3 +104,44 @@ def test_hubs_are_hidden_unless_asked_for(hubs, driver: Driver, neo4j_resource) 
     shown_text = render(explain(neo4j_resource, hubs, "acc_h00", "acc_h01", show_hubs=True))
     assert "commonroom" in shown_text.casefold()
     assert f"shared by {HUB_ACCOUNTS} accounts, weight 0.00" in shown_text
+
+
+# Two clusters hand-built: CL-big's accounts share proxy exits, a sign-up address, a phone and a
+# mail domain with CL-small's one account. ``spread`` exits more on one big account make
+# reading the big side's addresses dearer than following the small side's back to their users.
+SHARED_INFRASTRUCTURE_GRAPH = """
+CREATE (big:Cluster {cluster_id: 'CL-big'}), (small:Cluster {cluster_id: 'CL-small'}),
+       (exit:IPAddress {address: '198.51.100.7', usage_type: 'proxy', accounts_sharing: 4}),
+       (signup:IPAddress {address: '198.51.100.9', usage_type: 'isp', accounts_sharing: 2}),
+       (phone:Phone {e164: '+6531432325', accounts_sharing: 2}),
+       (domain:Domain {name: 'quillon-data.example', accounts_sharing: 2}),
+       (b1:Account {account_id: 'b1'})-[:IN_CLUSTER]->(big),
+       (b2:Account {account_id: 'b2'})-[:IN_CLUSTER]->(big),
+       (b3:Account {account_id: 'b3'})-[:IN_CLUSTER]->(big),
+       (s1:Account {account_id: 's1'})-[:IN_CLUSTER]->(small),
+       (b1)-[:USED_IP]->(exit), (b2)-[:USED_IP]->(exit), (b3)-[:USED_IP]->(exit),
+       (s1)-[:USED_IP]->(exit), (b1)-[:SIGNED_UP_FROM]->(signup), (s1)-[:USED_IP]->(signup),
+       (b2)-[:HAS_PHONE]->(phone), (s1)-[:HAS_PHONE]->(phone),
+       (b3)-[:HAS_EMAIL]->(:Email {address: 'ops@quillon-data.example'})-[:AT_DOMAIN]->(domain),
+       (s1)-[:HAS_EMAIL]->(:Email {address: 'li@quillon-data.example'})-[:AT_DOMAIN]->(domain)
+WITH b1 UNWIND range(1, $spread) AS n
+CREATE (b1)-[:USED_IP]->(:IPAddress {address: '203.0.113.' + toString(n), accounts_sharing: 1})
+"""
+
+
+@pytest.mark.parametrize("spread", [0, 8])
+def test_shared_infrastructure_is_the_same_whichever_cluster_comes_first(
+        empty_graph: Driver, spread: int) -> None:
+    empty_graph.execute_query(SHARED_INFRASTRUCTURE_GRAPH, spread=spread)
+    query = parse_query(QUERY_DIR / "shared_infrastructure.cypher")
+
+    def shared(a: str, b: str) -> dict[str, tuple[int, int]]:
+        rows = run_read_only(empty_graph, "neo4j", query, bind_parameters(
+            query, {"cluster_a": a, "cluster_b": b, "show_hubs": "true"}))
+        assert all(r["example"] is not None for r in rows)
+        return {r["value"].split(" ")[0]: (r["accounts_a"], r["accounts_b"]) for r in rows}
+
+    expected = {"198.51.100.7": (3, 1), "198.51.100.9": (1, 1), "+6531432325": (1, 1),
+                "quillon-data.example": (1, 1)}
+    assert shared("CL-big", "CL-small") == expected
+    assert shared("CL-small", "CL-big") == {k: (b, a) for k, (a, b) in expected.items()}
