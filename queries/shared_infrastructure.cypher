@@ -54,8 +54,7 @@ CALL (ca, cb, a_smaller) {
   RETURN x, CASE WHEN a_smaller THEN side_small ELSE side_large END AS side_a,
          CASE WHEN a_smaller THEN side_large ELSE side_small END AS side_b
 }
-WITH ca, cb, x, side_a, side_b, labels(x)[0] AS kind, $evidence_rules[labels(x)[0]] AS rule
-WITH ca, cb, x, side_a, side_b, kind, rule,
+WITH ca, cb, x, side_a, side_b, labels(x)[0] AS kind, $evidence_rules[labels(x)[0]] AS rule,
      x.accounts_sharing AS n
 WITH ca, cb, x, side_a, side_b, kind, n,
      (n > coalesce(rule.max_group, n) OR coalesce(x.is_hub, false)

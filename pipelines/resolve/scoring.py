@@ -61,10 +61,9 @@ def score_links(evidence: pd.DataFrame) -> pd.DataFrame:
     if evidence.empty:
         return pd.DataFrame(columns=LINK_COLUMNS)
     weight = evidence["weight"].astype("float64")
-    evidence = evidence[weight > 0]
+    evidence, weight = evidence[weight > 0], weight[weight > 0].to_numpy()
     if evidence.empty:
         return pd.DataFrame(columns=LINK_COLUMNS)
-    weight = evidence["weight"].astype("float64").to_numpy()
     kind_codes, kinds = _json_texts(evidence["kind"].astype(str))
     value_codes, values = _json_texts(evidence["value"].astype(str))
     # Pandas columns as they are (Arrow strings), not NumPy arrays of Python strings.
