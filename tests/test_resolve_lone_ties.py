@@ -9,7 +9,7 @@ import json
 
 import pandas as pd
 
-from pipelines.resolve.cluster import OperationRule, form_groups
+from pipelines.resolve.cluster import OperationRule, form_groups, resting_items
 from pipelines.resolve.judgements import AccountJudgements
 from pipelines.resolve.scoring import EVIDENCE_COLUMNS, LINK_COLUMNS, score_links
 
@@ -112,25 +112,29 @@ def test_a_phone_beside_a_sliver_of_other_evidence_is_still_one_identifier() -> 
     assert _groups(rows).nunique() == 2
 
 
-def test_only_links_whose_text_may_hold_the_rules_values_are_parsed() -> None:
-    """The text filter passes every link that has an item the rule counts, however its JSON was
-    written (escaped or not), and spares the others the parse."""
+def test_the_value_a_link_rests_on_is_read_however_its_json_was_written() -> None:
+    """Escaped or not, the item a link rests on is found and judged the rule's; an item the
+    rule does not name, or a link resting on no one item, is not."""
     def written(kind: str, value: str, accounts: int, weight: float, coherence: float) -> str:
         piece = pd.DataFrame([("x", "y", kind, value, accounts, weight, coherence)],
                              columns=EVIDENCE_COLUMNS)
         return score_links(piece)["evidence"].iloc[0]
 
     rule = OperationRule(30, frozenset({"phone"}), frozenset({"declared_org=东岭科技"}))
+    both = json.dumps([{"kind": "phone", "value": PHONE, "weight": 0.7},
+                       {"kind": "declared_org", "value": "东岭科技", "weight": 0.7}])
     items = {
         "escaped name": json.dumps([{"kind": "declared_org", "value": "东岭科技", "weight": 0.6}]),
         "raw name": written("declared_org", "东岭科技", 40, 0.6, 0.5),
         "phone": written("phone", PHONE, 2, 0.9, 0.0),
         "other name": written("declared_org", "东岭物流", 40, 0.6, 0.5),
         "registrant": _operation("q", 2)[0][-1],
+        "two strong items": both,
     }
-    evidence = pd.Series(items)
-    counted = evidence.map(lambda text: any(rule.counts(i) for i in json.loads(text)))
-    assert counted.to_dict() == {"escaped name": True, "raw name": True, "phone": True,
-                                 "other name": False, "registrant": False}
-    assert rule.may_count(evidence)[counted].all()
-    assert not rule.may_count(evidence)[["other name", "registrant"]].any()
+    resting = resting_items(pd.Series(items), THRESHOLD)
+    counted = dict(zip(items, resting.counted(rule) >= 0, strict=True))
+    assert counted == {"escaped name": True, "raw name": True, "phone": True,
+                       "other name": False, "registrant": False, "two strong items": False}
+    numbers = dict(zip(items, resting.item, strict=True))
+    assert numbers["escaped name"] == numbers["raw name"]  # one value, however written
+    assert numbers["two strong items"] == -1  # either item alone still makes the link

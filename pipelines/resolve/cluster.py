@@ -1,99 +1,194 @@
 """Groups of accounts from strong links: connected components, cut where an analyst judged two
 of their accounts different, and split when a component is both huge and incoherent (a hub
-merging unrelated people, which a large but coherent operation is not)."""
+merging unrelated people, which a large but coherent operation is not).
+
+The links are held as arrays (account codes and weights), and components come from
+``scipy.sparse.csgraph``: at a million accounts and millions of links, a networkx graph of the
+whole held gigabytes of per-edge dicts and took minutes per pass. networkx still does what
+only ever touches one component or the small graph of parts (a minimum cut, bridges,
+Louvain)."""
 
 from __future__ import annotations
 
-import json
-import re
-from collections import Counter
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
-from json.encoder import encode_basestring, encode_basestring_ascii
+from pathlib import Path
 
 import networkx as nx
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+from scipy.sparse import coo_array
+from scipy.sparse.csgraph import connected_components
 
+from pipelines.normalise.sql import connect
 from pipelines.resolve.judgements import AccountJudgements
 
 GROUP_COLUMNS = ["account_id", "anchor", "size"]
 
 
-def link_graph(links: pd.DataFrame, judgements: AccountJudgements, threshold: float
-               ) -> nx.Graph:
-    """Strong links as a weighted graph; "same" judgements add links, "different" remove them."""
-    strong = links[links["score"].astype("float64") >= threshold]
-    graph = nx.Graph()
-    graph.add_weighted_edges_from(zip(strong["a"], strong["b"], strong["score"], strict=True))
-    graph.add_weighted_edges_from((a, b, 1.0) for a, b in judgements.same)
-    graph.remove_edges_from(judgements.different)
-    return graph
+@dataclass
+class LinkGraph:
+    """Accounts (``nodes``: sorted ids, an account is its position) and undirected links, one
+    per pair, as ``key``s (``pair_keys``, ascending) with a ``weight``."""
+    nodes: np.ndarray
+    key: np.ndarray
+    weight: np.ndarray
+
+    @property
+    def u(self) -> np.ndarray:
+        return self.key // len(self.nodes)
+
+    @property
+    def v(self) -> np.ndarray:
+        return self.key % len(self.nodes)
+
+    def codes(self, accounts: pd.Series | list[str]) -> np.ndarray:
+        """Positions of ``accounts`` among the nodes (-1 for an account not in the graph)."""
+        return pd.Index(self.nodes).get_indexer(pd.Index(accounts, dtype=object))
+
+    def pair_keys(self, u: np.ndarray, v: np.ndarray) -> np.ndarray:
+        """One integer per unordered pair of positions, ordered as the pairs are."""
+        return np.minimum(u, v).astype("int64") * len(self.nodes) + np.maximum(u, v)
+
+    def has(self, keys: np.ndarray) -> np.ndarray:
+        """Whether each pair key is a link of the graph."""
+        return _among(keys, self.key)
+
+    def links_among(self, keys: np.ndarray) -> np.ndarray:
+        """Whether each link of the graph is one of ``keys``."""
+        return _among(self.key, np.unique(keys))
+
+    def keep(self, mask: np.ndarray) -> None:
+        self.key, self.weight = self.key[mask], self.weight[mask]
+
+    def components(self, mask: np.ndarray | None = None) -> np.ndarray:
+        """Component number per node, over the links ``mask`` selects (all by default)."""
+        key = self.key if mask is None else self.key[mask]
+        n = len(self.nodes)
+        matrix = coo_array((np.ones(len(key), dtype=np.int8), (key // n, key % n)),
+                           shape=(n, n))
+        return connected_components(matrix, directed=False)[1]
+
+    def networkx(self, members: np.ndarray, capacity: bool = False) -> nx.Graph:
+        """The links among ``members`` (positions) as a networkx graph of account ids, built in
+        one order (sorted) whatever order the links came in."""
+        inside = np.zeros(len(self.nodes), dtype=bool)
+        inside[members] = True
+        u, v = self.u, self.v
+        chosen = np.flatnonzero(inside[u] & inside[v])
+        graph = nx.Graph()
+        graph.add_nodes_from(self.nodes[np.sort(members)])
+        attribute = "capacity" if capacity else "weight"
+        graph.add_edges_from((self.nodes[u[i]], self.nodes[v[i]],
+                              {attribute: float(self.weight[i])}) for i in chosen)
+        return graph
 
 
-def _split_judged_apart(graph: nx.Graph, different: list[tuple[str, str]]) -> None:
+def _among(values: np.ndarray, ascending: np.ndarray) -> np.ndarray:
+    """Whether each of ``values`` is in ``ascending`` (sorted, so a binary search each: at
+    millions of links, far cheaper than hashing both sides)."""
+    if not len(ascending):
+        return np.zeros(len(values), dtype=bool)
+    at = np.searchsorted(ascending, values).clip(max=len(ascending) - 1)
+    return ascending[at] == values
+
+
+def link_graph(strong: pd.DataFrame, judgements: AccountJudgements
+               ) -> tuple[LinkGraph, np.ndarray]:
+    """The ``strong`` links as a weighted graph, and each link row's pair key; "same"
+    judgements add links (weight 1), "different" remove them. A pair linked twice keeps its
+    last weight."""
+    same = pd.DataFrame(judgements.same, columns=["a", "b"], dtype=object)
+    a = pd.concat([strong["a"], same["a"].astype(strong["a"].dtype)], ignore_index=True)
+    b = pd.concat([strong["b"], same["b"].astype(strong["b"].dtype)], ignore_index=True)
+    weight = np.concatenate([strong["score"].to_numpy("float64"), np.ones(len(same))])
+    codes, nodes = pd.factorize(pd.concat([a, b], ignore_index=True), sort=True)
+    graph = LinkGraph(np.asarray(nodes, dtype=object), np.empty(0, "int64"), np.empty(0))
+    keys = graph.pair_keys(codes[:len(a)], codes[len(a):])
+    last = ~pd.Series(keys).duplicated(keep="last").to_numpy() & (codes[:len(a)] != codes[len(a):])
+    order = np.flatnonzero(last)[np.argsort(keys[last], kind="stable")]
+    graph.key, graph.weight = keys[order], weight[order]
+    _remove_pairs(graph, judgements.different)
+    return graph, keys[:len(strong)]
+
+
+def _remove_pairs(graph: LinkGraph, pairs: list[tuple[str, str]]) -> None:
+    if not pairs:
+        return
+    left = graph.codes([a for a, _ in pairs])
+    right = graph.codes([b for _, b in pairs])
+    known = (left >= 0) & (right >= 0)
+    graph.keep(~np.isin(graph.key, graph.pair_keys(left[known], right[known])))
+
+
+def _split_judged_apart(graph: LinkGraph, different: list[tuple[str, str]]) -> None:
     """Cut the weakest set of links separating each judged-different pair still connected."""
     for a, b in different:
-        if a in graph and b in graph and nx.has_path(graph, a, b):
-            component = graph.subgraph(nx.node_connected_component(graph, a)).copy()
-            nx.set_edge_attributes(component, {e: component.edges[e]["weight"]
-                                               for e in component.edges}, "capacity")
-            _, (side_a, _) = nx.minimum_cut(component, a, b)
-            graph.remove_edges_from([(u, v) for u, v in component.edges
-                                     if (u in side_a) != (v in side_a)])
+        ends = graph.codes([a, b])
+        if (ends < 0).any():
+            continue
+        labels = graph.components()
+        if labels[ends[0]] != labels[ends[1]]:
+            continue
+        component = graph.networkx(np.flatnonzero(labels == labels[ends[0]]), capacity=True)
+        _, (side_a, _) = nx.minimum_cut(component, a, b)
+        on_a = np.zeros(len(graph.nodes), dtype=bool)
+        on_a[graph.codes(sorted(side_a))] = True
+        graph.keep(on_a[graph.u] == on_a[graph.v])
 
 
-def _cut_weak_bridges(graph: nx.Graph, strong: float, min_side: int) -> None:
+def _cut_weak_bridges(graph: LinkGraph, strong: float, min_side: int) -> None:
     """Remove every link weaker than ``strong`` that is the only tie between two parts of at
     least ``min_side`` accounts each: one doubtful match must not merge two operations (a real
     operation's accounts are tied many times over).
 
     Worked on the graph of strong components (accounts joined by strong links), where the weak
     links are the edges: much smaller than the account graph."""
-    edges = list(graph.edges(data="weight"))
-    weak = [(u, v) for u, v, w in edges if w < strong]
-    if not weak:
+    weak = graph.weight < strong
+    if not weak.any():
         return
-    core = nx.Graph()
-    core.add_nodes_from(graph)
-    core.add_edges_from((u, v) for u, v, w in edges if w >= strong)
-    part = {}
-    for number, members in enumerate(nx.connected_components(core)):
-        part.update(dict.fromkeys(members, number))
-    ties: dict[tuple[int, int], list[tuple[str, str]]] = {}
-    for u, v in weak:
-        key = (min(part[u], part[v]), max(part[u], part[v]))
-        if key[0] != key[1]:
-            ties.setdefault(key, []).append((u, v))
+    part = graph.components(~weak)
+    ends_u, ends_v = part[graph.u], part[graph.v]
+    edges = np.flatnonzero(weak & (ends_u != ends_v))
+    ties = pd.DataFrame({"edge": edges, "p": np.minimum(ends_u[edges], ends_v[edges]),
+                         "q": np.maximum(ends_u[edges], ends_v[edges])})
+    counts = ties.groupby(["p", "q"]).size()
     parts = nx.Graph()
-    parts.add_nodes_from(set(part.values()))
-    parts.add_edges_from(ties)
-    single = [key for key in nx.bridges(parts) if len(ties[tuple(sorted(key))]) == 1]
+    parts.add_edges_from(counts.index)
+    single = [key for key in nx.bridges(parts) if counts[tuple(sorted(key))] == 1]
     if not single:
         return
     parts.remove_edges_from(single)
-    sizes = Counter(part.values())
+    sizes = np.bincount(part)
     side = {}
     for members in nx.connected_components(parts):
-        total = sum(sizes[m] for m in members)
+        total = int(sizes[list(members)].sum())
         side.update(dict.fromkeys(members, total))
-    graph.remove_edges_from(ties[tuple(sorted(key))][0] for key in single
-                            if min(side[key[0]], side[key[1]]) >= min_side)
+    cut = {tuple(sorted(key)) for key in single if min(side[key[0]], side[key[1]]) >= min_side}
+    lonely = ties[[(p, q) in cut for p, q in zip(ties["p"], ties["q"], strict=True)]]
+    drop = np.zeros(len(graph.key), dtype=bool)
+    drop[lonely["edge"].to_numpy()] = True
+    graph.keep(~drop)
 
 
-def _split_crowds(graph: nx.Graph, max_size: int,
-                  is_crowd: Callable[[set[str]], bool]) -> list[set[str]]:
-    """Components; one larger than ``max_size`` whose accounts look like a crowd is divided by
-    Louvain community detection."""
-    groups: list[set[str]] = []
-    for component in nx.connected_components(graph):
-        if len(component) <= max_size or not is_crowd(component):
-            groups.append(set(component))
+def _split_crowds(graph: LinkGraph, max_size: int,
+                  is_crowd: Callable[[set[str]], bool]) -> pd.DataFrame:
+    """Group number per account (``account_id``, ``group``): components; one larger than
+    ``max_size`` whose accounts look like a crowd is divided by Louvain community detection."""
+    labels = graph.components()
+    fresh = labels.max(initial=-1) + 1
+    for big in np.flatnonzero(np.bincount(labels) > max_size):
+        members = np.flatnonzero(labels == big)
+        if not is_crowd(set(graph.nodes[members])):
             continue
         communities = nx.community.louvain_communities(
-            graph.subgraph(component), weight="weight", seed=0)
-        groups.extend(set(c) for c in communities)
-    return groups
+            graph.networkx(members), weight="weight", seed=0)
+        for community in communities[1:]:  # the first keeps the component's number
+            labels[graph.codes(sorted(community))] = fresh
+            fresh += 1
+    return pd.DataFrame({"account_id": graph.nodes, "group": labels})
 
 
 def giant_limit(total_accounts: int, share: float, min_accounts: int) -> int:
@@ -121,53 +216,88 @@ class OperationRule:
         names = OperationRule(self.min_accounts, frozenset(), self.ambiguous)
         return [OperationRule(self.min_accounts, self.identity_kinds), names]
 
-    def counts(self, item: dict) -> bool:
-        value = f"{item.get('kind')}={item.get('value')}"
-        return item.get("kind") in self.identity_kinds or value in self.ambiguous
-
-    def may_count(self, evidence: pd.Series) -> pd.Series:
-        """Per link's evidence JSON, whether one of its items may be the rule's, read from the
-        text: only those links are parsed (at a million accounts, parsing every link's
-        evidence held tens of gigabytes of dicts). Text that passes may still not count."""
-        needles = {f'"kind": {encode_basestring(kind)}' for kind in self.identity_kinds}
-        # Written by json.dumps with or without ensure_ascii, depending on who made the link.
-        needles |= {f'"value": {encode(name.split("=", 1)[1])}' for name in self.ambiguous
-                    for encode in (encode_basestring, encode_basestring_ascii)}
-        if not needles:
-            return pd.Series(False, index=evidence.index)
-        return evidence.str.contains("|".join(map(re.escape, sorted(needles))), regex=True)
+    def counts(self, kinds: pd.Series, values: pd.Series) -> pd.Series:
+        """Per evidence item (its kind and value), whether it is the rule's."""
+        counted = kinds.isin(self.identity_kinds)
+        named = values.isin({name.split("=", 1)[1] for name in self.ambiguous})
+        counted[named] |= (kinds[named] + "=" + values[named]).isin(self.ambiguous)
+        return counted
 
 
-def _resting_value(items: list[dict], rule: OperationRule, threshold: float) -> str | None:
-    """The one value a link rests on (``kind=value``), when it is the rule's and the link's
-    other evidence together stays under ``threshold``; else None."""
-    weights = [float(item.get("weight", 0.0)) for item in items]
-    for i, item in enumerate(items):
-        others = 1.0 - float(np.prod([1.0 - w for j, w in enumerate(weights) if j != i]))
-        if others < threshold:
-            return f"{item['kind']}={item['value']}" if rule.counts(item) else None
-    return None
+# Per link (``row``), the first evidence item whose removal leaves the others (noisy-OR,
+# multiplied in the order scoring multiplies them) under the threshold: the one value the link
+# rests on. List lambdas keep it one pass per link (a join of items to items took 4x longer).
+_RESTING = """
+CREATE TEMP TABLE resting AS
+WITH parsed AS (
+    SELECT row, json_transform(evidence, '[{"kind": "VARCHAR", "value": "VARCHAR",
+                                            "weight": "DOUBLE"}]') AS items
+    FROM links
+), judged AS (
+    SELECT row, items, list_position(list_transform(items, lambda item, i:
+        1.0 - coalesce(list_aggregate(
+            list_transform(list_filter(items, lambda other, j: j != i),
+                           lambda other: 1.0 - coalesce(other.weight, 0.0)),
+            'product'), 1.0) < $threshold), true) AS pos
+    FROM parsed
+)
+SELECT row, list_extract(items, pos).kind AS kind, list_extract(items, pos).value AS value
+FROM judged WHERE pos IS NOT NULL
+"""
+_RESTING_VALUES = """
+CREATE TEMP TABLE resting_values AS
+SELECT (row_number() OVER ()) - 1 AS item, kind, value
+FROM (SELECT DISTINCT kind, value FROM resting)
+"""
+_RESTING_ROWS = "SELECT row, item FROM resting JOIN resting_values USING (kind, value)"
 
 
-def _lone_rows(graph: nx.Graph, links: pd.DataFrame, rule: OperationRule, threshold: float,
-               judged_same: set[tuple[str, str]]) -> pd.DataFrame:
-    """(a, b, value) for the links still in the graph whose pair rests on one value of the
-    rule's alone (``_resting_value``): every link row of the pair is lone, and no analyst
-    judged the pair the same."""
-    kept = [graph.has_edge(a, b) and (a, b) not in judged_same
-            for a, b in zip(links["a"], links["b"], strict=True)]
-    links = links.loc[pd.Series(kept, index=links.index, dtype=bool)]
-    values = pd.Series(None, index=links.index, dtype=object)
-    maybe = rule.may_count(links["evidence"])
-    values[maybe] = [_resting_value(json.loads(text), rule, threshold)
-                     for text in links.loc[maybe, "evidence"]]
-    rows = pd.DataFrame({"a": links["a"], "b": links["b"], "value": values})
-    other = rows["value"].isna().groupby([rows["a"], rows["b"]]).transform("any")
+@dataclass(frozen=True)
+class RestingItems:
+    """The one evidence item each link rests on (``resting_items``): per link row, the number
+    of its item (-1: it rests on no one item), and the distinct items (kind, value)."""
+    item: np.ndarray
+    values: pd.DataFrame
+
+    def counted(self, rule: OperationRule) -> np.ndarray:
+        """Per link row, its item's number when the item is the rule's, else -1."""
+        counts = rule.counts(self.values["kind"], self.values["value"]).to_numpy()
+        counted = np.append(counts, False)[self.item]  # -1 picks the appended False
+        return np.where(counted, self.item, -1)
+
+
+def resting_items(evidence: pd.Series, threshold: float) -> RestingItems:
+    """Per link's evidence JSON, the one item it rests on: the first whose removal leaves the
+    other items under ``threshold``. Parsed in DuckDB, and kept as numbers per link (the
+    values once each): at a million accounts, millions of links."""
+    links = pa.table({"row": np.arange(len(evidence)),
+                      "evidence": pa.Array.from_pandas(evidence, type=pa.large_string())})
+    with tempfile.TemporaryDirectory(prefix="resting-") as spill, connect(Path(spill)) as db:
+        db.register("links", links)
+        db.execute(_RESTING, {"threshold": threshold})
+        db.execute(_RESTING_VALUES)
+        values = db.sql("SELECT kind, value FROM resting_values ORDER BY item").df()
+        found = db.sql(_RESTING_ROWS).fetchnumpy()
+    item = np.full(len(evidence), -1, dtype="int64")
+    item[found["row"]] = found["item"]
+    return RestingItems(item, values)
+
+
+def _lone_rows(graph: LinkGraph, keys: np.ndarray, resting: RestingItems, rule: OperationRule,
+               judged_same: list[tuple[str, str]]) -> pd.DataFrame:
+    """(key, value) for the links (their pair ``keys``) still in the graph whose pair rests on
+    one value of the rule's alone (``resting``; the value as its item number): every link row
+    of the pair is lone, and no analyst judged the pair the same."""
+    same = graph.pair_keys(graph.codes([a for a, _ in judged_same]),
+                           graph.codes([b for _, b in judged_same]))
+    kept = graph.has(keys) & ~np.isin(keys, same)
+    rows = pd.DataFrame({"key": keys[kept], "value": resting.counted(rule)[kept]})
+    other = (rows["value"] < 0).groupby(rows["key"]).transform("any")
     return rows[~other.astype(bool)]
 
 
-def _cut_lone_identity_ties(graph: nx.Graph, links: pd.DataFrame, rule: OperationRule,
-                            threshold: float, judged_same: set[tuple[str, str]]) -> None:
+def _cut_lone_identity_ties(graph: LinkGraph, keys: np.ndarray, resting: RestingItems,
+                            rule: OperationRule, judged_same: list[tuple[str, str]]) -> None:
     """Remove the links that tie two operations of at least ``rule.min_accounts`` accounts each
     through one identifier alone. Two accounts on one phone are one person; two operations of
     thousands of accounts are not one operation because of it (a recycled number, a reused
@@ -175,27 +305,20 @@ def _cut_lone_identity_ties(graph: nx.Graph, links: pd.DataFrame, rule: Operatio
 
     The lone links are taken out, the parts left measured, and every lone link put back but
     those between two large parts that one value alone ties."""
-    lone = _lone_rows(graph, links, rule, threshold, judged_same)
+    lone = _lone_rows(graph, keys, resting, rule, judged_same)
     if lone.empty:
         return
-    saved = {(a, b): graph.edges[a, b] for a, b in zip(lone["a"], lone["b"], strict=True)}
-    graph.remove_edges_from(saved)
-    part, sizes = {}, {}
-    for number, members in enumerate(nx.connected_components(graph)):
-        part.update(dict.fromkeys(members, number))
-        sizes[number] = len(members)
-
-    def parts(pair: tuple[str, str]) -> tuple[int, int]:
-        return tuple(sorted((part[pair[0]], part[pair[1]])))
-
-    ties: dict[tuple[int, int], set[str]] = {}
-    for a, b, value in lone.itertuples(index=False):
-        if part[a] != part[b]:
-            ties.setdefault(parts((a, b)), set()).add(value)
-    lonely = {key for key, values in ties.items()
-              if len(values) == 1 and min(sizes[key[0]], sizes[key[1]]) >= rule.min_accounts}
-    graph.add_edges_from((a, b, data) for (a, b), data in saved.items()
-                         if parts((a, b)) not in lonely)
+    lone_keys = lone["key"].to_numpy()
+    part = graph.components(~graph.links_among(lone_keys))
+    sizes = np.bincount(part)
+    ends_u, ends_v = part[lone_keys // len(graph.nodes)], part[lone_keys % len(graph.nodes)]
+    ties = pd.DataFrame({"p": np.minimum(ends_u, ends_v), "q": np.maximum(ends_u, ends_v),
+                         "value": lone["value"].to_numpy(), "key": lone_keys})
+    ties = ties[ties["p"] != ties["q"]]
+    values = ties.groupby(["p", "q"])["value"].transform("nunique")
+    large = np.minimum(sizes[ties["p"]], sizes[ties["q"]]) >= rule.min_accounts
+    cut = ties.loc[(values == 1).to_numpy() & large, "key"].to_numpy()
+    graph.keep(~graph.links_among(cut))
 
 
 def form_groups(links: pd.DataFrame, judgements: AccountJudgements, threshold: float,
@@ -204,18 +327,17 @@ def form_groups(links: pd.DataFrame, judgements: AccountJudgements, threshold: f
     """account_id → anchor (smallest member id) and size, for every group of ≥ 2 accounts.
     With ``operations`` (campaign level), two large parts tied through one identifier alone
     stay apart."""
-    graph = link_graph(links, judgements, threshold)
+    strong = links[links["score"].astype("float64") >= threshold]
+    graph, keys = link_graph(strong, judgements)
     _split_judged_apart(graph, judgements.different)
     if operations is not None:
-        strong = links[links["score"].astype("float64") >= threshold]
+        resting = resting_items(strong["evidence"], threshold)
         for rule in operations.passes():
-            _cut_lone_identity_ties(graph, strong, rule, threshold, set(judgements.same))
+            _cut_lone_identity_ties(graph, keys, resting, rule, judgements.same)
     _cut_weak_bridges(graph, BRIDGE_STRONG, BRIDGE_MIN_SIDE)
-    rows = []
-    for members in _split_crowds(graph, max_size, is_crowd):
-        if len(members) < 2:
-            continue
-        anchor = min(members)
-        rows.extend((account, anchor, len(members)) for account in members)
-    frame = pd.DataFrame(rows, columns=GROUP_COLUMNS)
+    groups = _split_crowds(graph, max_size, is_crowd)
+    by_group = groups.groupby("group")["account_id"]
+    groups = groups.assign(anchor=by_group.transform("min"), size=by_group.transform("size"))
+    groups = groups[groups["size"] >= 2]
+    frame = groups[GROUP_COLUMNS].astype({"size": "int64"})
     return frame.sort_values(["anchor", "account_id"]).reset_index(drop=True)
