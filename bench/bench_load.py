@@ -25,7 +25,7 @@ from bench.common import Stage, measured, print_table, progress, world_parser
 from pipelines.generate.world import generate_world
 from pipelines.load.assets import graph_inputs, load_graph
 from pipelines.load.bulk import BULK_SETTING, MIN_ROWS_SETTING
-from pipelines.load.identity_graph import graph_elements
+from pipelines.load.identity_graph import GRAPH_RESOLUTION, graph_elements
 from pipelines.load.writer import SESSIONS_SETTING, GraphWriter, load_sessions, wipe
 from pipelines.paths import PipelinePaths
 from pipelines.prepare import prepare_tables
@@ -59,7 +59,7 @@ def empty_database(settings: Neo4jSettings) -> None:
 def previous_loader(settings: Neo4jSettings, paths: PipelinePaths) -> Stage:
     """The loader as it was: every row MERGEd with its datetimes as Python objects, one
     session; nodes first, then relationships (the same statements it used)."""
-    elements = graph_elements(graph_inputs(paths), read_resolution(paths),
+    elements = graph_elements(graph_inputs(paths), read_resolution(paths, GRAPH_RESOLUTION),
                               DEFAULT_WEIGHTS.link_threshold)
     empty_database(settings)
     driver = open_driver(settings)

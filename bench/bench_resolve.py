@@ -5,22 +5,26 @@ helpers rewritten for speed against their previous implementations on the same w
     .venv/bin/python bench/bench_resolve.py --preset large   # about ten minutes
 
 The previous helpers are kept below only as the same-run baseline; each row says whether the
-new one returned exactly what the old one did. Whole-stage figures before the rewrite (not the
-same run; large preset, 2-core machine shared with other jobs, 2026-11-29, under cProfile,
-which inflates Python-heavy stages): shared_values 40 s, cluster_links 345 s (Splink
-prediction 137 s and training 48 s of it), campaign_links 44 s, form_groups 50 s.
+new one returned exactly what the old one did. The grouping's baseline is read from git
+(``--groups-baseline``: the networkx version of ``resolve/cluster.py``) rather than copied.
+Whole-stage figures before the rewrite (not the same run; large preset, 2-core machine shared
+with other jobs, 2026-11-29, under cProfile, which inflates Python-heavy stages): shared_values
+40 s, cluster_links 345 s (Splink prediction 137 s and training 48 s of it), campaign_links
+44 s, form_groups 50 s.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from types import ModuleType
 
 import numpy as np
 import pandas as pd
@@ -32,11 +36,16 @@ from pipelines.generate.presets import PRESETS
 from pipelines.generate.world import generate_world
 from pipelines.paths import PipelinePaths
 from pipelines.prepare import prepare_tables
-from pipelines.resolve import attach, coactivity, fuzzy, pipeline, scoring
+from pipelines.resolve import attach, cluster, coactivity, fuzzy, pipeline, scoring
 from pipelines.resolve.assets import load_inputs
+from pipelines.resolve.judgements import AccountJudgements
 from pipelines.resolve.runs import run_bounds
 from pipelines.resolve.weights import DEFAULT_WEIGHTS
 from pipelines.tables import table_path
+
+ROOT = Path(__file__).resolve().parent.parent
+# The last commit whose grouping built a networkx graph of every link (``--groups-baseline``).
+GROUPS_BASELINE = "7443f4a"
 
 # The stages of resolve() timed, by the name resolve() calls them under. form_groups is
 # called for clusters (inside form_clusters) and for campaigns; its seconds add up both.
@@ -119,6 +128,25 @@ def before_score_links(evidence: pd.DataFrame) -> pd.DataFrame:
     }, index=scores.index).reset_index()
 
 
+def module_at(revision: str, path: str) -> ModuleType:
+    """The module at ``path`` as it stood at git ``revision`` (its imports from today's tree)."""
+    source = subprocess.run(["git", "show", f"{revision}:{path}"], capture_output=True,
+                            text=True, check=True, cwd=ROOT).stdout
+    module = ModuleType(f"baseline_{Path(path).stem}")
+    sys.modules[module.__name__] = module  # dataclasses look their module up there
+    exec(compile(source, f"{revision}:{path}", "exec"), module.__dict__)
+    return module
+
+
+def campaign_grouping(module: ModuleType, links: pd.DataFrame) -> pd.DataFrame:
+    """``module``'s form_groups on the campaign links, with the campaign level's rule."""
+    weights = DEFAULT_WEIGHTS
+    rule = module.OperationRule(weights.operation_min_accounts,
+                                frozenset(weights.identity) | {fuzzy.FUZZY_BILLING_KIND})
+    return module.form_groups(links, AccountJudgements(same=[], different=[]),
+                              weights.campaign_threshold, len(links) + 1, lambda _: False, rule)
+
+
 def compare(name: str, before: Callable[[], object], after: Callable[[], object],
             same: Callable[[object, object], bool]) -> list[object]:
     started = time.perf_counter()
@@ -131,7 +159,8 @@ def compare(name: str, before: Callable[[], object], after: Callable[[], object]
             "yes" if same(old, new) else "NO"]
 
 
-def helper_rows(inputs: pipeline.ResolutionInputs) -> list[list[object]]:
+def helper_rows(inputs: pipeline.ResolutionInputs, resolution: pipeline.Resolution,
+                groups_baseline: str) -> list[list[object]]:
     payments = inputs.payments
     columns = ["billing_name", "billing_address", "billing_country"]
     text = [payments[c].astype(object).fillna("").astype(str) for c in columns]
@@ -159,6 +188,11 @@ def helper_rows(inputs: pipeline.ResolutionInputs) -> list[list[object]]:
                 lambda a, b: a.equals(b)),
         compare("scored links and their evidence JSON", lambda: before_score_links(evidence),
                 lambda: scoring.score_links(evidence), lambda a, b: a.equals(b)),
+        compare(f"campaign groups (form_groups; before: {groups_baseline})",
+                lambda: campaign_grouping(module_at(groups_baseline, "pipelines/resolve/"
+                                                    "cluster.py"), resolution.campaign_links),
+                lambda: campaign_grouping(cluster, resolution.campaign_links),
+                lambda a, b: a.equals(b)),
     ]
 
 
@@ -177,13 +211,16 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--dir", default=None,
                         help="world folder (default: a temporary one; a prepared world is reused)")
+    parser.add_argument("--groups-baseline", default=GROUPS_BASELINE, metavar="GIT_REF",
+                        help="commit whose resolve/cluster.py is the grouping's baseline")
     args = parser.parse_args()
     paths = world(args.preset, args.seed, Path(args.dir or tempfile.mkdtemp(
         prefix=f"bench-resolve-{args.preset}-")))
     inputs = load_inputs(paths)
     totals: dict[str, Stage] = {}
     with timed_stages(totals), measured("resolve") as whole:
-        pipeline.resolve(inputs, pd.DataFrame(columns=["account_id", "cluster_id"]), "bench")
+        resolution = pipeline.resolve(inputs, pd.DataFrame(columns=["account_id", "cluster_id"]),
+                                      "bench")
     print_table(f"resolve() by stage — preset {args.preset}, seed {args.seed}, "
                 f"{len(inputs.accounts):,} accounts",
                 ["stage", "calls", "seconds", "peak RSS MB"],
@@ -191,7 +228,7 @@ def main() -> None:
                 + [["resolve (whole)", 1, whole.seconds, whole.peak_rss_mb]])
     print_table("Rewritten helpers against their previous implementation (same run, same data)",
                 ["helper", "before s", "now s", "speed-up", "same result"],
-                helper_rows(inputs))
+                helper_rows(inputs, resolution, args.groups_baseline))
 
 
 if __name__ == "__main__":

@@ -8,7 +8,13 @@ from pipelines.dagster_meta import DATA_ENGINEERING, Step
 from pipelines.ingest.shrink import record_last_good, refuse_usage_shrink
 from pipelines.load.bulk import bulk_rebuild
 from pipelines.load.delta import Manifest, finish_load, open_manifest, sync_elements
-from pipelines.load.identity_graph import GraphInputs, count_graph, graph_elements, write_run
+from pipelines.load.identity_graph import (
+    GRAPH_RESOLUTION,
+    GraphInputs,
+    count_graph,
+    graph_elements,
+    write_run,
+)
 from pipelines.load.writer import GraphWriter
 from pipelines.operate.runlock import hold_work_folder
 from pipelines.paths import PipelinePaths
@@ -43,7 +49,7 @@ def load_graph(neo4j: Neo4jResource, paths: PipelinePaths, log=lambda _: None) -
     started = time.monotonic()
     refuse_usage_shrink(paths)  # before any write: a truncated usage history deletes nothing
     current = run_id(paths)
-    resolution = read_resolution(paths)
+    resolution = read_resolution(paths, GRAPH_RESOLUTION)
     elements = graph_elements(graph_inputs(paths), resolution, DEFAULT_WEIGHTS.link_threshold)
     folder = paths.output("state/graph")
     imported = bulk_rebuild(neo4j, elements, Manifest(folder), paths.output("tmp/import"), log)

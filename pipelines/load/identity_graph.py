@@ -34,6 +34,10 @@ class GraphInputs:
     usage_ips: pd.DataFrame
 
 
+# The resolution's tables the graph is built from (``cluster_elements``,
+# ``organisation_elements``, ``write_run``).
+GRAPH_RESOLUTION = ("links", "clusters", "campaigns", "org_matches", "history")
+
 # Evidence provenance: the landing file and line every row came from (ingestion's _file and
 # _line), kept on the nodes and relationships that evidence paths cite.
 PROVENANCE = ["source_file", "source_row"]

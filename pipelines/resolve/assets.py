@@ -82,9 +82,13 @@ def _replace(path: Path, frame: pd.DataFrame) -> None:
     temporary.replace(path)
 
 
-def read_resolution(paths: PipelinePaths) -> Resolution:
+def read_resolution(paths: PipelinePaths, tables: tuple[str, ...] = RESOLVED_TABLES
+                    ) -> Resolution:
+    """The resolution's ``tables`` as written; any other table is left empty (the graph needs
+    neither the identifiers nor the campaign links, about 3 GB at a million accounts)."""
     model = paths.output("resolved/billing_model.json")
-    return Resolution(**{n: read_table(paths, f"resolved/{n}") for n in RESOLVED_TABLES},
+    return Resolution(**{n: read_table(paths, f"resolved/{n}") if n in tables
+                         else pd.DataFrame() for n in RESOLVED_TABLES},
                       billing_model=model.read_text() if model.exists() else "")
 
 
