@@ -48,9 +48,12 @@ ROOT = Path(__file__).resolve().parent.parent
 GROUPS_BASELINE = "7443f4a"
 
 # The stages of resolve() timed, by the name resolve() calls them under. form_groups is
-# called for clusters (inside form_clusters) and for campaigns; its seconds add up both.
-STAGES = ("ip_networks", "shared_values", "cluster_links", "form_groups", "campaign_links",
-          "piece_links", "resolve_organisations", "parent_identifiers", "assign_ids")
+# called for clusters (inside form_clusters) and for campaigns; its seconds add up both. Some
+# stages run inside others (billing_matches and score_links in cluster_links, piece_links and
+# form_groups in grow_campaigns): their seconds are counted in both rows.
+STAGES = ("ip_networks", "shared_values", "cluster_links", "billing_matches", "score_links",
+          "form_groups", "campaign_links", "grow_campaigns", "piece_links",
+          "resolve_organisations", "parent_identifiers", "assign_ids")
 
 
 @contextmanager
@@ -213,6 +216,9 @@ def main() -> None:
                         help="world folder (default: a temporary one; a prepared world is reused)")
     parser.add_argument("--groups-baseline", default=GROUPS_BASELINE, metavar="GIT_REF",
                         help="commit whose resolve/cluster.py is the grouping's baseline")
+    parser.add_argument("--stages-only", action="store_true",
+                        help="skip the same-run baselines of the rewritten helpers (at the seed "
+                        "preset they take as long as resolve itself)")
     args = parser.parse_args()
     paths = world(args.preset, args.seed, Path(args.dir or tempfile.mkdtemp(
         prefix=f"bench-resolve-{args.preset}-")))
@@ -226,6 +232,8 @@ def main() -> None:
                 ["stage", "calls", "seconds", "peak RSS MB"],
                 [[s.name, s.rows, s.seconds, s.peak_rss_mb] for s in totals.values()]
                 + [["resolve (whole)", 1, whole.seconds, whole.peak_rss_mb]])
+    if args.stages_only:
+        return
     print_table("Rewritten helpers against their previous implementation (same run, same data)",
                 ["helper", "before s", "now s", "speed-up", "same result"],
                 helper_rows(inputs, resolution, args.groups_baseline))

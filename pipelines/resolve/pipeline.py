@@ -372,8 +372,9 @@ def resolve(
     shared.groups = pd.concat([shared.groups, value_groups(parents, shared.profiles, weights)],
                               ignore_index=True)
     shared.ambiguous = ambiguous_names(registry)
-    strong = links[links["score"].astype("float64") >= weights.link_threshold]
-    operator_links = campaign_links(shared, strong, weights)
+    # The strong links are passed, not kept: at a million accounts they are a gigabyte.
+    operator_links = campaign_links(
+        shared, links[links["score"].astype("float64") >= weights.link_threshold], weights)
     limit = giant_limit(total, weights.campaign_giant_share, weights.giant_min_accounts)
     campaigns = form_campaigns(operator_links, judgements, shared, weights, limit)
     # Loose pieces (clusters and small groups no campaign took in) judged as wholes against
