@@ -131,7 +131,7 @@ def test_the_value_a_link_rests_on_is_read_however_its_json_was_written() -> Non
         "registrant": _operation("q", 2)[0][-1],
         "two strong items": both,
     }
-    resting = resting_items(pd.Series(items), THRESHOLD)
+    resting = resting_items([pd.Series(items)], THRESHOLD)
     counted = dict(zip(items, resting.counted(rule) >= 0, strict=True))
     assert counted == {"escaped name": True, "raw name": True, "phone": True,
                        "other name": False, "registrant": False, "two strong items": False}

@@ -95,15 +95,17 @@ def _among(values: np.ndarray, ascending: np.ndarray) -> np.ndarray:
     return ascending[at] == values
 
 
-def link_graph(strong: pd.DataFrame, judgements: AccountJudgements
+def link_graph(strong: list[pd.DataFrame], judgements: AccountJudgements
                ) -> tuple[LinkGraph, np.ndarray]:
-    """The ``strong`` links as a weighted graph, and each link row's pair key; "same"
-    judgements add links (weight 1), "different" remove them. A pair linked twice keeps its
-    last weight."""
+    """The ``strong`` links (in parts, taken in order) as a weighted graph, and each link row's
+    pair key; "same" judgements add links (weight 1), "different" remove them. A pair linked
+    twice keeps its last weight."""
     same = pd.DataFrame(judgements.same, columns=["a", "b"], dtype=object)
-    a = pd.concat([strong["a"], same["a"].astype(strong["a"].dtype)], ignore_index=True)
-    b = pd.concat([strong["b"], same["b"].astype(strong["b"].dtype)], ignore_index=True)
-    weight = np.concatenate([strong["score"].to_numpy("float64"), np.ones(len(same))])
+    rows = [*strong, same]
+    a = pd.concat([part["a"].astype("str") for part in rows], ignore_index=True)
+    b = pd.concat([part["b"].astype("str") for part in rows], ignore_index=True)
+    weight = np.concatenate([*(part["score"].to_numpy("float64") for part in strong),
+                             np.ones(len(same))])
     codes, nodes = pd.factorize(pd.concat([a, b], ignore_index=True), sort=True)
     graph = LinkGraph(np.asarray(nodes, dtype=object), np.empty(0, "int64"), np.empty(0))
     keys = graph.pair_keys(codes[:len(a)], codes[len(a):])
@@ -111,7 +113,7 @@ def link_graph(strong: pd.DataFrame, judgements: AccountJudgements
     order = np.flatnonzero(last)[np.argsort(keys[last], kind="stable")]
     graph.key, graph.weight = keys[order], weight[order]
     _remove_pairs(graph, judgements.different)
-    return graph, keys[:len(strong)]
+    return graph, keys[:len(a) - len(same)]
 
 
 def _remove_pairs(graph: LinkGraph, pairs: list[tuple[str, str]]) -> None:
@@ -266,19 +268,20 @@ class RestingItems:
         return np.where(counted, self.item, -1)
 
 
-def resting_items(evidence: pd.Series, threshold: float) -> RestingItems:
-    """Per link's evidence JSON, the one item it rests on: the first whose removal leaves the
-    other items under ``threshold``. Parsed in DuckDB, and kept as numbers per link (the
-    values once each): at a million accounts, millions of links."""
-    links = pa.table({"row": np.arange(len(evidence)),
-                      "evidence": pa.Array.from_pandas(evidence, type=pa.large_string())})
+def resting_items(evidence: list[pd.Series], threshold: float) -> RestingItems:
+    """Per link's evidence JSON (in parts, taken in order), the one item it rests on: the
+    first whose removal leaves the other items under ``threshold``. Parsed in DuckDB, and kept
+    as numbers per link (the values once each): at a million accounts, millions of links."""
+    texts = pa.chunked_array([pa.Array.from_pandas(part, type=pa.large_string())
+                              for part in evidence], type=pa.large_string())
+    links = pa.table({"row": np.arange(len(texts)), "evidence": texts})
     with tempfile.TemporaryDirectory(prefix="resting-") as spill, connect(Path(spill)) as db:
         db.register("links", links)
         db.execute(_RESTING, {"threshold": threshold})
         db.execute(_RESTING_VALUES)
         values = db.sql("SELECT kind, value FROM resting_values ORDER BY item").df()
         found = db.sql(_RESTING_ROWS).fetchnumpy()
-    item = np.full(len(evidence), -1, dtype="int64")
+    item = np.full(len(texts), -1, dtype="int64")
     item[found["row"]] = found["item"]
     return RestingItems(item, values)
 
@@ -321,17 +324,26 @@ def _cut_lone_identity_ties(graph: LinkGraph, keys: np.ndarray, resting: Resting
     graph.keep(~graph.links_among(cut))
 
 
-def form_groups(links: pd.DataFrame, judgements: AccountJudgements, threshold: float,
-                max_size: int, is_crowd: Callable[[set[str]], bool],
+def _strong(links: pd.DataFrame, threshold: float) -> pd.DataFrame:
+    """The links at or above ``threshold`` (the frame itself when all are: no copy of millions
+    of evidence texts)."""
+    strong = links["score"].astype("float64") >= threshold
+    return links if strong.all() else links[strong]
+
+
+def form_groups(links: pd.DataFrame | list[pd.DataFrame], judgements: AccountJudgements,
+                threshold: float, max_size: int, is_crowd: Callable[[set[str]], bool],
                 operations: OperationRule | None = None) -> pd.DataFrame:
     """account_id → anchor (smallest member id) and size, for every group of ≥ 2 accounts.
-    With ``operations`` (campaign level), two large parts tied through one identifier alone
-    stay apart."""
-    strong = links[links["score"].astype("float64") >= threshold]
+    ``links`` may come in parts, read in order as one table (a level that adds links round
+    after round need not copy them all each round). With ``operations`` (campaign level), two
+    large parts tied through one identifier alone stay apart."""
+    strong = [_strong(part, threshold) for part in
+              (links if isinstance(links, list) else [links])]
     graph, keys = link_graph(strong, judgements)
     _split_judged_apart(graph, judgements.different)
     if operations is not None:
-        resting = resting_items(strong["evidence"], threshold)
+        resting = resting_items([part["evidence"] for part in strong], threshold)
         for rule in operations.passes():
             _cut_lone_identity_ties(graph, keys, resting, rule, judgements.same)
     _cut_weak_bridges(graph, BRIDGE_STRONG, BRIDGE_MIN_SIDE)

@@ -199,15 +199,16 @@ def campaign_links(shared: Shared, cluster_level: pd.DataFrame, weights: LinkWei
 GROWTH_ROUNDS = 5  # each round places pieces the previous one made reachable; few are left
 
 
-def grow_campaigns(shared: Shared, campaigns: pd.DataFrame, operator_links: pd.DataFrame,
+def grow_campaigns(shared: Shared, campaigns: pd.DataFrame, operator_links: list[pd.DataFrame],
                    judgements: AccountJudgements, weights: LinkWeights, limit: int,
-                   networks: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+                   networks: pd.DataFrame) -> pd.DataFrame:
     """Campaigns grown by their pieces (``pieces.piece_links``: a piece sharing one of the
     operator's names with one part and a front with another; ``nesting.nested_links``: a piece
     carrying nothing but the operation's values; ``bursts.burst_links``: a piece created in the
     operation's sign-up burst, running a client the operation holds or signed up from a
     network block it holds, with the operation's profile: ``bursts.agent_links``,
-    ``bursts.network_links``) until no piece moves."""
+    ``bursts.network_links``) until no piece moves. The links each round adds are appended to
+    ``operator_links`` (parts of one table, never copied whole)."""
     operator, identity = operator_groups(shared, weights)
     strong = operator[~operator["kind"].isin(WEAK_KINDS)]
     nesting_values = without_crowds(pd.concat([strong, operator.merge(operator_like_traits(
@@ -228,15 +229,15 @@ def grow_campaigns(shared: Shared, campaigns: pd.DataFrame, operator_links: pd.D
         ], ignore_index=True)
         if grown.empty:
             break
-        operator_links = pd.concat([operator_links, grown], ignore_index=True)
+        operator_links.append(grown)
         before = (len(campaigns), campaigns["anchor"].nunique())
         campaigns = form_campaigns(operator_links, judgements, shared, weights, limit)
         if (len(campaigns), campaigns["anchor"].nunique()) == before:
             break
-    return campaigns, operator_links
+    return campaigns
 
 
-def form_campaigns(operator_links: pd.DataFrame, judgements: AccountJudgements,
+def form_campaigns(operator_links: list[pd.DataFrame], judgements: AccountJudgements,
                    shared: Shared, weights: LinkWeights, limit: int) -> pd.DataFrame:
     """Campaigns from the links at campaign level: two operations tied through one identity
     value alone stay two (``cluster.OperationRule``)."""
@@ -373,16 +374,16 @@ def resolve(
                               ignore_index=True)
     shared.ambiguous = ambiguous_names(registry)
     # The strong links are passed, not kept: at a million accounts they are a gigabyte.
-    operator_links = campaign_links(
-        shared, links[links["score"].astype("float64") >= weights.link_threshold], weights)
+    operator_links = [campaign_links(
+        shared, links[links["score"].astype("float64") >= weights.link_threshold], weights)]
     limit = giant_limit(total, weights.campaign_giant_share, weights.giant_min_accounts)
     campaigns = form_campaigns(operator_links, judgements, shared, weights, limit)
     # Loose pieces (clusters and small groups no campaign took in) judged as wholes against
     # the campaigns found so far, and pieces whose whole footprint lies inside a larger
     # operation's, round after round: a piece placed makes its operation's footprint larger.
     networks = operator_networks(inputs.accounts, shared.profiles, weights.coherence)
-    campaigns, operator_links = grow_campaigns(shared, campaigns, operator_links, judgements,
-                                               weights, limit, networks)
+    campaigns = grow_campaigns(shared, campaigns, operator_links, judgements, weights, limit,
+                               networks)
     # Second pass at campaign level: an operation kept in pieces of 2-3 has no cluster big
     # enough to show its schedule, but its campaign has; pieces and loose accounts that keep
     # that schedule and share a weak trait with it join it.
@@ -390,7 +391,7 @@ def resolve(
     synchronised = attach_mod.attachment_links(large.assign(cluster_id=large["anchor"]),
                                                inputs.usage_buckets, weak, weights)
     if not synchronised.empty:
-        operator_links = pd.concat([operator_links, synchronised], ignore_index=True)
+        operator_links.append(synchronised)
         campaigns = form_campaigns(operator_links, judgements, shared, weights, limit)
     previous_campaigns = (previous_campaigns if previous_campaigns is not None
                           else pd.DataFrame(columns=["account_id", "cluster_id"]))
@@ -398,8 +399,8 @@ def resolve(
         columns={"campaign_id": "cluster_id"}), run_id, prefix="CP")
     campaigns = campaigns.rename(columns={"cluster_id": "campaign_id"})
     return Resolution(shared.identifiers, links, assigned, history, networks,
-                      org_matches, shared.groups, operator_links, campaigns,
-                      model)
+                      org_matches, shared.groups, pd.concat(operator_links, ignore_index=True),
+                      campaigns, model)
 
 
 def oversized_crowds(groups: pd.DataFrame, id_column: str, inputs: ResolutionInputs,
