@@ -148,16 +148,18 @@ def cluster_links(inputs: ResolutionInputs, shared: Shared, weights: LinkWeights
                                                          weights.billing_fuzzy)
     pairs = pd.concat([_candidate_pairs(shared, weighted, weights.pair_limit),
                        fuzzy_pairs]).drop_duplicates().reset_index(drop=True)
-    evidence = pd.concat([
+    stars = group_stars(shared.identifiers, weighted, weights.pair_limit,
+                        weights.link_threshold)
+    # The evidence is handed over, not kept: score_links frees it once its table is built
+    # (at a million accounts, gigabytes held through the scoring otherwise).
+    scored = score_links(pd.concat([
         shared_evidence(pairs, shared.identifiers, weighted),
         shared_evidence(pairs, shared.identifiers, weak_groups(shared.groups, weights.weak)),
         coactivity.jaccard_evidence(shared.signature, _both_active(pairs, shared.signature),
                                     weights.coactivity),
         fuzzy_evidence,
-    ], ignore_index=True)
-    stars = group_stars(shared.identifiers, weighted, weights.pair_limit,
-                        weights.link_threshold)
-    return pd.concat([score_links(evidence), stars], ignore_index=True), model
+    ], ignore_index=True))
+    return pd.concat([scored, stars], ignore_index=True), model
 
 
 def _both_active(pairs: pd.DataFrame, signature: pd.DataFrame) -> pd.DataFrame:
@@ -179,13 +181,13 @@ def campaign_links(shared: Shared, cluster_level: pd.DataFrame, weights: LinkWei
     operator, identity = operator_groups(shared, weights)
     bands = weigh(shared.groups, {"coactivity": weights.campaign_kinds["coactivity"]}, weights)
     pairs = pairs_within(shared.identifiers, operator, weights.campaign_pair_limit)
-    evidence = pd.concat([
+    paired = score_links(pd.concat([  # handed over, not kept (see cluster_links)
         shared_evidence(pairs, shared.identifiers, operator),
         shared_evidence(pairs, shared.identifiers, identity),
         coactivity.jaccard_evidence(shared.signature, _both_active(pairs, shared.signature),
                                     weights.coactivity),
-    ], ignore_index=True)
-    scored = pd.concat([score_links(evidence),
+    ], ignore_index=True))
+    scored = pd.concat([paired,
                         group_stars(shared.identifiers, operator, weights.campaign_pair_limit,
                                     weights.campaign_threshold),
                         coactivity.synchronised_stars(
