@@ -36,13 +36,10 @@ class LinkGraph:
     key: np.ndarray
     weight: np.ndarray
 
-    @property
-    def u(self) -> np.ndarray:
-        return self.key // len(self.nodes)
-
-    @property
-    def v(self) -> np.ndarray:
-        return self.key % len(self.nodes)
+    def ends(self, keys: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """The two positions of each pair key (the graph's links by default)."""
+        keys = self.key if keys is None else keys
+        return keys // len(self.nodes), keys % len(self.nodes)
 
     def codes(self, accounts: pd.Series | list[str]) -> np.ndarray:
         """Positions of ``accounts`` among the nodes (-1 for an account not in the graph)."""
@@ -51,6 +48,13 @@ class LinkGraph:
     def pair_keys(self, u: np.ndarray, v: np.ndarray) -> np.ndarray:
         """One integer per unordered pair of positions, ordered as the pairs are."""
         return np.minimum(u, v).astype("int64") * len(self.nodes) + np.maximum(u, v)
+
+    def keys_of(self, pairs: list[tuple[str, str]]) -> np.ndarray:
+        """Pair keys of account pairs whose two accounts are both in the graph."""
+        left = self.codes([a for a, _ in pairs])
+        right = self.codes([b for _, b in pairs])
+        known = (left >= 0) & (right >= 0)
+        return self.pair_keys(left[known], right[known])
 
     def has(self, keys: np.ndarray) -> np.ndarray:
         """Whether each pair key is a link of the graph."""
@@ -67,8 +71,7 @@ class LinkGraph:
         """Component number per node, over the links ``mask`` selects (all by default)."""
         key = self.key if mask is None else self.key[mask]
         n = len(self.nodes)
-        matrix = coo_array((np.ones(len(key), dtype=np.int8), (key // n, key % n)),
-                           shape=(n, n))
+        matrix = coo_array((np.ones(len(key), dtype=np.int8), self.ends(key)), shape=(n, n))
         return connected_components(matrix, directed=False)[1]
 
     def networkx(self, members: np.ndarray, capacity: bool = False) -> nx.Graph:
@@ -76,7 +79,7 @@ class LinkGraph:
         one order (sorted) whatever order the links came in."""
         inside = np.zeros(len(self.nodes), dtype=bool)
         inside[members] = True
-        u, v = self.u, self.v
+        u, v = self.ends()
         chosen = np.flatnonzero(inside[u] & inside[v])
         graph = nx.Graph()
         graph.add_nodes_from(self.nodes[np.sort(members)])
@@ -117,12 +120,8 @@ def link_graph(strong: list[pd.DataFrame], judgements: AccountJudgements
 
 
 def _remove_pairs(graph: LinkGraph, pairs: list[tuple[str, str]]) -> None:
-    if not pairs:
-        return
-    left = graph.codes([a for a, _ in pairs])
-    right = graph.codes([b for _, b in pairs])
-    known = (left >= 0) & (right >= 0)
-    graph.keep(~np.isin(graph.key, graph.pair_keys(left[known], right[known])))
+    if pairs:
+        graph.keep(~graph.links_among(graph.keys_of(pairs)))
 
 
 def _split_judged_apart(graph: LinkGraph, different: list[tuple[str, str]]) -> None:
@@ -138,7 +137,8 @@ def _split_judged_apart(graph: LinkGraph, different: list[tuple[str, str]]) -> N
         _, (side_a, _) = nx.minimum_cut(component, a, b)
         on_a = np.zeros(len(graph.nodes), dtype=bool)
         on_a[graph.codes(sorted(side_a))] = True
-        graph.keep(on_a[graph.u] == on_a[graph.v])
+        u, v = graph.ends()
+        graph.keep(on_a[u] == on_a[v])
 
 
 def _cut_weak_bridges(graph: LinkGraph, strong: float, min_side: int) -> None:
@@ -152,7 +152,8 @@ def _cut_weak_bridges(graph: LinkGraph, strong: float, min_side: int) -> None:
     if not weak.any():
         return
     part = graph.components(~weak)
-    ends_u, ends_v = part[graph.u], part[graph.v]
+    u, v = graph.ends()
+    ends_u, ends_v = part[u], part[v]
     edges = np.flatnonzero(weak & (ends_u != ends_v))
     ties = pd.DataFrame({"edge": edges, "p": np.minimum(ends_u[edges], ends_v[edges]),
                          "q": np.maximum(ends_u[edges], ends_v[edges])})
@@ -169,7 +170,7 @@ def _cut_weak_bridges(graph: LinkGraph, strong: float, min_side: int) -> None:
         total = int(sizes[list(members)].sum())
         side.update(dict.fromkeys(members, total))
     cut = {tuple(sorted(key)) for key in single if min(side[key[0]], side[key[1]]) >= min_side}
-    lonely = ties[[(p, q) in cut for p, q in zip(ties["p"], ties["q"], strict=True)]]
+    lonely = ties[pd.MultiIndex.from_frame(ties[["p", "q"]]).isin(cut)]
     drop = np.zeros(len(graph.key), dtype=bool)
     drop[lonely["edge"].to_numpy()] = True
     graph.keep(~drop)
@@ -291,9 +292,7 @@ def _lone_rows(graph: LinkGraph, keys: np.ndarray, resting: RestingItems, rule: 
     """(key, value) for the links (their pair ``keys``) still in the graph whose pair rests on
     one value of the rule's alone (``resting``; the value as its item number): every link row
     of the pair is lone, and no analyst judged the pair the same."""
-    same = graph.pair_keys(graph.codes([a for a, _ in judged_same]),
-                           graph.codes([b for _, b in judged_same]))
-    kept = graph.has(keys) & ~np.isin(keys, same)
+    kept = graph.has(keys) & ~np.isin(keys, graph.keys_of(judged_same))
     rows = pd.DataFrame({"key": keys[kept], "value": resting.counted(rule)[kept]})
     other = (rows["value"] < 0).groupby(rows["key"]).transform("any")
     return rows[~other.astype(bool)]
@@ -314,7 +313,7 @@ def _cut_lone_identity_ties(graph: LinkGraph, keys: np.ndarray, resting: Resting
     lone_keys = lone["key"].to_numpy()
     part = graph.components(~graph.links_among(lone_keys))
     sizes = np.bincount(part)
-    ends_u, ends_v = part[lone_keys // len(graph.nodes)], part[lone_keys % len(graph.nodes)]
+    ends_u, ends_v = (part[end] for end in graph.ends(lone_keys))
     ties = pd.DataFrame({"p": np.minimum(ends_u, ends_v), "q": np.maximum(ends_u, ends_v),
                          "value": lone["value"].to_numpy(), "key": lone_keys})
     ties = ties[ties["p"] != ties["q"]]
