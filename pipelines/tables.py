@@ -76,8 +76,13 @@ def stage_paths(paths: PipelinePaths, stage: str) -> Callable[[str], Path]:
     return lambda name: table_path(paths, f"{stage}/{name}")
 
 
-def read_table(paths: PipelinePaths, name: str) -> pd.DataFrame:
-    return pd.read_parquet(table_path(paths, name))
+def read_table(paths: PipelinePaths, name: str, *, categorical: tuple[str, ...] = (),
+               where: list[tuple] | None = None) -> pd.DataFrame:
+    """The table, or the rows matching ``where`` (pyarrow filters, read without the others);
+    ``categorical`` text columns come as categories, a fraction of the memory for columns
+    that repeat a few values over millions of rows (account ids in the usage tables)."""
+    return pd.read_parquet(table_path(paths, name), read_dictionary=list(categorical) or None,
+                           filters=where)
 
 
 def write_table(paths: PipelinePaths, name: str, frame: pd.DataFrame) -> Path:

@@ -3,11 +3,12 @@
 import time
 
 import dagster as dg
+import pandas as pd
 
 from pipelines.dagster_meta import DATA_ENGINEERING, Step
 from pipelines.ingest.shrink import record_last_good, refuse_usage_shrink
 from pipelines.load.bulk import bulk_rebuild
-from pipelines.load.delta import Manifest, finish_load, open_manifest, sync_elements
+from pipelines.load.delta import Element, Manifest, finish_load, open_manifest, sync_elements
 from pipelines.load.identity_graph import (
     GRAPH_RESOLUTION,
     GraphInputs,
@@ -40,8 +41,23 @@ GRAPH_READS = {
 }
 
 
+# Columns read as categories: tens of millions of rows over a million accounts and as many
+# addresses (at the seed preset, gigabytes less than as Python strings).
+CATEGORICAL = {"usage_ips": ("account_id", "source_ip")}
+
+
 def graph_inputs(paths: PipelinePaths) -> GraphInputs:
-    return GraphInputs(**{field: read_table(paths, name) for field, name in GRAPH_READS.items()})
+    return GraphInputs(**{field: read_table(paths, name, categorical=CATEGORICAL.get(field, ()))
+                          for field, name in GRAPH_READS.items()})
+
+
+def graph_to_write(paths: PipelinePaths) -> tuple[list[Element], pd.DataFrame]:
+    """The graph's elements and the cluster events to record. Only the strong links are read,
+    and the resolution is let go once the elements are built: at a million accounts it is
+    gigabytes the writing does not need."""
+    threshold = DEFAULT_WEIGHTS.link_threshold
+    resolution = read_resolution(paths, GRAPH_RESOLUTION, strong_from=threshold)
+    return graph_elements(graph_inputs(paths), resolution, threshold), resolution.history
 
 
 def load_graph(neo4j: Neo4jResource, paths: PipelinePaths, log=lambda _: None) -> dict:
@@ -49,8 +65,7 @@ def load_graph(neo4j: Neo4jResource, paths: PipelinePaths, log=lambda _: None) -
     started = time.monotonic()
     refuse_usage_shrink(paths)  # before any write: a truncated usage history deletes nothing
     current = run_id(paths)
-    resolution = read_resolution(paths, GRAPH_RESOLUTION)
-    elements = graph_elements(graph_inputs(paths), resolution, DEFAULT_WEIGHTS.link_threshold)
+    elements, history = graph_to_write(paths)
     folder = paths.output("state/graph")
     imported = bulk_rebuild(neo4j, elements, Manifest(folder), paths.output("tmp/import"), log)
     with neo4j.driver() as driver:
@@ -60,7 +75,7 @@ def load_graph(neo4j: Neo4jResource, paths: PipelinePaths, log=lambda _: None) -
             changes = sync_elements(writer, manifest, elements)
         else:
             manifest, rebuilt, changes = Manifest(folder), True, imported
-        write_run(writer, resolution, current, snapshot_files(paths))
+        write_run(writer, history, current, snapshot_files(paths))
         finish_load(writer, manifest)
         counts = count_graph(writer)
     # The graph has committed: only now do the cluster state and the counts a later run is

@@ -113,6 +113,13 @@ def relationship_element(kind: str, frame: pd.DataFrame, start: str, end: str,
     return Element(kind, table.reset_index(drop=True), RELATIONSHIP_KEYS, props, constants)
 
 
+def _as_text(column: pd.Series) -> pd.Series:
+    """Values as text; categories stay categories (their text hashes like the strings')."""
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        return column.cat.rename_categories(column.cat.categories.astype(str))
+    return column.astype(str)
+
+
 def _column_hash(column: pd.Series) -> np.ndarray:
     try:
         return pd.util.hash_pandas_object(column, index=False).to_numpy()
@@ -132,7 +139,7 @@ def _combined(columns: list[np.ndarray]) -> np.ndarray:
 def fingerprints(element: Element) -> pd.DataFrame:
     """Key columns as text, ``id`` (hash of the keys) and ``row`` (hash of keys and props)."""
     frame = element.frame
-    keys = frame[element.keys].astype(str)
+    keys = pd.DataFrame({k: _as_text(frame[k]) for k in element.keys})
     key_hashes = [_column_hash(keys[k]) for k in element.keys]
     ident = _combined(key_hashes)
     row = _combined([ident, *(_column_hash(frame[p]) for p in element.props)])

@@ -109,7 +109,8 @@ def _organisations(inputs: GraphInputs) -> pd.DataFrame:
 
 def _network_elements(inputs: GraphInputs) -> list[Element]:
     intel = inputs.ip_intel
-    ips = pd.concat([inputs.accounts["signup_ip"], inputs.usage_ips["source_ip"]]).dropna()
+    used = pd.Series(inputs.usage_ips["source_ip"].dropna().unique(), dtype=object)
+    ips = pd.concat([inputs.accounts["signup_ip"].dropna(), used])
     networks = ip_networks(ips, intel, DEFAULT_WEIGHTS)
     asns = networks["cidr"].map(intel.drop_duplicates("cidr").set_index("cidr")["asn"])
     networks["asn"] = [int(a) if pd.notna(a) else None for a in asns]
@@ -234,11 +235,23 @@ def _count_sharing_accounts(elements: list[Element]) -> None:
         routes = SHARING_ROUTES.get(element.kind) if element.is_node else None
         if routes is None:
             continue
-        reached = pd.concat([_route_ends(edges, route) for route in routes])
-        counts = reached.drop_duplicates().groupby("_target")["_source"].size()
+        reached = _distinct_ends([_route_ends(edges, route) for route in routes])
+        counts = reached.groupby("_target", observed=True)["_source"].size()
         element.frame["accounts_sharing"] = (
             element.frame["_key"].map(counts).fillna(0).astype("int64"))
         element.props.append("accounts_sharing")
+
+
+def _distinct_ends(routes: list[pd.DataFrame]) -> pd.DataFrame:
+    """The distinct (account, identifier) pairs over several routes, stacked as categories of
+    their common values: the usage route's tens of millions of rows are never turned into
+    Python strings to be stacked with the others."""
+    if len(routes) == 1:
+        return routes[0].drop_duplicates()
+    common = {column: pd.CategoricalDtype(pd.concat(
+        [pd.Series(r[column].unique(), dtype=object) for r in routes]).drop_duplicates())
+        for column in ("_source", "_target")}
+    return pd.concat([r.astype(common) for r in routes], ignore_index=True).drop_duplicates()
 
 
 def _route_ends(edges: dict[str, pd.DataFrame], route: tuple[str, ...]) -> pd.DataFrame:
@@ -251,11 +264,11 @@ def _route_ends(edges: dict[str, pd.DataFrame], route: tuple[str, ...]) -> pd.Da
     return ends
 
 
-def write_run(writer: GraphWriter, resolution: Resolution, run_id: str, files: dict) -> None:
-    """The snapshot's Run node and the cluster events this snapshot caused (history is only
-    ever added to, so it is written whole rather than by difference)."""
+def write_run(writer: GraphWriter, history: pd.DataFrame, run_id: str, files: dict) -> None:
+    """The snapshot's Run node and the cluster events this snapshot caused (``history``, the
+    resolution's; only ever added to, so it is written whole rather than by difference)."""
     writer.run(RECORD_RUN, run_id=run_id, files=json.dumps(files, sort_keys=True))
-    events = resolution.history.fillna({"other_cluster_id": ""})
+    events = history.fillna({"other_cluster_id": ""})
     events = events.assign(event_id=events["run_id"] + "|" + events["cluster_id"] + "|"
                            + events["event"] + "|" + events["other_cluster_id"], run=run_id)
     event_nodes = node_element("ClusterEvent", events, "event_id", [

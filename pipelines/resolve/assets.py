@@ -82,13 +82,15 @@ def _replace(path: Path, frame: pd.DataFrame) -> None:
     temporary.replace(path)
 
 
-def read_resolution(paths: PipelinePaths, tables: tuple[str, ...] = RESOLVED_TABLES
-                    ) -> Resolution:
+def read_resolution(paths: PipelinePaths, tables: tuple[str, ...] = RESOLVED_TABLES,
+                    strong_from: float | None = None) -> Resolution:
     """The resolution's ``tables`` as written; any other table is left empty (the graph needs
-    neither the identifiers nor the campaign links, about 3 GB at a million accounts)."""
+    neither the identifiers nor the campaign links, about 3 GB at a million accounts). With
+    ``strong_from``, only the links scoring at least that are read (the graph's links)."""
     model = paths.output("resolved/billing_model.json")
-    return Resolution(**{n: read_table(paths, f"resolved/{n}") if n in tables
-                         else pd.DataFrame() for n in RESOLVED_TABLES},
+    where = {"links": [("score", ">=", strong_from)]} if strong_from is not None else {}
+    return Resolution(**{n: read_table(paths, f"resolved/{n}", where=where.get(n))
+                         if n in tables else pd.DataFrame() for n in RESOLVED_TABLES},
                       billing_model=model.read_text() if model.exists() else "")
 
 

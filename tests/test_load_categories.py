@@ -1,0 +1,52 @@
+"""The load reads its largest table (usage by account and address) with categorical keys to save
+memory. Whatever the key columns' dtype, the graph must be the same: the same import files, the
+same manifest fingerprints (or a rerun would rewrite every row), the same sharing counts."""
+
+import pandas as pd
+import pytest
+
+from pipelines.load.bulk_files import column_types, import_table
+from pipelines.load.delta import fingerprints, relationship_element
+from pipelines.load.identity_graph import _distinct_ends
+
+USAGE = pd.DataFrame({
+    "account_id": ["a1", "a2", "a1", "a3", "a2"],
+    "source_ip": ["10.0.0.1", "10.0.0.1", "10.0.0.2", "10.0.0.3", "10.0.0.9"],
+    "requests": [3, 4, 5, 6, 7],
+})
+
+
+def _used_ip(frame: pd.DataFrame):
+    return relationship_element("USED_IP", frame, "account_id", "source_ip", ["requests"],
+                                source="api_usage")
+
+
+@pytest.fixture
+def both() -> tuple:
+    categorical = USAGE.astype({"account_id": "category", "source_ip": "category"})
+    return _used_ip(USAGE), _used_ip(categorical)
+
+
+def test_fingerprints_do_not_depend_on_the_key_dtype(both):
+    text, categorical = both
+    left, right = fingerprints(text), fingerprints(categorical)
+    assert left["id"].tolist() == right["id"].tolist()
+    assert left["row"].tolist() == right["row"].tolist()
+    assert right["_source"].astype(str).tolist() == left["_source"].tolist()
+
+
+def test_import_files_do_not_depend_on_the_key_dtype(both):
+    text, categorical = both
+    tables = [import_table(e, e.frame, column_types(e)) for e in (text, categorical)]
+    assert tables[0][0] == tables[1][0]
+    assert tables[0][1].equals(tables[1][1])
+
+
+def test_distinct_ends_over_routes_of_either_dtype_count_each_pair_once():
+    signup = pd.DataFrame({"_source": ["a1", "a4"], "_target": ["10.0.0.1", "10.0.0.1"]})
+    usage = USAGE.set_axis(["_source", "_target", "requests"], axis=1)[["_source", "_target"]]
+    for used in (usage, usage.astype("category")):
+        ends = _distinct_ends([signup, used])
+        counts = ends.groupby("_target", observed=True)["_source"].size()
+        assert counts.astype(int).to_dict() == {
+            "10.0.0.1": 3, "10.0.0.2": 1, "10.0.0.3": 1, "10.0.0.9": 1}
