@@ -82,6 +82,11 @@ def score_links(evidence: pd.DataFrame) -> pd.DataFrame:
         for part in range(parts):
             db.execute(f"COPY ({_SCORE_PAIRS}) TO '{Path(spill) / f'{part}.parquet'}'",
                        {"parts": parts, "part": part})
+        # The pairs are on disk: the evidence goes before they are read back (at a million
+        # accounts, gigabytes that would sit beside the links being built).
+        for name in ("evidence", "kind_text", "value_text"):
+            db.unregister(name)
+        del table, kinds, values
         links = db.sql(f"SELECT * FROM read_parquet('{Path(spill) / '*.parquet'}') "
                        "ORDER BY a, b").df()
     links["score"] = (1 - np.exp(links.pop("miss").to_numpy())).round(4)
