@@ -23,15 +23,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import Stage, measured, print_table, progress, world_parser
 from pipelines.generate.world import generate_world
-from pipelines.load.assets import graph_inputs, load_graph
+from pipelines.load.assets import graph_to_write, load_graph
 from pipelines.load.bulk import BULK_SETTING, MIN_ROWS_SETTING
-from pipelines.load.identity_graph import GRAPH_RESOLUTION, graph_elements
 from pipelines.load.writer import SESSIONS_SETTING, GraphWriter, load_sessions, wipe
 from pipelines.paths import PipelinePaths
 from pipelines.prepare import prepare_tables
-from pipelines.resolve.assets import load_inputs, read_resolution, save_resolution
+from pipelines.resolve.assets import load_inputs, save_resolution
 from pipelines.resolve.pipeline import resolve
-from pipelines.resolve.weights import DEFAULT_WEIGHTS
 from pipelines.server.graph import Neo4jResource, open_driver
 from pipelines.server.schema import apply_schema
 from pipelines.settings import Neo4jSettings
@@ -59,8 +57,7 @@ def empty_database(settings: Neo4jSettings) -> None:
 def previous_loader(settings: Neo4jSettings, paths: PipelinePaths) -> Stage:
     """The loader as it was: every row MERGEd with its datetimes as Python objects, one
     session; nodes first, then relationships (the same statements it used)."""
-    elements = graph_elements(graph_inputs(paths), read_resolution(paths, GRAPH_RESOLUTION),
-                              DEFAULT_WEIGHTS.link_threshold)
+    elements, _ = graph_to_write(paths)
     empty_database(settings)
     driver = open_driver(settings)
     try:
