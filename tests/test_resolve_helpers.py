@@ -12,6 +12,7 @@ import pytest
 
 from pipelines.resolve.coactivity import _mix, _salts, signatures
 from pipelines.resolve.fuzzy import _lists_by
+from pipelines.resolve.profiles import _peak_hour
 from pipelines.resolve.scoring import EVIDENCE_COLUMNS, score_links
 
 SEED = 20261129
@@ -77,6 +78,27 @@ def test_signatures_are_the_minimum_hash_per_account() -> None:
         expected = pd.Series(_mix(values ^ salt)).groupby(active["account_id"].to_numpy()).min()
         assert found[f"h{i}"].to_dict() == expected.to_dict()
     assert list(found.index) == sorted(found.index)
+
+
+def test_peak_hour_is_the_busiest_hour_the_earliest_on_a_tie() -> None:
+    print(f"seed {SEED}")
+    rng = np.random.default_rng(SEED)
+    buckets = pd.DataFrame({
+        "account_id": pd.Series([f"A{n:03d}" for n in rng.integers(0, 80, 3_000)], dtype="str"),
+        "bucket": pd.to_datetime(rng.integers(0, 3 * 86_400, 3_000) // 600 * 600, unit="s",
+                                 utc=True)})
+    counts = buckets.assign(hour=buckets["bucket"].dt.hour).value_counts(
+        ["account_id", "hour"]).rename("n").reset_index()
+    best = counts.sort_values(["account_id", "n", "hour"], ascending=[True, False, True])
+    expected = best.drop_duplicates("account_id").set_index("account_id")["hour"]
+    assert _peak_hour(buckets).to_dict() == {a: f"h{h:02d}" for a, h in expected.items()}
+    # A row without an account or a bucket counts for no one; an account with no known
+    # bucket has no peak (not hour 0).
+    odd = pd.DataFrame({"account_id": pd.Series(["Z1", None, "Z2", "Z2"], dtype="str"),
+                        "bucket": pd.to_datetime([None, 3_600, 7_200, 7_800], unit="s",
+                                                 utc=True)})
+    assert _peak_hour(odd).to_dict() == {"Z2": "h02"}
+    assert signatures(odd.dropna(subset=["bucket"]), min_buckets=1).index.tolist() == ["Z2"]
 
 
 def test_registry_names_match_through_a_typo_in_a_one_word_name() -> None:

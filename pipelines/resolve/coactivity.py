@@ -38,22 +38,24 @@ def _mix(values: np.ndarray) -> np.ndarray:
 
 def signatures(buckets: pd.DataFrame, min_buckets: int, seed: int = 17) -> pd.DataFrame:
     """MinHash signature (one column per hash) of each account's active-bucket set."""
-    counts = buckets.groupby("account_id").size()
-    active = counts[counts >= min_buckets].index
-    rows = buckets[buckets["account_id"].isin(active)]
-    if rows.empty:
+    # Account ids as codes, straight from their Arrow strings: a NumPy array of tens of
+    # millions of Python strings would cost gigabytes (27.8M rows at the seed preset).
+    codes, accounts = pd.factorize(buckets["account_id"], sort=True)  # a missing id: -1
+    counts = np.bincount(codes[codes >= 0], minlength=len(accounts))
+    kept = (codes >= 0) & (counts[np.maximum(codes, 0)] >= min_buckets)
+    if not kept.any():
         return pd.DataFrame(columns=[f"h{i}" for i in range(SIGNATURE_SIZE)])
     # Whole minutes since the epoch, whatever the column's time unit.
-    minutes = pd.to_datetime(rows["bucket"], utc=True).dt.as_unit("s").astype("int64") // 60
+    minutes = pd.to_datetime(buckets["bucket"], utc=True).dt.as_unit("s").astype("int64") // 60
     # Rows ordered by account once, so each hash's minimum per account is one reduceat
     # (a groupby per hash would sort the account ids 64 times).
-    codes, accounts = pd.factorize(rows["account_id"].to_numpy(), sort=True)
+    codes = codes[kept]
     order = np.argsort(codes, kind="stable")
-    values = minutes.to_numpy(dtype=np.uint64)[order]
+    values = minutes.to_numpy(dtype=np.uint64)[kept][order]
     starts, _ = run_bounds(codes[order])
     columns = {f"h{i}": np.minimum.reduceat(_mix(values ^ salt), starts)
                for i, salt in enumerate(_salts(seed))}
-    return pd.DataFrame(columns, index=pd.Index(accounts))
+    return pd.DataFrame(columns, index=accounts[codes[order][starts]])
 
 
 def band_memberships(signature: pd.DataFrame) -> pd.DataFrame:

@@ -46,16 +46,21 @@ def _usage_traits(usage: pd.DataFrame) -> pd.DataFrame:
 
 
 def _peak_hour(buckets: pd.DataFrame) -> pd.Series:
-    """The UTC hour of day in which each account was active in the most 10-minute buckets."""
+    """The UTC hour of day in which each account was active in the most 10-minute buckets
+    (the earliest such hour on a tie)."""
     if buckets.empty:
         return pd.Series(dtype=object, name="schedule")
     hours = pd.to_datetime(buckets["bucket"], utc=True).dt.hour
-    counts = pd.DataFrame({"account_id": buckets["account_id"].to_numpy(),
-                           "hour": hours.to_numpy()}).value_counts()
-    peak = counts.reset_index().sort_values(["account_id", "count", "hour"],
-                                            ascending=[True, False, True])
-    peak = peak.drop_duplicates("account_id").set_index("account_id")["hour"]
-    return peak.map(lambda h: f"h{int(h):02d}").rename("schedule")
+    # Counted per (account code, hour) in one array: the ids stay Arrow strings (a NumPy
+    # array of the seed preset's 27.8M ids as Python strings alone is about 2 GB).
+    codes, accounts = pd.factorize(buckets["account_id"])  # a missing id: -1
+    known = (codes >= 0) & hours.notna().to_numpy()
+    cells = codes[known] * 24 + hours.to_numpy()[known].astype("int64")
+    counts = np.bincount(cells, minlength=len(accounts) * 24).reshape(len(accounts), 24)
+    peak = counts.argmax(axis=1)  # the first maximum: the earliest hour
+    labels = np.array([f"h{h:02d}" for h in range(24)], dtype=object)
+    seen = counts.any(axis=1)
+    return pd.Series(labels[peak[seen]], index=accounts[seen], name="schedule").sort_index()
 
 
 def account_profiles(accounts: pd.DataFrame, payments: pd.DataFrame, usage: pd.DataFrame,
