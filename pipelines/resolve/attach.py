@@ -24,19 +24,30 @@ def hot_buckets(clusters: pd.DataFrame, buckets: pd.DataFrame, min_cluster: int)
     """Per cluster (≥ ``min_cluster`` members): the buckets where several members were active,
     and the share of the cluster's active days those buckets cover."""
     big = clusters[clusters["size"].astype("int64") >= min_cluster][["account_id", "cluster_id"]]
-    active = buckets.merge(big, on="account_id")
+    # Clusters and members as codes (cluster codes in the order of a groupby on their ids):
+    # the members' bucket rows, millions at the seed preset, are counted as integers.
+    cluster_codes, cluster_ids = pd.factorize(big["cluster_id"], sort=True)
+    member = buckets["account_id"].isin(big["account_id"]).to_numpy()
+    codes, accounts = pd.factorize(buckets["account_id"][member])
+    clusters_of = pd.DataFrame({"account": accounts.get_indexer(big["account_id"]),
+                                "cluster": cluster_codes})
+    active = pd.DataFrame({"account": codes, "bucket": buckets["bucket"].array[member]}).merge(
+        clusters_of[clusters_of["account"] >= 0], on="account")
     if active.empty:  # no cluster big enough, or none active: nothing is hot
         return (pd.DataFrame(columns=["cluster_id", "bucket"]),
                 pd.Series(dtype="float64", name="hot_density"))
-    per_bucket = active.groupby(["cluster_id", "bucket"])["account_id"].nunique().rename("n")
-    sizes = big.groupby("cluster_id").size()
+    per_bucket = active.groupby(["cluster", "bucket"])["account"].nunique().rename("n")
+    sizes = pd.Series(np.bincount(cluster_codes, minlength=len(cluster_ids)))
     per_bucket = per_bucket.reset_index()
-    need = per_bucket["cluster_id"].map((0.05 * sizes).astype("int64").clip(lower=3))
-    hot = per_bucket[per_bucket["n"] >= need][["cluster_id", "bucket"]]
-    days = active.assign(day=pd.to_datetime(active["bucket"], utc=True).dt.floor("D"))
-    day_count = days.groupby("cluster_id")["day"].nunique()
-    density = hot.groupby("cluster_id").size() / (day_count * BUCKETS_PER_DAY)
-    return hot, density.rename("hot_density")
+    need = per_bucket["cluster"].map((0.05 * sizes).astype("int64").clip(lower=3))
+    hot = per_bucket.loc[per_bucket["n"] >= need, ["cluster", "bucket"]]
+    day = pd.to_datetime(active["bucket"], utc=True).dt.floor("D")
+    day_count = day.groupby(active["cluster"]).nunique()
+    density = hot.groupby("cluster").size() / (day_count * BUCKETS_PER_DAY)
+    density.index = cluster_ids[density.index]
+    return (pd.DataFrame({"cluster_id": cluster_ids[hot["cluster"].to_numpy()],
+                          "bucket": hot["bucket"].array}, index=hot.index),
+            density.rename("hot_density").rename_axis("cluster_id"))
 
 
 def synchronised_candidates(clusters, buckets, weights: LinkWeights) -> pd.DataFrame:
@@ -44,14 +55,25 @@ def synchronised_candidates(clusters, buckets, weights: LinkWeights) -> pd.DataF
     hot, density = hot_buckets(clusters, buckets, weights.attach["min_cluster"])
     if hot.empty:  # evenly spread traffic: no schedule to be synchronised with
         return pd.DataFrame(columns=CANDIDATE_COLUMNS)
-    loose = buckets[~buckets["account_id"].isin(clusters["account_id"])]
-    totals = loose.groupby("account_id").size()
-    loose = loose[loose["account_id"].map(totals) >= weights.coactivity["min_buckets"]]
-    inside = loose.merge(hot, on="bucket").groupby(["account_id", "cluster_id"]).size()
+    # Loose accounts and clusters as sorted codes (the order of a groupby on their ids): the
+    # join of tens of millions of bucket rows with the hot buckets stays two integer columns.
+    loose = (~buckets["account_id"].isin(clusters["account_id"])).to_numpy()
+    codes, accounts = pd.factorize(buckets["account_id"][loose], sort=True)  # missing id: -1
+    totals = np.bincount(codes[codes >= 0], minlength=len(accounts))
+    busy = (codes >= 0) & (totals[np.maximum(codes, 0)] >= weights.coactivity["min_buckets"])
+    cluster_codes, cluster_ids = pd.factorize(hot["cluster_id"], sort=True)
+    rows = pd.DataFrame({"account": codes[busy],
+                         "bucket": buckets["bucket"].array[loose][busy]})
+    inside = rows.merge(pd.DataFrame({"cluster": cluster_codes,
+                                      "bucket": hot["bucket"].array}), on="bucket"
+                        ).groupby(["account", "cluster"]).size()
     if inside.empty:  # no loose account active in a hot bucket
         return pd.DataFrame(columns=CANDIDATE_COLUMNS)
-    frame = inside.rename("inside").reset_index()
-    frame["share"] = frame["inside"] / frame["account_id"].map(totals)
+    account, cluster = (inside.index.get_level_values(level).to_numpy()
+                        for level in ("account", "cluster"))
+    frame = pd.DataFrame({"account_id": accounts[account], "cluster_id": cluster_ids[cluster],
+                          "inside": inside.to_numpy()})
+    frame["share"] = frame["inside"] / totals[account]
     frame["lift"] = frame["share"] / frame["cluster_id"].map(density)
     rule = weights.attach
     keep = (frame["share"] >= rule["min_share"]) & (frame["lift"] >= rule["min_lift"])
