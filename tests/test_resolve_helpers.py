@@ -10,6 +10,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from pipelines.attribute.features import synchronised_activity
+from pipelines.resolve.attach import BUCKETS_PER_DAY, hot_buckets
 from pipelines.resolve.coactivity import _mix, _salts, signatures
 from pipelines.resolve.fuzzy import _lists_by
 from pipelines.resolve.profiles import _peak_hour
@@ -99,6 +101,41 @@ def test_peak_hour_is_the_busiest_hour_the_earliest_on_a_tie() -> None:
                                                  utc=True)})
     assert _peak_hour(odd).to_dict() == {"Z2": "h02"}
     assert signatures(odd.dropna(subset=["bucket"]), min_buckets=1).index.tolist() == ["Z2"]
+
+
+def _scheduled_buckets(rng: np.random.Generator, members: dict[str, int]) -> pd.DataFrame:
+    """Bucket rows of accounts: those of a cluster fire in its few scheduled minutes."""
+    rows = []
+    for account, slot in members.items():  # slot -1: forty buckets at random over 3 days
+        starts = rng.choice(3 * 144, 40, replace=False) if slot < 0 else (
+            np.arange(3) * 144 + slot)
+        rows += [(account, int(s) * 600) for s in starts]
+    frame = pd.DataFrame(rows, columns=["account_id", "bucket"])
+    frame["account_id"] = frame["account_id"].astype("str")
+    frame["bucket"] = pd.to_datetime(frame["bucket"], unit="s", utc=True)
+    return frame.drop_duplicates(ignore_index=True)
+
+
+def test_hot_buckets_are_where_several_members_of_a_big_cluster_are_active() -> None:
+    print(f"seed {SEED}")
+    rng = np.random.default_rng(SEED)
+    members = {f"C{i:02d}": int(rng.integers(0, 2)) * 7 for i in range(24)}
+    members.update({f"L{i:02d}": -1 for i in range(30)})
+    buckets = _scheduled_buckets(rng, members)
+    clusters = pd.DataFrame({"account_id": [a for a in members if a.startswith("C")],
+                             "cluster_id": "K1", "size": 24})
+    hot, density = hot_buckets(clusters, buckets, min_cluster=10)
+    active = buckets.merge(clusters, on="account_id")
+    per_bucket = active.groupby("bucket")["account_id"].nunique()
+    assert sorted(hot["bucket"]) == sorted(per_bucket[per_bucket >= 3].index)
+    days = active["bucket"].dt.floor("D").nunique()
+    assert density.to_dict() == {"K1": len(hot) / (days * BUCKETS_PER_DAY)}
+    # No cluster of ten: nothing is hot, and attribution's schedule feature is 0, no error.
+    small = clusters.head(5).assign(size=5)
+    hot, density = hot_buckets(small, buckets, min_cluster=10)
+    assert hot.empty and density.empty
+    groups = small.rename(columns={"cluster_id": "group_id"})[["account_id", "group_id"]]
+    assert synchronised_activity(groups, buckets).to_dict() == {"K1": 0.0}
 
 
 def test_registry_names_match_through_a_typo_in_a_one_word_name() -> None:
