@@ -120,10 +120,11 @@ def test_hot_buckets_are_where_several_members_of_a_big_cluster_are_active() -> 
     print(f"seed {SEED}")
     rng = np.random.default_rng(SEED)
     members = {f"C{i:02d}": int(rng.integers(0, 2)) * 7 for i in range(24)}
+    members.update({"C24": 50, "C25": 50})  # two members alike: not enough to make a bucket hot
     members.update({f"L{i:02d}": -1 for i in range(30)})
     buckets = _scheduled_buckets(rng, members)
     clusters = pd.DataFrame({"account_id": [a for a in members if a.startswith("C")],
-                             "cluster_id": "K1", "size": 24})
+                             "cluster_id": "K1", "size": 26})
     hot, density = hot_buckets(clusters, buckets, min_cluster=10)
     active = buckets.merge(clusters, on="account_id")
     per_bucket = active.groupby("bucket")["account_id"].nunique()
