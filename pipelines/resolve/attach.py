@@ -14,6 +14,7 @@ import json
 import numpy as np
 import pandas as pd
 
+from pipelines.resolve.runs import label_codes
 from pipelines.resolve.weights import LinkWeights
 
 BUCKETS_PER_DAY = 144
@@ -58,9 +59,8 @@ def synchronised_candidates(clusters, buckets, weights: LinkWeights) -> pd.DataF
     # Loose accounts and clusters as sorted codes (the order of a groupby on their ids): the
     # join of tens of millions of bucket rows with the hot buckets stays two integer columns.
     loose = (~buckets["account_id"].isin(clusters["account_id"])).to_numpy()
-    codes, accounts = pd.factorize(buckets["account_id"][loose], sort=True)  # missing id: -1
-    totals = np.bincount(codes[codes >= 0], minlength=len(accounts))
-    busy = (codes >= 0) & (totals[np.maximum(codes, 0)] >= weights.coactivity["min_buckets"])
+    codes, accounts, totals, busy = label_codes(buckets["account_id"][loose],
+                                                weights.coactivity["min_buckets"])
     cluster_codes, cluster_ids = pd.factorize(hot["cluster_id"], sort=True)
     rows = pd.DataFrame({"account": codes[busy],
                          "bucket": buckets["bucket"].array[loose][busy]})

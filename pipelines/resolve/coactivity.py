@@ -15,7 +15,7 @@ import json
 import numpy as np
 import pandas as pd
 
-from pipelines.resolve.runs import run_bounds
+from pipelines.resolve.runs import label_codes, run_bounds
 from pipelines.resolve.scoring import EVIDENCE_COLUMNS
 
 SIGNATURE_SIZE = 64
@@ -38,11 +38,9 @@ def _mix(values: np.ndarray) -> np.ndarray:
 
 def signatures(buckets: pd.DataFrame, min_buckets: int, seed: int = 17) -> pd.DataFrame:
     """MinHash signature (one column per hash) of each account's active-bucket set."""
-    # Account ids as codes, straight from their Arrow strings: a NumPy array of tens of
-    # millions of Python strings would cost gigabytes (27.8M rows at the seed preset).
-    codes, accounts = pd.factorize(buckets["account_id"], sort=True)  # a missing id: -1
-    counts = np.bincount(codes[codes >= 0], minlength=len(accounts))
-    kept = (codes >= 0) & (counts[np.maximum(codes, 0)] >= min_buckets)
+    # Account ids as codes: a NumPy array of tens of millions of Python strings would cost
+    # gigabytes (27.8M rows at the seed preset).
+    codes, accounts, _, kept = label_codes(buckets["account_id"], min_buckets)
     if not kept.any():
         return pd.DataFrame(columns=[f"h{i}" for i in range(SIGNATURE_SIZE)])
     # Whole minutes since the epoch, whatever the column's time unit.

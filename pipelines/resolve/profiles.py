@@ -7,6 +7,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from pipelines.resolve.runs import label_codes
+
 SECONDS_PER_DAY = 86_400
 NUMERIC_TRAITS = ("created_at", "first_activity", "extraction_share", "volume")
 CATEGORICAL_TRAITS = ("usage_mix", "schedule", "tier", "funding_type", "status",
@@ -53,14 +55,14 @@ def _peak_hour(buckets: pd.DataFrame) -> pd.Series:
     hours = pd.to_datetime(buckets["bucket"], utc=True).dt.hour
     # Counted per (account code, hour) in one array: the ids stay Arrow strings (a NumPy
     # array of the seed preset's 27.8M ids as Python strings alone is about 2 GB).
-    codes, accounts = pd.factorize(buckets["account_id"])  # a missing id: -1
-    known = (codes >= 0) & hours.notna().to_numpy()
+    codes, accounts, _, known = label_codes(buckets["account_id"])
+    known &= hours.notna().to_numpy()
     cells = codes[known] * 24 + hours.to_numpy()[known].astype("int64")
     counts = np.bincount(cells, minlength=len(accounts) * 24).reshape(len(accounts), 24)
     peak = counts.argmax(axis=1)  # the first maximum: the earliest hour
     labels = np.array([f"h{h:02d}" for h in range(24)], dtype=object)
     seen = counts.any(axis=1)
-    return pd.Series(labels[peak[seen]], index=accounts[seen], name="schedule").sort_index()
+    return pd.Series(labels[peak[seen]], index=accounts[seen], name="schedule")
 
 
 def account_profiles(accounts: pd.DataFrame, payments: pd.DataFrame, usage: pd.DataFrame,
