@@ -49,10 +49,11 @@ GROUPS_BASELINE = "7443f4a"
 
 # The stages of resolve() timed, by the name resolve() calls them under. form_groups is
 # called for clusters (inside form_clusters) and for campaigns; its seconds add up both. Some
-# stages run inside others (billing_matches and score_links in cluster_links, piece_links and
+# stages run inside others (cluster_links, the first attach pass and the cluster grouping in
+# resolve_clusters; billing_matches and score_links in cluster_links; piece_links and
 # form_groups in grow_campaigns): their seconds are counted in both rows.
-STAGES = ("ip_networks", "shared_values", "cluster_links", "billing_matches", "score_links",
-          "form_groups", "campaign_links", "grow_campaigns", "piece_links",
+STAGES = ("ip_networks", "shared_values", "resolve_clusters", "cluster_links", "billing_matches",
+          "score_links", "form_groups", "campaign_links", "grow_campaigns", "piece_links",
           "resolve_organisations", "parent_identifiers", "assign_ids")
 
 

@@ -47,6 +47,30 @@ def test_a_phone_in_three_formats_links(paths: PipelinePaths) -> None:
     assert cluster_of(resolution, "acc_other") is None
 
 
+def test_the_resolution_returns_its_links_and_the_sign_up_networks_it_judged(
+        paths: PipelinePaths) -> None:
+    """The links come back whole from where they wait during the campaign level, and the
+    ip_networks table is each sign-up address's network (it once held the operators' sign-up
+    blocks instead)."""
+    accounts = [
+        account("acc_a", phone="+86 138-0013-8000", declared_country="CN",
+                signup_ip="198.18.200.7"),
+        account("acc_b", phone="008613800138000", declared_country="CN",
+                signup_ip="203.0.113.9"),
+    ]
+    write_landing(paths.landing, accounts=accounts, ip_intel=[UNIVERSITY_NET])
+    resolution = run_pipeline(paths)
+    link = resolution.links[(resolution.links["a"] == "acc_a")
+                            & (resolution.links["b"] == "acc_b")]
+    assert len(link) == 1 and float(link["score"].iloc[0]) > 0.5, resolution.links
+    assert "phone" in link["kinds"].iloc[0]
+    networks = resolution.ip_networks.set_index("ip")
+    assert set(networks.index) == {"198.18.200.7", "203.0.113.9"}
+    assert networks.loc["198.18.200.7", "cidr"] == UNIVERSITY_NET["cidr"]
+    assert bool(networks.loc["198.18.200.7", "is_hub"])
+    assert not bool(networks.loc["203.0.113.9", "is_hub"])
+
+
 def test_a_reseller_does_not_glue_its_customers_together(paths: PipelinePaths) -> None:
     customers = [account(f"cust_{i:03d}", email=f"ops@firm{i}.com",
                          signup_ip=f"198.19.50.{i % 10 + 1}", user_agent="python-requests/2.31")

@@ -8,7 +8,9 @@
 
 from __future__ import annotations
 
+import tempfile
 from dataclasses import dataclass
+from pathlib import Path
 
 import pandas as pd
 
@@ -355,6 +357,52 @@ def ambiguous_names(registry: NameOwners) -> frozenset[str]:
     return frozenset(names["kind"] + "=" + names["key"])
 
 
+# Each weak kind's (account_id, value) rows and its weight.
+WeakValues = dict[str, tuple[pd.DataFrame, float]]
+
+
+@dataclass
+class ClusterLevel:
+    """What the cluster level hands on besides its strong links: the clusters, and where all
+    the links wait on disk until the resolution is returned."""
+
+    clusters: pd.DataFrame
+    history: pd.DataFrame
+    links_file: Path
+    model: str
+
+
+def park(frame: pd.DataFrame, path: Path) -> Path:
+    """Write a table the resolution returns but no later step reads, so the steps between do
+    not hold it (the 6.6M links at a million accounts are 2.2 GB in memory)."""
+    frame.to_parquet(path, index=False)
+    return path
+
+
+def resolve_clusters(inputs: ResolutionInputs, shared: Shared, judgements: AccountJudgements,
+                     weak: WeakValues, previous: pd.DataFrame, run_id: str,
+                     weights: LinkWeights, spill: Path) -> tuple[ClusterLevel, pd.DataFrame]:
+    """The clusters, with the links at or above the link threshold (the campaign level's
+    input); every link is parked in ``spill``."""
+    total = len(inputs.accounts)
+    links, model = cluster_links(inputs, shared, weights)
+    first_pass = form_clusters(links, judgements, shared, weights, total)
+    first_pass = first_pass.assign(cluster_id=first_pass["anchor"])
+    attached = attach_mod.attachment_links(first_pass, inputs.usage_buckets, weak, weights)
+    links = pd.concat([links, attached], ignore_index=True)
+    clusters = form_clusters(links, judgements, shared, weights, total)
+    assigned, history = assign_ids(clusters, previous, run_id)
+    strong = links[links["score"].astype("float64") >= weights.link_threshold]
+    return ClusterLevel(assigned, history, park(links, spill / "links.parquet"), model), strong
+
+
+def weak_values(shared: Shared, weights: LinkWeights) -> WeakValues:
+    """Each weak kind's (account, value) rows and weight: what the attach passes share."""
+    identifiers = shared.identifiers
+    return {kind: (identifiers[identifiers["kind"] == kind][["account_id", "value"]],
+                   float(rule["weight"])) for kind, rule in weights.weak.items()}
+
+
 def resolve(
     inputs: ResolutionInputs, previous: pd.DataFrame, run_id: str,
     weights: LinkWeights = DEFAULT_WEIGHTS, previous_campaigns: pd.DataFrame | None = None,
@@ -362,51 +410,48 @@ def resolve(
     networks = ip_networks(inputs.accounts["signup_ip"], inputs.ip_intel, weights)
     shared = shared_values(inputs, networks, weights)
     judgements = account_judgements(inputs.judgements)
-    total = len(inputs.accounts)
-    links, model = cluster_links(inputs, shared, weights)
-    first_pass = form_clusters(links, judgements, shared, weights, total)
-    first_pass = first_pass.assign(cluster_id=first_pass["anchor"])
-    weak = {kind: (shared.identifiers[shared.identifiers["kind"] == kind][
-        ["account_id", "value"]], float(rule["weight"])) for kind, rule in weights.weak.items()}
-    attached = attach_mod.attachment_links(first_pass, inputs.usage_buckets, weak, weights)
-    links = pd.concat([links, attached], ignore_index=True)
-    clusters = form_clusters(links, judgements, shared, weights, total)
-    assigned, history = assign_ids(clusters, previous, run_id)
-    org_matches = resolve_organisations(inputs)
-    registry = name_owners(inputs)
-    parents = parent_identifiers(inputs, org_matches, shared.groups, weights, registry)
-    shared.identifiers = pd.concat([shared.identifiers, parents], ignore_index=True)
-    shared.groups = pd.concat([shared.groups, value_groups(parents, shared.profiles, weights)],
-                              ignore_index=True)
-    shared.ambiguous = ambiguous_names(registry)
-    # The strong links are passed, not kept: at a million accounts they are a gigabyte.
-    operator_links = [campaign_links(
-        shared, links[links["score"].astype("float64") >= weights.link_threshold], weights)]
-    limit = giant_limit(total, weights.campaign_giant_share, weights.giant_min_accounts)
-    campaigns = form_campaigns(operator_links, judgements, shared, weights, limit)
-    # Loose pieces (clusters and small groups no campaign took in) judged as wholes against
-    # the campaigns found so far, and pieces whose whole footprint lies inside a larger
-    # operation's, round after round: a piece placed makes its operation's footprint larger.
-    networks = operator_networks(inputs.accounts, shared.profiles, weights.coherence)
-    campaigns = grow_campaigns(shared, campaigns, operator_links, judgements, weights, limit,
-                               networks)
-    # Second pass at campaign level: an operation kept in pieces of 2-3 has no cluster big
-    # enough to show its schedule, but its campaign has; pieces and loose accounts that keep
-    # that schedule and share a weak trait with it join it.
-    large = campaigns[campaigns["size"].astype("int64") >= weights.attach["min_cluster"]]
-    synchronised = attach_mod.attachment_links(large.assign(cluster_id=large["anchor"]),
-                                               inputs.usage_buckets, weak, weights)
-    if not synchronised.empty:
-        operator_links.append(synchronised)
+    weak = weak_values(shared, weights)
+    with tempfile.TemporaryDirectory(prefix="attrib-resolve-") as spill:
+        level, strong = resolve_clusters(inputs, shared, judgements, weak, previous, run_id,
+                                         weights, Path(spill))
+        org_matches = resolve_organisations(inputs)
+        registry = name_owners(inputs)
+        parents = parent_identifiers(inputs, org_matches, shared.groups, weights, registry)
+        shared.identifiers = pd.concat([shared.identifiers, parents], ignore_index=True)
+        shared.groups = pd.concat([shared.groups, value_groups(parents, shared.profiles,
+                                                               weights)], ignore_index=True)
+        shared.ambiguous = ambiguous_names(registry)
+        # The strong links are passed, not kept: at a million accounts they are a gigabyte.
+        operator_links = [campaign_links(shared, strong, weights)]
+        del strong
+        limit = giant_limit(len(inputs.accounts), weights.campaign_giant_share,
+                            weights.giant_min_accounts)
         campaigns = form_campaigns(operator_links, judgements, shared, weights, limit)
+        # Loose pieces (clusters and small groups no campaign took in) judged as wholes
+        # against the campaigns found so far, and pieces whose whole footprint lies inside a
+        # larger operation's, round after round: a piece placed makes its operation's
+        # footprint larger.
+        campaigns = grow_campaigns(shared, campaigns, operator_links, judgements, weights,
+                                   limit, operator_networks(inputs.accounts, shared.profiles,
+                                                            weights.coherence))
+        # Second pass at campaign level: an operation kept in pieces of 2-3 has no cluster big
+        # enough to show its schedule, but its campaign has; pieces and loose accounts that
+        # keep that schedule and share a weak trait with it join it.
+        large = campaigns[campaigns["size"].astype("int64") >= weights.attach["min_cluster"]]
+        synchronised = attach_mod.attachment_links(large.assign(cluster_id=large["anchor"]),
+                                                   inputs.usage_buckets, weak, weights)
+        if not synchronised.empty:
+            operator_links.append(synchronised)
+            campaigns = form_campaigns(operator_links, judgements, shared, weights, limit)
+        links = pd.read_parquet(level.links_file)
     previous_campaigns = (previous_campaigns if previous_campaigns is not None
                           else pd.DataFrame(columns=["account_id", "cluster_id"]))
     campaigns, _ = assign_ids(campaigns, previous_campaigns.rename(
         columns={"campaign_id": "cluster_id"}), run_id, prefix="CP")
     campaigns = campaigns.rename(columns={"cluster_id": "campaign_id"})
-    return Resolution(shared.identifiers, links, assigned, history, networks,
+    return Resolution(shared.identifiers, links, level.clusters, level.history, networks,
                       org_matches, shared.groups, pd.concat(operator_links, ignore_index=True),
-                      campaigns, model)
+                      campaigns, level.model)
 
 
 def oversized_crowds(groups: pd.DataFrame, id_column: str, inputs: ResolutionInputs,
