@@ -20,14 +20,16 @@ import json
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from types import ModuleType
+from types import CodeType, FrameType, ModuleType
 
 import numpy as np
 import pandas as pd
+import psutil
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -47,39 +49,68 @@ ROOT = Path(__file__).resolve().parent.parent
 # The last commit whose grouping built a networkx graph of every link (``--groups-baseline``).
 GROUPS_BASELINE = "7443f4a"
 
-# The stages of resolve() timed, by the name resolve() calls them under. form_groups is
+# The stages of resolve() sampled, by the name resolve() calls them under. form_groups is
 # called for clusters (inside form_clusters) and for campaigns; its seconds add up both. Some
 # stages run inside others (cluster_links, the first attach pass and the cluster grouping in
 # resolve_clusters; billing_matches and score_links in cluster_links; piece_links and
 # form_groups in grow_campaigns): their seconds are counted in both rows.
-STAGES = ("ip_networks", "shared_values", "resolve_clusters", "cluster_links", "billing_matches",
-          "score_links", "form_groups", "campaign_links", "grow_campaigns", "piece_links",
-          "resolve_organisations", "parent_identifiers", "assign_ids")
+STAGES = ((pipeline, ("ip_networks", "shared_values", "resolve_clusters", "cluster_links",
+                      "billing_matches", "fuzzy_billing_evidence", "pairs_within",
+                      "group_stars", "shared_evidence", "score_links", "form_groups",
+                      "campaign_links", "grow_campaigns", "piece_links",
+                      "resolve_organisations", "parent_identifiers", "assign_ids")),
+          (attach, ("attachment_links",)), (coactivity, ("jaccard_evidence",)))
+SAMPLE_SECONDS = 0.05
+
+
+def stage_codes() -> dict[CodeType, str]:
+    """The code object of every stage function (a stage a version lacks is left out)."""
+    return {function.__code__: name for module, names in STAGES for name in names
+            if (function := getattr(module, name, None)) is not None}
 
 
 @contextmanager
-def timed_stages(totals: dict[str, Stage]) -> Iterator[None]:
-    """Wrap each stage of resolve() so its calls add their seconds to ``totals``."""
-    targets = [(pipeline, name) for name in STAGES] + [(attach, "attachment_links")]
-    originals = [(module, name, getattr(module, name)) for module, name in targets]
-    for module, name, function in originals:
-        setattr(module, name, _timer(function, totals.setdefault(name, Stage(name))))
+def sampled_stages(totals: dict[str, Stage]) -> Iterator[None]:
+    """Every 50 ms, read which stage functions are on this thread's stack and credit each with
+    the elapsed time and the process's resident memory. Nothing is wrapped: a wrapper holds its
+    call's arguments, so a stage that frees what it was handed (``score_links`` frees the
+    evidence) would look gigabytes larger than it is. Seconds are to the sample; calls are the
+    calls seen (one shorter than a sample may be missed)."""
+    codes, caller, process, stop = stage_codes(), threading.get_ident(), psutil.Process(), \
+        threading.Event()
+    frames_seen: dict[str, int] = {}
+
+    def sample() -> None:
+        last = time.perf_counter()
+        while not stop.wait(SAMPLE_SECONDS):
+            now, rss = time.perf_counter(), process.memory_info().rss / 2**20
+            active = _active_stages(sys._current_frames().get(caller), codes)
+            for name, frame_id in active.items():
+                stage = totals.setdefault(name, Stage(name))
+                stage.seconds += now - last
+                stage.peak_rss_mb = max(stage.peak_rss_mb, rss)
+                stage.rows += frames_seen.get(name) != frame_id
+            frames_seen.clear()
+            frames_seen.update(active)
+            last = now
+
+    thread = threading.Thread(target=sample, daemon=True)
+    thread.start()
     try:
         yield
     finally:
-        for module, name, function in originals:
-            setattr(module, name, function)
+        stop.set()
+        thread.join()
 
 
-def _timer(function: Callable, stage: Stage) -> Callable:
-    def wrapped(*args, **kwargs):
-        with measured(stage.name) as one:
-            result = function(*args, **kwargs)
-        stage.seconds += one.seconds
-        stage.peak_rss_mb = max(stage.peak_rss_mb, one.peak_rss_mb)
-        stage.rows += 1  # calls
-        return result
-    return wrapped
+def _active_stages(frame: FrameType | None, codes: dict[CodeType, str]) -> dict[str, int]:
+    """The stages on the stack from ``frame`` down, each with its outermost frame's id."""
+    active: dict[str, int] = {}
+    while frame is not None:
+        if (name := codes.get(frame.f_code)) is not None:
+            active[name] = id(frame)
+        frame = frame.f_back
+    return active
 
 
 # --- the previous implementations, kept only as this benchmark's baseline -------------------
@@ -225,12 +256,12 @@ def main() -> None:
         prefix=f"bench-resolve-{args.preset}-")))
     inputs = load_inputs(paths)
     totals: dict[str, Stage] = {}
-    with timed_stages(totals), measured("resolve") as whole:
+    with sampled_stages(totals), measured("resolve") as whole:
         resolution = pipeline.resolve(inputs, pd.DataFrame(columns=["account_id", "cluster_id"]),
                                       "bench")
     print_table(f"resolve() by stage — preset {args.preset}, seed {args.seed}, "
                 f"{len(inputs.accounts):,} accounts",
-                ["stage", "calls", "seconds", "peak RSS MB"],
+                ["stage", "calls seen", "seconds", "peak RSS MB"],
                 [[s.name, s.rows, s.seconds, s.peak_rss_mb] for s in totals.values()]
                 + [["resolve (whole)", 1, whole.seconds, whole.peak_rss_mb]])
     if args.stages_only:
