@@ -196,6 +196,7 @@ def campaign_links(shared: Shared, cluster_level: pd.DataFrame, weights: LinkWei
                             shared.signature, shared.identifiers, bands,
                             weights.campaign_threshold, weights.coactivity["full_jaccard"]),
                         cluster_level], ignore_index=True)
+    del paired, cluster_level  # in ``scored`` now; the caller handed the strong links over
     # The strongest link of each pair, strongest first: chosen on the ids and scores alone, then
     # taken whole once (sorting and deduplicating whole rows copied the cluster level's
     # evidence three times over: gigabytes at a million accounts).
@@ -363,13 +364,20 @@ WeakValues = dict[str, tuple[pd.DataFrame, float]]
 
 @dataclass
 class ClusterLevel:
-    """What the cluster level hands on besides its strong links: the clusters, and where all
-    the links wait on disk until the resolution is returned."""
+    """What the cluster level hands on: its strong links (the campaign level's input), the
+    clusters, and where all the links wait on disk until the resolution is returned."""
 
+    strong: pd.DataFrame
     clusters: pd.DataFrame
     history: pd.DataFrame
     links_file: Path
     model: str
+
+    def hand_over_strong(self) -> pd.DataFrame:
+        """The strong links, no longer held here, so the step that takes them can free them
+        (at a million accounts they are a gigabyte)."""
+        strong, self.strong = self.strong, self.strong.iloc[0:0]
+        return strong
 
 
 def park(frame: pd.DataFrame, path: Path) -> Path:
@@ -381,9 +389,8 @@ def park(frame: pd.DataFrame, path: Path) -> Path:
 
 def resolve_clusters(inputs: ResolutionInputs, shared: Shared, judgements: AccountJudgements,
                      weak: WeakValues, previous: pd.DataFrame, run_id: str,
-                     weights: LinkWeights, spill: Path) -> tuple[ClusterLevel, pd.DataFrame]:
-    """The clusters, with the links at or above the link threshold (the campaign level's
-    input); every link is parked in ``spill``."""
+                     weights: LinkWeights, spill: Path) -> ClusterLevel:
+    """The clusters and their links (every one parked in ``spill``)."""
     total = len(inputs.accounts)
     links, model = cluster_links(inputs, shared, weights)
     first_pass = form_clusters(links, judgements, shared, weights, total)
@@ -393,7 +400,7 @@ def resolve_clusters(inputs: ResolutionInputs, shared: Shared, judgements: Accou
     clusters = form_clusters(links, judgements, shared, weights, total)
     assigned, history = assign_ids(clusters, previous, run_id)
     strong = links[links["score"].astype("float64") >= weights.link_threshold]
-    return ClusterLevel(assigned, history, park(links, spill / "links.parquet"), model), strong
+    return ClusterLevel(strong, assigned, history, park(links, spill / "links.parquet"), model)
 
 
 def weak_values(shared: Shared, weights: LinkWeights) -> WeakValues:
@@ -412,8 +419,8 @@ def resolve(
     judgements = account_judgements(inputs.judgements)
     weak = weak_values(shared, weights)
     with tempfile.TemporaryDirectory(prefix="attrib-resolve-") as spill:
-        level, strong = resolve_clusters(inputs, shared, judgements, weak, previous, run_id,
-                                         weights, Path(spill))
+        level = resolve_clusters(inputs, shared, judgements, weak, previous, run_id,
+                                 weights, Path(spill))
         org_matches = resolve_organisations(inputs)
         registry = name_owners(inputs)
         parents = parent_identifiers(inputs, org_matches, shared.groups, weights, registry)
@@ -421,9 +428,7 @@ def resolve(
         shared.groups = pd.concat([shared.groups, value_groups(parents, shared.profiles,
                                                                weights)], ignore_index=True)
         shared.ambiguous = ambiguous_names(registry)
-        # The strong links are passed, not kept: at a million accounts they are a gigabyte.
-        operator_links = [campaign_links(shared, strong, weights)]
-        del strong
+        operator_links = [campaign_links(shared, level.hand_over_strong(), weights)]
         limit = giant_limit(len(inputs.accounts), weights.campaign_giant_share,
                             weights.giant_min_accounts)
         campaigns = form_campaigns(operator_links, judgements, shared, weights, limit)
