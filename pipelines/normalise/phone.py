@@ -47,6 +47,14 @@ def normalise_phone(raw: object, default_region: str | None = None) -> PhoneKey 
     return _normalise_phone_text(clean(raw), (default_region or "").upper() or None)
 
 
+def _stable(e164: str) -> bool:
+    """Does the key parse back to itself? A national number led by zeros where the country
+    keeps none ("000000001" in China) loses a zero each time it is parsed again: no real
+    number, and no stable key."""
+    again = _parse(e164, None)
+    return again is not None and phonenumbers.format_number(again, PhoneNumberFormat.E164) == e164
+
+
 @lru_cache(maxsize=1 << 18)  # each number is parsed by ingestion and again by normalisation
 def _normalise_phone_text(text: str, region: str | None) -> PhoneKey | None:
     if not text or len(text) > 40:
@@ -55,6 +63,8 @@ def _normalise_phone_text(text: str, region: str | None) -> PhoneKey | None:
     if number is None or not phonenumbers.is_possible_number(number):
         return None
     e164 = phonenumbers.format_number(number, PhoneNumberFormat.E164)
+    if number.italian_leading_zero and not _stable(e164):
+        return None
     return PhoneKey(
         e164=e164,
         region=phonenumbers.region_code_for_number(number),
