@@ -11,11 +11,13 @@ import pandas as pd
 import pytest
 
 from pipelines.attribute.features import synchronised_activity
-from pipelines.resolve.attach import BUCKETS_PER_DAY, hot_buckets
+from pipelines.resolve.attach import BUCKETS_PER_DAY, attachment_links, hot_buckets
+from pipelines.resolve.blocking import group_stars
 from pipelines.resolve.coactivity import _mix, _salts, signatures
 from pipelines.resolve.fuzzy import _lists_by
 from pipelines.resolve.profiles import _peak_hour
 from pipelines.resolve.scoring import EVIDENCE_COLUMNS, score_links
+from pipelines.resolve.weights import DEFAULT_WEIGHTS
 
 SEED = 20261129
 
@@ -152,3 +154,31 @@ def test_registry_names_match_through_a_typo_in_a_one_word_name() -> None:
                      .T.to_numpy(), strict=True))
     assert found == {org_name_key("QUELLRRUN"): "ORG-1",
                      org_name_key("Tarvenco Systems"): "ORG-2"}
+
+
+def test_links_keep_arrow_strings_whoever_made_them_even_when_empty() -> None:
+    """Every maker of links returns the same column types, empty or not: a table of object
+    columns (an empty one too) concatenated with the scored links turns each of their millions
+    of strings into a Python object."""
+    evidence = pd.DataFrame([("a1", "a2", "phone", "+6531432325", 2, 0.9, 0.0)],
+                            columns=EVIDENCE_COLUMNS)
+    scored = score_links(evidence)
+    no_groups = pd.DataFrame({"kind": ["phone"], "value": ["+6531432325"], "accounts": [2],
+                              "weight": [0.9], "coherence": [0.0]})
+    identifiers = pd.DataFrame({"account_id": ["a1", "a2"], "kind": "phone",
+                                "value": "+6531432325"})
+    made = {
+        "no evidence": score_links(evidence.iloc[0:0]),
+        "no large group": group_stars(identifiers, no_groups, limit=10, threshold=0.5),
+        "no activity": attachment_links(
+            pd.DataFrame({"account_id": ["a1"], "anchor": ["a1"], "size": [12],
+                          "cluster_id": ["a1"]}),
+            pd.DataFrame(columns=["account_id", "bucket", "requests"]), {}, DEFAULT_WEIGHTS),
+        "a large group": group_stars(identifiers, no_groups.assign(accounts=50), limit=10,
+                                     threshold=0.5),
+    }
+    assert len(made["a large group"]) == 1
+    for name, links in made.items():
+        joined = pd.concat([scored, links], ignore_index=True)
+        assert joined.dtypes.to_dict() == scored.dtypes.to_dict(), name
+    assert str(scored["evidence"].dtype) == "str" and scored["score"].dtype == "float64"

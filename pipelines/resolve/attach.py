@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from pipelines.resolve.runs import label_codes
+from pipelines.resolve.scoring import typed_links
 from pipelines.resolve.weights import LinkWeights
 
 BUCKETS_PER_DAY = 144
@@ -97,10 +98,10 @@ def attachment_links(clusters: pd.DataFrame, buckets: pd.DataFrame, weak: dict[s
     at least one more weak trait with it. ``weak``: kind → (attribute table, weight)."""
     big_enough = clusters["size"].astype("int64") >= weights.attach["min_cluster"]
     if buckets.empty or not big_enough.any():
-        return pd.DataFrame(columns=["a", "b", "score", "kinds", "evidence"])
+        return typed_links()
     candidates = synchronised_candidates(clusters, buckets, weights)
     if candidates.empty:
-        return pd.DataFrame(columns=["a", "b", "score", "kinds", "evidence"])
+        return typed_links()
     low = weights.attach["min_share"]
     sync = weights.coactivity["max_weight"] * (
         (candidates["share"] - low) / (1 - low) * 0.5 + 0.5).clip(0, 1)
@@ -122,4 +123,4 @@ def attachment_links(clusters: pd.DataFrame, buckets: pd.DataFrame, weak: dict[s
         "evidence": [json.dumps(ev) for ev in evidence],
     })
     best = links.sort_values("score", ascending=False).drop_duplicates("b")
-    return best[best["score"] >= weights.link_threshold].reset_index(drop=True)
+    return typed_links(best[best["score"] >= weights.link_threshold].reset_index(drop=True))

@@ -8,7 +8,7 @@ import json
 
 import pandas as pd
 
-LINK_COLUMNS = ["a", "b", "score", "kinds", "evidence"]
+from pipelines.resolve.scoring import typed_links
 
 
 def pairs_within(identifiers: pd.DataFrame, groups: pd.DataFrame, limit: int) -> pd.DataFrame:
@@ -27,7 +27,7 @@ def group_stars(identifiers: pd.DataFrame, groups: pd.DataFrame, limit: int,
     reaches ``threshold`` (a coherent group: an operation, not a crowd)."""
     large = groups[(groups["accounts"] > limit) & (groups["weight"] >= threshold)]
     if large.empty:
-        return pd.DataFrame(columns=LINK_COLUMNS)
+        return typed_links()
     members = identifiers.merge(large, on=["kind", "value"])
     hub = members.groupby(["kind", "value"])["account_id"].transform("min")
     stars = members[members["account_id"] != hub].assign(a=hub)
@@ -39,4 +39,4 @@ def group_stars(identifiers: pd.DataFrame, groups: pd.DataFrame, limit: int,
                                  stars["weight"], stars["coherence"], strict=True)]
     stars = stars.assign(score=stars["weight"], kinds=stars["kind"])
     best = stars.sort_values("score", ascending=False).drop_duplicates(["a", "b"])
-    return best[LINK_COLUMNS].reset_index(drop=True)
+    return typed_links(best.reset_index(drop=True))

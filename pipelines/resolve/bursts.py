@@ -38,7 +38,7 @@ from pipelines.resolve.coherence import group_coherence
 from pipelines.resolve.groups import SELF_TRAITS
 from pipelines.resolve.pieces import MAX_PIECE, piece_of
 from pipelines.resolve.profiles import CATEGORICAL_TRAITS, MISSING, SECONDS_PER_DAY
-from pipelines.resolve.scoring import LINK_COLUMNS
+from pipelines.resolve.scoring import LINK_COLUMNS, typed_links
 from pipelines.resolve.weights import BurstRules, CoherenceRules
 
 BURST_COLUMNS = ["account_id", "burst", "start", "accounts", "log10_p"]
@@ -160,8 +160,8 @@ def burst_links(bursts: pd.DataFrame, units: pd.DataFrame, profiles: pd.DataFram
     anchor."""
     frame = _profile_matches(bursts.rename(columns={"burst": "occasion"}), units, profiles,
                              rules.min_likelihood_ratio)
-    return pd.DataFrame([_link(row, threshold) for row in frame.itertuples()],
-                        columns=LINK_COLUMNS)
+    return typed_links(pd.DataFrame([_link(row, threshold) for row in frame.itertuples()],
+                                    columns=LINK_COLUMNS))
 
 
 def _link(row, threshold: float) -> tuple:
@@ -229,7 +229,7 @@ def _occasion_links(occasions: pd.DataFrame, units: pd.DataFrame, profiles: pd.D
                                 "profile_ratio": round(float(row.ratio), 1)}])
         a, b = sorted((row.account_id, row.operation))
         rows.append((a, b, threshold, kind, evidence))
-    return pd.DataFrame(rows, columns=LINK_COLUMNS)
+    return typed_links(pd.DataFrame(rows, columns=LINK_COLUMNS))
 
 
 def agent_links(agents: pd.DataFrame, units: pd.DataFrame, profiles: pd.DataFrame,

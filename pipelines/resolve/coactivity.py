@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from pipelines.resolve.runs import label_codes, run_bounds
-from pipelines.resolve.scoring import EVIDENCE_COLUMNS
+from pipelines.resolve.scoring import EVIDENCE_COLUMNS, typed_links
 
 SIGNATURE_SIZE = 64
 BANDS = 16  # 16 bands of 4 rows: pairs with Jaccard >= ~0.5 are found with high probability
@@ -105,7 +105,7 @@ def synchronised_stars(signature: pd.DataFrame, memberships: pd.DataFrame,
     merely collided in one band are left out."""
     strong = weighted[weighted["weight"] >= threshold]
     if strong.empty:
-        return pd.DataFrame(columns=["a", "b", "score", "kinds", "evidence"])
+        return typed_links()
     members = memberships.merge(strong, on=["kind", "value"])
     full = pd.util.hash_pandas_object(signature, index=False)
     full = pd.Series(full.to_numpy(), index=signature.index)
@@ -127,4 +127,4 @@ def synchronised_stars(signature: pd.DataFrame, memberships: pd.DataFrame,
     out = pd.DataFrame({"a": pairs["a"], "b": pairs["b"], "score": pairs["weight"],
                         "kinds": "coactivity", "evidence": evidence})
     out[["a", "b"]] = np.sort(out[["a", "b"]].to_numpy(), axis=1) if len(out) else out[["a", "b"]]
-    return out.sort_values("score", ascending=False).drop_duplicates(["a", "b"])
+    return typed_links(out.sort_values("score", ascending=False).drop_duplicates(["a", "b"]))

@@ -25,7 +25,7 @@ import json
 import pandas as pd
 
 from pipelines.resolve.pieces import MAX_PIECE, piece_of
-from pipelines.resolve.scoring import LINK_COLUMNS
+from pipelines.resolve.scoring import LINK_COLUMNS, typed_links
 from pipelines.resolve.weights import CoherenceRules
 
 # Where each kind of value comes from: two values from one source are one fact (a mail domain
@@ -157,4 +157,4 @@ def nested_links(identifiers: pd.DataFrame, units: pd.DataFrame, operator: pd.Da
                               ensure_ascii=False)
         rows.extend((min(account, host), max(account, host), threshold, "nested", evidence)
                     for account in members.get(piece, [piece]))
-    return pd.DataFrame(rows, columns=LINK_COLUMNS)
+    return typed_links(pd.DataFrame(rows, columns=LINK_COLUMNS))

@@ -16,7 +16,7 @@ import pandas as pd
 
 from pipelines.resolve.blocking import pairs_within
 from pipelines.resolve.evidence import shared_evidence
-from pipelines.resolve.scoring import LINK_COLUMNS, score_links
+from pipelines.resolve.scoring import score_links, typed_links
 
 # Only a piece this small joins through what its accounts share between them: the more names
 # and fronts two groups each carry, the likelier two of them coincide (two operations drawing
@@ -60,7 +60,7 @@ def _best_partner(links: pd.DataFrame, units: pd.DataFrame) -> pd.DataFrame:
     frame = frame[~frame["piece"].isin(operations[operations > 1].index)]
     frame = frame.sort_values(["piece", "score", "partner_size"], ascending=[True, False, False],
                               kind="stable")
-    return frame.drop_duplicates("piece")[LINK_COLUMNS].reset_index(drop=True)
+    return typed_links(frame.drop_duplicates("piece").reset_index(drop=True))
 
 
 def _exclusive(evidence: pd.DataFrame, identifiers: pd.DataFrame, units: pd.DataFrame
@@ -101,4 +101,4 @@ def piece_links(identifiers: pd.DataFrame, units: pd.DataFrame, operator: pd.Dat
     ], ignore_index=True)
     links = score_links(_exclusive(evidence, identifiers, units))
     links = links[links["score"].astype("float64") >= threshold]
-    return _best_partner(links, units) if len(links) else links[LINK_COLUMNS]
+    return _best_partner(links, units) if len(links) else typed_links(links)

@@ -197,11 +197,12 @@ def campaign_links(shared: Shared, cluster_level: pd.DataFrame, weights: LinkWei
                             weights.campaign_threshold, weights.coactivity["full_jaccard"]),
                         cluster_level], ignore_index=True)
     del paired, cluster_level  # in ``scored`` now; the caller handed the strong links over
-    # The strongest link of each pair, strongest first: chosen on the ids and scores alone, then
-    # taken whole once (sorting and deduplicating whole rows copied the cluster level's
-    # evidence three times over: gigabytes at a million accounts).
+    # The strongest link of each pair, strongest first (ties in the order above): chosen on the
+    # ids and scores alone, then taken whole once (sorting and deduplicating whole rows copied
+    # the cluster level's evidence three times over: gigabytes at a million accounts).
     keep = scored["score"].astype("float64") >= weights.campaign_threshold
-    chosen = scored.loc[keep, ["a", "b", "score"]].sort_values("score", ascending=False)
+    chosen = scored.loc[keep, ["a", "b", "score"]].sort_values("score", ascending=False,
+                                                              kind="stable")
     return scored.loc[chosen.drop_duplicates(["a", "b"]).index]
 
 

@@ -17,6 +17,7 @@ from pipelines.normalise.sql import connect
 
 EVIDENCE_COLUMNS = ["a", "b", "kind", "value", "accounts", "weight", "coherence"]
 LINK_COLUMNS = ["a", "b", "score", "kinds", "evidence"]
+LINK_TYPES = {"a": "str", "b": "str", "score": "float64", "kinds": "str", "evidence": "str"}
 
 # A float as Python's json.dumps writes it: DuckDB's shortest round-trip text is Python's repr.
 _JSON_NUMBER = """CREATE MACRO json_number(x) AS CASE
@@ -72,15 +73,23 @@ def _write_pairs(table: pd.DataFrame, kinds: pd.DataFrame, values: pd.DataFrame,
     return files
 
 
+def typed_links(frame: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Links with one set of column types wherever they are made (Arrow strings, a float
+    score): concatenated with a table of object columns, even an empty one, the millions of
+    scored links would all become Python objects (gigabytes at a million accounts)."""
+    frame = pd.DataFrame(columns=LINK_COLUMNS) if frame is None else frame[LINK_COLUMNS]
+    return frame.astype(LINK_TYPES)
+
+
 def score_links(evidence: pd.DataFrame) -> pd.DataFrame:
     """One row per pair, sorted by pair: noisy-OR score over its evidence, kinds, and the
     evidence as JSON."""
     if evidence.empty:
-        return pd.DataFrame(columns=LINK_COLUMNS)
+        return typed_links()
     weight = evidence["weight"].astype("float64")
     evidence, weight = evidence[weight > 0], weight[weight > 0].to_numpy()
     if evidence.empty:
-        return pd.DataFrame(columns=LINK_COLUMNS)
+        return typed_links()
     kind_codes, kinds = _json_texts(evidence["kind"].astype(str))
     value_codes, values = _json_texts(evidence["value"].astype(str))
     # Pandas columns as they are (Arrow strings), not NumPy arrays of Python strings.
