@@ -148,20 +148,32 @@ def cluster_links(inputs: ResolutionInputs, shared: Shared, weights: LinkWeights
     matches, model = billing_matches(inputs.payments, weights.billing_fuzzy)
     fuzzy_pairs, fuzzy_evidence = fuzzy_billing_evidence(matches, inputs.payments,
                                                          weights.billing_fuzzy)
+    del matches  # only its evidence is needed from here
     pairs = pd.concat([_candidate_pairs(shared, weighted, weights.pair_limit),
                        fuzzy_pairs]).drop_duplicates().reset_index(drop=True)
+    del fuzzy_pairs
     stars = group_stars(shared.identifiers, weighted, weights.pair_limit,
                         weights.link_threshold)
-    # The evidence is handed over, not kept: score_links frees it once its table is built
-    # (at a million accounts, gigabytes held through the scoring otherwise).
-    scored = score_links(pd.concat([
+    evidence = [
         shared_evidence(pairs, shared.identifiers, weighted),
         shared_evidence(pairs, shared.identifiers, weak_groups(shared.groups, weights.weak)),
         coactivity.jaccard_evidence(shared.signature, _both_active(pairs, shared.signature),
                                     weights.coactivity),
         fuzzy_evidence,
-    ], ignore_index=True))
+    ]
+    del pairs, fuzzy_evidence
+    scored = score_links(handed_over(evidence))
     return pd.concat([scored, stars], ignore_index=True), model
+
+
+def handed_over(parts: list[pd.DataFrame]) -> pd.DataFrame:
+    """One table of ``parts``, emptying the list, so that the caller holds no reference to it:
+    passed straight to a step (``score_links(handed_over(parts))``), it is freed once that step
+    is done with it. At a million accounts the evidence is gigabytes, held through the scoring
+    otherwise."""
+    frame = pd.concat(parts, ignore_index=True)
+    parts.clear()
+    return frame
 
 
 def _both_active(pairs: pd.DataFrame, signature: pd.DataFrame) -> pd.DataFrame:
@@ -183,12 +195,14 @@ def campaign_links(shared: Shared, cluster_level: pd.DataFrame, weights: LinkWei
     operator, identity = operator_groups(shared, weights)
     bands = weigh(shared.groups, {"coactivity": weights.campaign_kinds["coactivity"]}, weights)
     pairs = pairs_within(shared.identifiers, operator, weights.campaign_pair_limit)
-    paired = score_links(pd.concat([  # handed over, not kept (see cluster_links)
+    evidence = [
         shared_evidence(pairs, shared.identifiers, operator),
         shared_evidence(pairs, shared.identifiers, identity),
         coactivity.jaccard_evidence(shared.signature, _both_active(pairs, shared.signature),
                                     weights.coactivity),
-    ], ignore_index=True))
+    ]
+    del pairs
+    paired = score_links(handed_over(evidence))
     scored = pd.concat([paired,
                         group_stars(shared.identifiers, operator, weights.campaign_pair_limit,
                                     weights.campaign_threshold),
