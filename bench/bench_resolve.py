@@ -52,12 +52,13 @@ GROUPS_BASELINE = "7443f4a"
 # The stages of resolve() sampled, by the name resolve() calls them under. form_groups is
 # called for clusters (inside form_clusters) and for campaigns; its seconds add up both. Some
 # stages run inside others (cluster_links, the first attach pass and the cluster grouping in
-# resolve_clusters; billing_matches and score_links in cluster_links; piece_links and
-# form_groups in grow_campaigns): their seconds are counted in both rows.
+# resolve_clusters; campaign links, growth and the second attach pass in resolve_campaigns;
+# billing_matches and score_links in cluster_links; piece_links and form_groups in
+# grow_campaigns): their seconds are counted in both rows.
 STAGES = ((pipeline, ("ip_networks", "shared_values", "resolve_clusters", "cluster_links",
                       "billing_matches", "fuzzy_billing_evidence", "pairs_within",
                       "group_stars", "shared_evidence", "score_links", "form_groups",
-                      "campaign_links", "grow_campaigns", "piece_links",
+                      "resolve_campaigns", "campaign_links", "grow_campaigns", "piece_links",
                       "resolve_organisations", "parent_identifiers", "assign_ids")),
           (attach, ("attachment_links",)), (coactivity, ("jaccard_evidence",)))
 SAMPLE_SECONDS = 0.05

@@ -437,32 +437,9 @@ def resolve(
         level = resolve_clusters(inputs, shared, judgements, weak, previous, run_id,
                                  weights, Path(spill))
         org_matches = resolve_organisations(inputs)
-        registry = name_owners(inputs)
-        parents = parent_identifiers(inputs, org_matches, shared.groups, weights, registry)
-        shared.identifiers = pd.concat([shared.identifiers, parents], ignore_index=True)
-        shared.groups = pd.concat([shared.groups, value_groups(parents, shared.profiles,
-                                                               weights)], ignore_index=True)
-        shared.ambiguous = ambiguous_names(registry)
-        operator_links = [campaign_links(shared, level.hand_over_strong(), weights)]
-        limit = giant_limit(len(inputs.accounts), weights.campaign_giant_share,
-                            weights.giant_min_accounts)
-        campaigns = form_campaigns(operator_links, judgements, shared, weights, limit)
-        # Loose pieces (clusters and small groups no campaign took in) judged as wholes
-        # against the campaigns found so far, and pieces whose whole footprint lies inside a
-        # larger operation's, round after round: a piece placed makes its operation's
-        # footprint larger.
-        campaigns = grow_campaigns(shared, campaigns, operator_links, judgements, weights,
-                                   limit, operator_networks(inputs.accounts, shared.profiles,
-                                                            weights.coherence))
-        # Second pass at campaign level: an operation kept in pieces of 2-3 has no cluster big
-        # enough to show its schedule, but its campaign has; pieces and loose accounts that
-        # keep that schedule and share a weak trait with it join it.
-        large = campaigns[campaigns["size"].astype("int64") >= weights.attach["min_cluster"]]
-        synchronised = attach_mod.attachment_links(large.assign(cluster_id=large["anchor"]),
-                                                   inputs.usage_buckets, weak, weights)
-        if not synchronised.empty:
-            operator_links.append(synchronised)
-            campaigns = form_campaigns(operator_links, judgements, shared, weights, limit)
+        add_parents(inputs, shared, org_matches, weights)
+        operator_links, campaigns = resolve_campaigns(inputs, shared, level, judgements, weak,
+                                                      weights)
         links = pd.read_parquet(level.links_file)
     previous_campaigns = (previous_campaigns if previous_campaigns is not None
                           else pd.DataFrame(columns=["account_id", "cluster_id"]))
@@ -472,6 +449,45 @@ def resolve(
     return Resolution(shared.identifiers, links, level.clusters, level.history, networks,
                       org_matches, shared.groups, pd.concat(operator_links, ignore_index=True),
                       campaigns, level.model)
+
+
+def add_parents(inputs: ResolutionInputs, shared: Shared, org_matches: pd.DataFrame,
+                weights: LinkWeights) -> None:
+    """The parent each account's organisations lead to, as one more shared value (operator
+    level), and the registry's names that different owners' companies share."""
+    registry = name_owners(inputs)
+    parents = parent_identifiers(inputs, org_matches, shared.groups, weights, registry)
+    shared.identifiers = pd.concat([shared.identifiers, parents], ignore_index=True)
+    shared.groups = pd.concat([shared.groups, value_groups(parents, shared.profiles, weights)],
+                              ignore_index=True)
+    shared.ambiguous = ambiguous_names(registry)
+
+
+def resolve_campaigns(inputs: ResolutionInputs, shared: Shared, level: ClusterLevel,
+                      judgements: AccountJudgements, weak: WeakValues, weights: LinkWeights
+                      ) -> tuple[list[pd.DataFrame], pd.DataFrame]:
+    """The campaign-level links (as parts) and the campaigns they form, grown by their
+    pieces and by the accounts that keep their schedule."""
+    operator_links = [campaign_links(shared, level.hand_over_strong(), weights)]
+    limit = giant_limit(len(inputs.accounts), weights.campaign_giant_share,
+                        weights.giant_min_accounts)
+    campaigns = form_campaigns(operator_links, judgements, shared, weights, limit)
+    # Loose pieces (clusters and small groups no campaign took in) judged as wholes against
+    # the campaigns found so far, and pieces whose whole footprint lies inside a larger
+    # operation's, round after round: a piece placed makes its operation's footprint larger.
+    campaigns = grow_campaigns(shared, campaigns, operator_links, judgements, weights, limit,
+                               operator_networks(inputs.accounts, shared.profiles,
+                                                 weights.coherence))
+    # Second pass at campaign level: an operation kept in pieces of 2-3 has no cluster big
+    # enough to show its schedule, but its campaign has; pieces and loose accounts that keep
+    # that schedule and share a weak trait with it join it.
+    large = campaigns[campaigns["size"].astype("int64") >= weights.attach["min_cluster"]]
+    synchronised = attach_mod.attachment_links(large.assign(cluster_id=large["anchor"]),
+                                               inputs.usage_buckets, weak, weights)
+    if not synchronised.empty:
+        operator_links.append(synchronised)
+        campaigns = form_campaigns(operator_links, judgements, shared, weights, limit)
+    return operator_links, campaigns
 
 
 def oversized_crowds(groups: pd.DataFrame, id_column: str, inputs: ResolutionInputs,
