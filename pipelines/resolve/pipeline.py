@@ -77,7 +77,7 @@ class Resolution:
     links: pd.DataFrame  # every scored candidate pair at cluster level
     clusters: pd.DataFrame  # account_id, anchor, size, cluster_id
     history: pd.DataFrame
-    ip_networks: pd.DataFrame  # ip, cidr, is_hub
+    ip_networks: pd.DataFrame  # each sign-up address: ip, cidr, usage type and flags, is_hub
     org_matches: pd.DataFrame  # subject kind, subject key, org_id, score, method
     groups: pd.DataFrame  # kind, value, accounts, coherence: every shared value
     campaign_links: pd.DataFrame  # links at campaign level (score ≥ the campaign threshold)
