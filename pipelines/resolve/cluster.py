@@ -323,11 +323,12 @@ def _cut_lone_identity_ties(graph: LinkGraph, keys: np.ndarray, resting: Resting
     graph.keep(~graph.links_among(cut))
 
 
-def _strong(links: pd.DataFrame, threshold: float) -> pd.DataFrame:
-    """The links at or above ``threshold`` (the frame itself when all are: no copy of millions
-    of evidence texts)."""
+def _strong(links: pd.DataFrame, threshold: float, columns: list[str]) -> pd.DataFrame:
+    """The ``columns`` of the links at or above ``threshold``: only what grouping reads is
+    copied (the frame itself when all are strong: no copy of millions of evidence texts)."""
     strong = links["score"].astype("float64") >= threshold
-    return links if strong.all() else links[strong]
+    links = links[columns]
+    return links if strong.all() else links[strong.to_numpy()]
 
 
 def form_groups(links: pd.DataFrame | list[pd.DataFrame], judgements: AccountJudgements,
@@ -337,7 +338,9 @@ def form_groups(links: pd.DataFrame | list[pd.DataFrame], judgements: AccountJud
     ``links`` may come in parts, read in order as one table (a level that adds links round
     after round need not copy them all each round). With ``operations`` (campaign level), two
     large parts tied through one identifier alone stay apart."""
-    strong = [_strong(part, threshold) for part in
+    # The evidence is read only to judge operations (campaign level).
+    columns = ["a", "b", "score", *(["evidence"] if operations is not None else [])]
+    strong = [_strong(part, threshold, columns) for part in
               (links if isinstance(links, list) else [links])]
     graph, keys = link_graph(strong, judgements)
     _split_judged_apart(graph, judgements.different)
