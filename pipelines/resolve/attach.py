@@ -28,7 +28,7 @@ def hot_buckets(clusters: pd.DataFrame, buckets: pd.DataFrame, min_cluster: int)
     big = clusters[clusters["size"].astype("int64") >= min_cluster][["account_id", "cluster_id"]]
     # Clusters and members as codes (cluster codes in the order of a groupby on their ids):
     # the members' bucket rows, millions at the seed preset, are counted as integers.
-    cluster_codes, cluster_ids = pd.factorize(big["cluster_id"], sort=True)
+    cluster_codes, cluster_ids, sizes, _ = label_codes(big["cluster_id"])
     member = buckets["account_id"].isin(big["account_id"]).to_numpy()
     codes, accounts = pd.factorize(buckets["account_id"][member])
     clusters_of = pd.DataFrame({"account": accounts.get_indexer(big["account_id"]),
@@ -39,9 +39,8 @@ def hot_buckets(clusters: pd.DataFrame, buckets: pd.DataFrame, min_cluster: int)
         return (pd.DataFrame(columns=["cluster_id", "bucket"]),
                 pd.Series(dtype="float64", name="hot_density"))
     per_bucket = active.groupby(["cluster", "bucket"])["account"].nunique().rename("n")
-    sizes = pd.Series(np.bincount(cluster_codes, minlength=len(cluster_ids)))
     per_bucket = per_bucket.reset_index()
-    need = per_bucket["cluster"].map((0.05 * sizes).astype("int64").clip(lower=3))
+    need = per_bucket["cluster"].map(pd.Series((0.05 * sizes).astype("int64")).clip(lower=3))
     hot = per_bucket.loc[per_bucket["n"] >= need, ["cluster", "bucket"]]
     day = pd.to_datetime(active["bucket"], utc=True).dt.floor("D")
     day_count = day.groupby(active["cluster"]).nunique()
