@@ -141,10 +141,17 @@ def _split_judged_apart(graph: LinkGraph, different: list[tuple[str, str]]) -> N
         graph.keep(on_a[u] == on_a[v])
 
 
-def _cut_weak_bridges(graph: LinkGraph, strong: float, min_side: int) -> None:
+def _cut_weak_bridges(graph: LinkGraph, strong: float, min_side: int,
+                      cliques: np.ndarray | None = None) -> None:
     """Remove every link weaker than ``strong`` that is the only tie between two parts of at
     least ``min_side`` accounts each: one doubtful match must not merge two operations (a real
     operation's accounts are tied many times over).
+
+    Ties are counted pair by pair. A link marked in ``cliques`` is a group's star: one member
+    linked to the group's first member stands for its links to every other member (too many
+    to write pair by pair), so any cut through a group of three or more crosses at least two
+    ties and a star link is never the only one. Without this, a value would tie its accounts
+    together when few enough share it to be linked pair by pair, and not when more do.
 
     Worked on the graph of strong components (accounts joined by strong links), where the weak
     links are the edges: much smaller than the account graph."""
@@ -156,8 +163,9 @@ def _cut_weak_bridges(graph: LinkGraph, strong: float, min_side: int) -> None:
     ends_u, ends_v = part[u], part[v]
     edges = np.flatnonzero(weak & (ends_u != ends_v))
     ties = pd.DataFrame({"edge": edges, "p": np.minimum(ends_u[edges], ends_v[edges]),
-                         "q": np.maximum(ends_u[edges], ends_v[edges])})
-    counts = ties.groupby(["p", "q"]).size()
+                         "q": np.maximum(ends_u[edges], ends_v[edges]),
+                         "ties": 1 if cliques is None else np.where(cliques[edges], 2, 1)})
+    counts = ties.groupby(["p", "q"])["ties"].sum()
     parts = nx.Graph()
     parts.add_edges_from(counts.index)
     single = [key for key in nx.bridges(parts) if counts[tuple(sorted(key))] == 1]
@@ -229,21 +237,29 @@ class OperationRule:
 
 # Per link (``row``), the first evidence item whose removal leaves the others (noisy-OR,
 # multiplied in the order scoring multiplies them) under the threshold: the one value the link
-# rests on. List lambdas keep it one pass per link (a join of items to items took 4x longer).
-_RESTING = """
-CREATE TEMP TABLE resting AS
+# rests on; and whether the link is a star of a group (``via``) of three accounts or more
+# whose own weight reaches the threshold. List lambdas keep it one pass per link (a join of
+# items to items took 4x longer).
+_JUDGED = """
+CREATE TEMP TABLE judged AS
 WITH parsed AS (
     SELECT row, json_transform(evidence, '[{"kind": "VARCHAR", "value": "VARCHAR",
-                                            "weight": "DOUBLE"}]') AS items
+                                            "weight": "DOUBLE", "accounts": "BIGINT",
+                                            "via": "VARCHAR"}]') AS items
     FROM links
-), judged AS (
-    SELECT row, items, list_position(list_transform(items, lambda item, i:
+)
+SELECT row, items, list_position(list_transform(items, lambda item, i:
         1.0 - coalesce(list_aggregate(
             list_transform(list_filter(items, lambda other, j: j != i),
                            lambda other: 1.0 - coalesce(other.weight, 0.0)),
-            'product'), 1.0) < $threshold), true) AS pos
-    FROM parsed
-)
+            'product'), 1.0) < $threshold), true) AS pos,
+    coalesce(list_aggregate(list_transform(items, lambda item:
+        coalesce(item.via = 'group' AND item.weight >= $threshold
+                 AND item.accounts >= $clique, false)), 'bool_or'), false) AS grouped
+FROM parsed
+"""
+_RESTING = """
+CREATE TEMP TABLE resting AS
 SELECT row, list_extract(items, pos).kind AS kind, list_extract(items, pos).value AS value
 FROM judged WHERE pos IS NOT NULL
 """
@@ -253,14 +269,20 @@ SELECT (row_number() OVER ()) - 1 AS item, kind, value
 FROM (SELECT DISTINCT kind, value FROM resting)
 """
 _RESTING_ROWS = "SELECT row, item FROM resting JOIN resting_values USING (kind, value)"
+_GROUP_STAR_ROWS = "SELECT row FROM judged WHERE grouped"
+# A value shared by this many accounts ties each of them to at least two others.
+CLIQUE_ACCOUNTS = 3
 
 
 @dataclass(frozen=True)
 class RestingItems:
     """The one evidence item each link rests on (``resting_items``): per link row, the number
-    of its item (-1: it rests on no one item), and the distinct items (kind, value)."""
+    of its item (-1: it rests on no one item), and the distinct items (kind, value); and per
+    link row whether it is a group's star (``grouped``: a strong value of three accounts or
+    more, linked member to first member instead of pair by pair)."""
     item: np.ndarray
     values: pd.DataFrame
+    grouped: np.ndarray
 
     def counted(self, rule: OperationRule) -> np.ndarray:
         """Per link row, its item's number when the item is the rule's, else -1."""
@@ -278,13 +300,17 @@ def resting_items(evidence: list[pd.Series], threshold: float) -> RestingItems:
     links = pa.table({"row": np.arange(len(texts)), "evidence": texts})
     with tempfile.TemporaryDirectory(prefix="resting-") as spill, connect(Path(spill)) as db:
         db.register("links", links)
-        db.execute(_RESTING, {"threshold": threshold})
+        db.execute(_JUDGED, {"threshold": threshold, "clique": CLIQUE_ACCOUNTS})
+        db.execute(_RESTING)
         db.execute(_RESTING_VALUES)
         values = db.sql("SELECT kind, value FROM resting_values ORDER BY item").df()
         found = db.sql(_RESTING_ROWS).fetchnumpy()
+        stars = db.sql(_GROUP_STAR_ROWS).fetchnumpy()["row"]
     item = np.full(len(texts), -1, dtype="int64")
     item[found["row"]] = found["item"]
-    return RestingItems(item, values)
+    grouped = np.zeros(len(texts), dtype=bool)
+    grouped[stars] = True
+    return RestingItems(item, values, grouped)
 
 
 def _lone_rows(graph: LinkGraph, keys: np.ndarray, resting: RestingItems, rule: OperationRule,
@@ -344,11 +370,13 @@ def form_groups(links: pd.DataFrame | list[pd.DataFrame], judgements: AccountJud
               (links if isinstance(links, list) else [links])]
     graph, keys = link_graph(strong, judgements)
     _split_judged_apart(graph, judgements.different)
+    cliques = None
     if operations is not None:
         resting = resting_items([part["evidence"] for part in strong], threshold)
         for rule in operations.passes():
             _cut_lone_identity_ties(graph, keys, resting, rule, judgements.same)
-    _cut_weak_bridges(graph, BRIDGE_STRONG, BRIDGE_MIN_SIDE)
+        cliques = graph.links_among(keys[resting.grouped])
+    _cut_weak_bridges(graph, BRIDGE_STRONG, BRIDGE_MIN_SIDE, cliques)
     groups = _split_crowds(graph, max_size, is_crowd)
     by_group = groups.groupby("group")["account_id"]
     groups = groups.assign(anchor=by_group.transform("min"), size=by_group.transform("size"))
