@@ -102,3 +102,13 @@ def test_a_network_block_says_which_block_and_how_much_the_operation_holds() -> 
                                "profile_ratio": 310.0}, "acc_new")
     assert "acc_new signed up from 198.51.100.0/24, one of 24 accounts from that block" in block
     assert "9 of them already in the operation of acc_op" in block and "310x" in block
+
+
+def test_weak_values_together_say_which_values_tie_the_two_operations() -> None:
+    tie = describe_evidence({"kind": "weak_together", "value": "acc_op", "accounts": 80,
+                             "values": ["user_agent=95c6f008 (159 accounts)",
+                                        "prepaid_bin=53122227 (147 accounts)"],
+                             "weight": 0.6}, "acc_part")
+    assert "acc_part is in an operation of 80 accounts" in tie
+    assert "with the operation of acc_op" in tie
+    assert "user_agent=95c6f008 (159 accounts); prepaid_bin=53122227 (147 accounts)" in tie

@@ -147,7 +147,7 @@ def campaign_path(links: pd.DataFrame, start: str, goal: str) -> list[dict]:
 def describe_evidence(item: dict, joiner: str = "the account") -> str:
     """One piece of link evidence in words: what was shared, by how many, with what weight.
     The campaign-level kinds that are not a shared value (a burst, a client, a network block, a
-    nested piece) link
+    nested piece, weak values held together) link
     ``joiner`` to the operation it joins, named by its anchor account, and say what they
     rest on."""
     kind, weight = item["kind"], float(item.get("weight", 0.0))
@@ -170,6 +170,11 @@ def describe_evidence(item: dict, joiner: str = "the account") -> str:
                 f"{item['held']} of them already in the operation of {item['value']}; its "
                 f"profile is {item['profile_ratio']:,.0f}x likelier in that operation than in the "
                 f"population (weight {weight:.2f})")
+    if kind == "weak_together":
+        return (f"weak values together: {joiner} is in an operation of {item['accounts']} "
+                f"accounts that runs, with the operation of {item['value']}, "
+                f"{'; '.join(item.get('values', []))}: weak values of two kinds or more, "
+                f"each run by accounts that look like one operator (weight {weight:.2f})")
     if kind == "nested":
         return (f"nested: every operator-level value the piece of {joiner} carries is also "
                 f"carried by the operation of {item['value']} ({item['accounts']} accounts): "

@@ -54,6 +54,7 @@ from pipelines.resolve.orgs import OrganisationMatcher, apply_org_judgements, ma
 from pipelines.resolve.pieces import piece_links
 from pipelines.resolve.profiles import account_profiles
 from pipelines.resolve.scoring import score_links
+from pipelines.resolve.together import weak_together_links
 from pipelines.resolve.weights import DEFAULT_WEIGHTS, LinkWeights
 
 
@@ -231,12 +232,14 @@ def grow_campaigns(shared: Shared, campaigns: pd.DataFrame, operator_links: list
     carrying nothing but the operation's values; ``bursts.burst_links``: a piece created in the
     operation's sign-up burst, running a client the operation holds or signed up from a
     network block it holds, with the operation's profile: ``bursts.agent_links``,
-    ``bursts.network_links``) until no piece moves. The links each round adds are appended to
-    ``operator_links`` (parts of one table, never copied whole)."""
+    ``bursts.network_links``), and by the formed operations that run its client build and card
+    batch (``together.weak_together_links``), until nothing moves. The links each round adds
+    are appended to ``operator_links`` (parts of one table, never copied whole)."""
     operator, identity = operator_groups(shared, weights)
     strong = operator[~operator["kind"].isin(WEAK_KINDS)]
-    nesting_values = without_crowds(pd.concat([strong, operator.merge(operator_like_traits(
-        operator, weights.coherence))], ignore_index=True), weights.coherence)
+    traits = operator_like_traits(operator, weights.coherence)
+    nesting_values = without_crowds(pd.concat([strong, operator.merge(traits)],
+                                              ignore_index=True), weights.coherence)
     bursts = creation_bursts(shared.profiles, weights.bursts)
     agents = operator_agents(shared.identifiers, shared.groups, weights.coherence)
     for _ in range(GROWTH_ROUNDS):
@@ -250,6 +253,8 @@ def grow_campaigns(shared: Shared, campaigns: pd.DataFrame, operator_links: list
                         weights.campaign_threshold),
             network_links(networks, campaigns, shared.profiles, weights.bursts,
                           weights.campaign_threshold),
+            weak_together_links(shared.identifiers, campaigns, traits,
+                                weights.coherence.min_group, weights.campaign_threshold),
         ], ignore_index=True)
         if grown.empty:
             break
