@@ -78,8 +78,10 @@ def weak_together_links(identifiers: pd.DataFrame, units: pd.DataFrame, traits: 
     values = {pair: [f"{k}={v} ({n} accounts)" for k, v, n in
                      zip(rows["kind"], rows["value"], rows["carriers"], strict=True)]
               for pair, rows in tied.groupby(["larger", "smaller"])}
+    # The tying values' carriers first: at a million accounts the identifiers are millions.
+    carriers = identifiers.merge(tied[KEYS].drop_duplicates(), on=KEYS)
     members = units[["account_id", "anchor"]].rename(columns={"anchor": "smaller"})
-    carriers = identifiers.merge(members, on="account_id").merge(
+    carriers = carriers.merge(members, on="account_id").merge(
         tied[["larger", "smaller", *KEYS]], on=["smaller", *KEYS])
     carriers = carriers.drop_duplicates(["account_id", "larger"])
     sizes = units.groupby("anchor").size()
