@@ -239,7 +239,7 @@ class OperationRule:
 # multiplied in the order scoring multiplies them) under the threshold: the one value the link
 # rests on; and whether the link is a star of a group (``via``) of three accounts or more
 # whose own weight reaches the threshold. List lambdas keep it one pass per link (a join of
-# items to items took 4x longer).
+# items to items took 4x longer); only the answers are kept, not the parsed items.
 _JUDGED = """
 CREATE TEMP TABLE judged AS
 WITH parsed AS (
@@ -247,8 +247,8 @@ WITH parsed AS (
                                             "weight": "DOUBLE", "accounts": "BIGINT",
                                             "via": "VARCHAR"}]') AS items
     FROM links
-)
-SELECT row, items, list_position(list_transform(items, lambda item, i:
+), positioned AS (
+    SELECT row, items, list_position(list_transform(items, lambda item, i:
         1.0 - coalesce(list_aggregate(
             list_transform(list_filter(items, lambda other, j: j != i),
                            lambda other: 1.0 - coalesce(other.weight, 0.0)),
@@ -256,19 +256,20 @@ SELECT row, items, list_position(list_transform(items, lambda item, i:
     coalesce(list_aggregate(list_transform(items, lambda item:
         coalesce(item.via = 'group' AND item.weight >= $threshold
                  AND item.accounts >= $clique, false)), 'bool_or'), false) AS grouped
-FROM parsed
-"""
-_RESTING = """
-CREATE TEMP TABLE resting AS
-SELECT row, list_extract(items, pos).kind AS kind, list_extract(items, pos).value AS value
-FROM judged WHERE pos IS NOT NULL
+    FROM parsed
+)
+SELECT row, pos IS NOT NULL AS rests, list_extract(items, pos).kind AS kind,
+       list_extract(items, pos).value AS value, grouped
+FROM positioned
 """
 _RESTING_VALUES = """
 CREATE TEMP TABLE resting_values AS
 SELECT (row_number() OVER ()) - 1 AS item, kind, value
-FROM (SELECT DISTINCT kind, value FROM resting)
+FROM (SELECT DISTINCT kind, value FROM judged WHERE rests)
 """
-_RESTING_ROWS = "SELECT row, item FROM resting JOIN resting_values USING (kind, value)"
+_RESTING_ROWS = """
+SELECT row, item FROM judged JOIN resting_values USING (kind, value) WHERE rests
+"""
 _GROUP_STAR_ROWS = "SELECT row FROM judged WHERE grouped"
 # A value shared by this many accounts ties each of them to at least two others.
 CLIQUE_ACCOUNTS = 3
@@ -301,7 +302,6 @@ def resting_items(evidence: list[pd.Series], threshold: float) -> RestingItems:
     with tempfile.TemporaryDirectory(prefix="resting-") as spill, connect(Path(spill)) as db:
         db.register("links", links)
         db.execute(_JUDGED, {"threshold": threshold, "clique": CLIQUE_ACCOUNTS})
-        db.execute(_RESTING)
         db.execute(_RESTING_VALUES)
         values = db.sql("SELECT kind, value FROM resting_values ORDER BY item").df()
         found = db.sql(_RESTING_ROWS).fetchnumpy()
