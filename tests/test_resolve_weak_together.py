@@ -11,7 +11,7 @@ import json
 
 import pandas as pd
 
-from pipelines.resolve.together import tied_operations, weak_together_links
+from pipelines.resolve.together import tied_operations, weak_carriers, weak_together_links
 
 THRESHOLD = 0.6
 MIN_GROUP = 8
@@ -39,11 +39,16 @@ def _identifiers(*parts: list[tuple]) -> pd.DataFrame:
 
 
 UNITS = _units(a=60, b=30, c=40)
+def _tied(identifiers: pd.DataFrame, units: pd.DataFrame, traits: pd.DataFrame = TRAITS
+          ) -> pd.DataFrame:
+    return tied_operations(weak_carriers(identifiers, traits), units, MIN_GROUP)
+
+
 BOTH = _identifiers(_carry(UNITS, "a", 40, AGENT, BIN), _carry(UNITS, "b", 20, AGENT, BIN))
 
 
 def test_a_client_and_a_card_batch_held_by_two_operations_tie_them() -> None:
-    links = weak_together_links(BOTH, UNITS, TRAITS, MIN_GROUP, THRESHOLD)
+    links = weak_together_links(weak_carriers(BOTH, TRAITS), UNITS, MIN_GROUP, THRESHOLD)
     assert len(links) == 20  # each carrier of the smaller operation, to the larger's anchor
     assert set(links["a"]) | set(links["b"]) == {"a000", *[f"b{i:03d}" for i in range(20)]}
     assert (links["score"] == THRESHOLD).all()
@@ -58,7 +63,7 @@ def test_one_kind_alone_does_not_tie() -> None:
     traits = pd.DataFrame([AGENT, second_agent], columns=["kind", "value"])
     identifiers = _identifiers(_carry(UNITS, "a", 40, AGENT, second_agent),
                                _carry(UNITS, "b", 20, AGENT, second_agent))
-    assert tied_operations(identifiers, UNITS, traits, MIN_GROUP).empty
+    assert _tied(identifiers, UNITS, traits).empty
 
 
 def test_values_mostly_held_elsewhere_do_not_tie() -> None:
@@ -67,24 +72,24 @@ def test_values_mostly_held_elsewhere_do_not_tie() -> None:
     loose = [(f"x{i:03d}", kind, value) for i in range(80) for kind, value in (AGENT, BIN)]
     identifiers = _identifiers(_carry(UNITS, "a", 20, AGENT, BIN),
                                _carry(UNITS, "b", 10, AGENT, BIN), loose)
-    assert tied_operations(identifiers, UNITS, TRAITS, MIN_GROUP).empty
+    assert _tied(identifiers, UNITS, TRAITS).empty
 
 
 def test_values_that_are_no_operators_do_not_tie() -> None:
-    assert tied_operations(BOTH, UNITS, TRAITS.iloc[0:0], MIN_GROUP).empty
+    assert _tied(BOTH, UNITS, TRAITS.iloc[0:0]).empty
 
 
 def test_pieces_are_left_to_the_piece_rules() -> None:
     units = _units(a=60, p=8)
     identifiers = _identifiers(_carry(units, "a", 40, AGENT, BIN),
                                _carry(units, "p", 8, AGENT, BIN))
-    assert tied_operations(identifiers, units, TRAITS, MIN_GROUP).empty
+    assert _tied(identifiers, units, TRAITS).empty
 
 
 def test_an_operation_split_in_several_ties_every_part_that_runs_its_values() -> None:
     units = _units(a=60, b=30, c=40, d=25)
     identifiers = _identifiers(*(_carry(units, name, 20, AGENT, BIN) for name in "abcd"))
-    tied = tied_operations(identifiers, units, TRAITS, MIN_GROUP)
+    tied = _tied(identifiers, units, TRAITS)
     pairs = set(zip(tied["larger"], tied["smaller"], strict=True))
     assert pairs == {("a000", "c000"), ("a000", "b000"), ("a000", "d000"), ("c000", "b000"),
                      ("c000", "d000"), ("b000", "d000")}
@@ -95,4 +100,4 @@ def test_a_part_running_the_values_on_fewer_accounts_than_a_group_is_not_tied() 
     of thirty tie it to nothing."""
     identifiers = _identifiers(_carry(UNITS, "a", 40, AGENT, BIN),
                                _carry(UNITS, "b", MIN_GROUP - 1, AGENT, BIN))
-    assert tied_operations(identifiers, UNITS, TRAITS, MIN_GROUP).empty
+    assert _tied(identifiers, UNITS, TRAITS).empty

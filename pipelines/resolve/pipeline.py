@@ -54,7 +54,7 @@ from pipelines.resolve.orgs import OrganisationMatcher, apply_org_judgements, ma
 from pipelines.resolve.pieces import piece_links
 from pipelines.resolve.profiles import account_profiles
 from pipelines.resolve.scoring import score_links
-from pipelines.resolve.together import weak_together_links
+from pipelines.resolve.together import weak_carriers, weak_together_links
 from pipelines.resolve.weights import DEFAULT_WEIGHTS, LinkWeights
 
 
@@ -242,6 +242,7 @@ def grow_campaigns(shared: Shared, campaigns: pd.DataFrame, operator_links: list
                                               ignore_index=True), weights.coherence)
     bursts = creation_bursts(shared.profiles, weights.bursts)
     agents = operator_agents(shared.identifiers, shared.groups, weights.coherence)
+    carried = weak_carriers(shared.identifiers, traits)
     for _ in range(GROWTH_ROUNDS):
         grown = pd.concat([
             piece_links(shared.identifiers, campaigns, operator, identity,
@@ -253,8 +254,8 @@ def grow_campaigns(shared: Shared, campaigns: pd.DataFrame, operator_links: list
                         weights.campaign_threshold),
             network_links(networks, campaigns, shared.profiles, weights.bursts,
                           weights.campaign_threshold),
-            weak_together_links(shared.identifiers, campaigns, traits,
-                                weights.coherence.min_group, weights.campaign_threshold),
+            weak_together_links(carried, campaigns, weights.coherence.min_group,
+                                weights.campaign_threshold),
         ], ignore_index=True)
         if grown.empty:
             break

@@ -34,12 +34,17 @@ MIN_KINDS = 2  # values of two kinds at least: a client and a card batch, not on
 KEYS = ["kind", "value"]
 
 
-def _held(identifiers: pd.DataFrame, units: pd.DataFrame, traits: pd.DataFrame,
-          min_group: int) -> pd.DataFrame:
-    """Per coherent weak value (``traits``) most of whose accounts are in formed operations, and
-    per such operation holding at least ``min_group`` of them: kind, value, anchor, size (the
-    operation's), held, carriers (the value's accounts)."""
-    carried = identifiers.merge(traits[KEYS], on=KEYS)
+def weak_carriers(identifiers: pd.DataFrame, traits: pd.DataFrame) -> pd.DataFrame:
+    """The accounts carrying each coherent weak value (``traits``: kind, value) as identifier
+    rows; they do not change while operations grow, so they are taken once."""
+    return identifiers.merge(traits[KEYS], on=KEYS)
+
+
+def _held(carried: pd.DataFrame, units: pd.DataFrame, min_group: int) -> pd.DataFrame:
+    """Per coherent weak value (``carried``: its accounts, of ``weak_carriers``) most of whose
+    accounts are in formed operations, and per such operation holding at least ``min_group``
+    of them: kind, value, anchor, size (the operation's), held, carriers (the value's
+    accounts)."""
     carriers = carried.groupby(KEYS).size().rename("carriers")
     placed = carried.merge(units[["account_id", "anchor", "size"]], on="account_id")
     placed = placed[placed["size"].astype("int64") > MAX_PIECE]
@@ -49,12 +54,12 @@ def _held(identifiers: pd.DataFrame, units: pd.DataFrame, traits: pd.DataFrame,
     return held[(in_operations * 2 > held["carriers"]) & (held["held"] >= min_group)]
 
 
-def tied_operations(identifiers: pd.DataFrame, units: pd.DataFrame, traits: pd.DataFrame,
-                    min_group: int) -> pd.DataFrame:
+def tied_operations(carried: pd.DataFrame, units: pd.DataFrame, min_group: int
+                    ) -> pd.DataFrame:
     """Pairs of formed operations in ``units`` (account_id, anchor, size) tied by values of at
     least ``MIN_KINDS`` kinds that both run (``_held``): larger, smaller (anchors), kind, value,
     carriers (one row per tying value)."""
-    held = _held(identifiers, units, traits, min_group)
+    held = _held(carried, units, min_group)
     pairs = held.merge(held, on=[*KEYS, "carriers"], suffixes=("_a", "_b"))
     pairs = pairs[pairs["anchor_a"] < pairs["anchor_b"]]
     kinds = pairs.groupby(["anchor_a", "anchor_b"])["kind"].transform("nunique")
@@ -64,33 +69,32 @@ def tied_operations(identifiers: pd.DataFrame, units: pd.DataFrame, traits: pd.D
     return pd.DataFrame({
         "larger": pairs["anchor_a"].where(a_larger, pairs["anchor_b"]).to_numpy(),
         "smaller": pairs["anchor_b"].where(a_larger, pairs["anchor_a"]).to_numpy(),
+        "smaller_size": pairs["size_b"].where(a_larger, pairs["size_a"]).to_numpy(),
         "kind": pairs["kind"].to_numpy(), "value": pairs["value"].to_numpy(),
         "carriers": pairs["carriers"].to_numpy()})
 
 
-def weak_together_links(identifiers: pd.DataFrame, units: pd.DataFrame, traits: pd.DataFrame,
-                        min_group: int, threshold: float) -> pd.DataFrame:
+def weak_together_links(carried: pd.DataFrame, units: pd.DataFrame, min_group: int,
+                        threshold: float) -> pd.DataFrame:
     """Links (at ``threshold``) from each account of the smaller of two tied operations that
-    carries a tying value to the larger one's anchor; the evidence names every tying value."""
-    tied = tied_operations(identifiers, units, traits, min_group)
+    carries a tying value (``carried``, of ``weak_carriers``) to the larger one's anchor; the
+    evidence names every tying value."""
+    tied = tied_operations(carried, units, min_group)
     if tied.empty:
         return typed_links()
     values = {pair: [f"{k}={v} ({n} accounts)" for k, v, n in
                      zip(rows["kind"], rows["value"], rows["carriers"], strict=True)]
               for pair, rows in tied.groupby(["larger", "smaller"])}
-    # The tying values' carriers first: at a million accounts the identifiers are millions.
-    carriers = identifiers.merge(tied[KEYS].drop_duplicates(), on=KEYS)
     members = units[["account_id", "anchor"]].rename(columns={"anchor": "smaller"})
-    carriers = carriers.merge(members, on="account_id").merge(
-        tied[["larger", "smaller", *KEYS]], on=["smaller", *KEYS])
+    carriers = carried.merge(members, on="account_id").merge(
+        tied[["larger", "smaller", "smaller_size", *KEYS]], on=["smaller", *KEYS])
     carriers = carriers.drop_duplicates(["account_id", "larger"])
-    sizes = units.groupby("anchor").size()
     rows = []
-    for account, larger, smaller in zip(carriers["account_id"], carriers["larger"],
-                                        carriers["smaller"], strict=True):
+    for account, larger, smaller, size in zip(carriers["account_id"], carriers["larger"],
+                                              carriers["smaller"], carriers["smaller_size"],
+                                              strict=True):
         evidence = json.dumps([{"kind": "weak_together", "value": larger,
-                                "values": values[(larger, smaller)],
-                                "accounts": int(sizes[smaller]),
+                                "values": values[(larger, smaller)], "accounts": int(size),
                                 "weight": threshold}], ensure_ascii=False)
         rows.append((*sorted((account, larger)), threshold, "weak_together", evidence))
     return typed_links(pd.DataFrame(rows, columns=LINK_COLUMNS))
