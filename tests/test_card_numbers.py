@@ -176,6 +176,24 @@ def test_card_like_runs_inside_identifiers_are_loaded_untouched(tmp_path: Path) 
     assert f"req-{VISA}-x" in pd.read_parquet(tmp_path / "out.parquet")["request_id"].tolist()
 
 
+def test_identifiers_in_other_scripts_are_judged_as_before(tmp_path: Path) -> None:
+    """The usage days look for a letter through pyarrow in ASCII ids and through Python's
+    ``re`` in the rest: an id of digits alone in any script is checked as a card number, an id
+    with a letter (or a numeral Python counts as one, like a superscript) is loaded."""
+    usage = pd.DataFrame(mini_world()["api_usage"][:5])
+    usage["ts"] = pd.to_datetime(usage["ts"], utc=True)
+    fullwidth = VISA.translate(str.maketrans("0123456789", "０１２３４５６７８９"))
+    usage["request_id"] = [fullwidth, f"кд{VISA}", f"²{VISA}", VISA, f"x{VISA}"]
+    pq.write_table(pa.Table.from_pandas(usage, preserve_index=False), tmp_path / "day.parquet")
+    report, quarantine = ingest_usage(CONTRACTS["api_usage"], tmp_path / "day.parquet",
+                                      tmp_path / "out.parquet")
+    quarantined = sorted(int(q["line"]) for q in quarantine)
+    assert quarantined == sorted(
+        line for line, rid in enumerate(usage["request_id"], start=1) if is_card_number(rid))
+    assert 4 in quarantined and {2, 3, 5}.isdisjoint(quarantined)
+    assert report.loaded + report.quarantined == 5
+
+
 def test_a_card_typed_into_an_optional_identifier_is_removed_not_echoed(tmp_path: Path) -> None:
     world = mini_world()
     accounts = [{**world["accounts"][0], "phone": grouped(VISA)}, *world["accounts"][1:]]

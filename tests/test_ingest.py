@@ -14,6 +14,7 @@ import pytest
 from pipelines.contract import load_contracts
 from pipelines.errors import ContractError
 from pipelines.ingest.assets import ingest_source
+from pipelines.ingest.fields import CONTROL, CONTROL_RE2
 from pipelines.ingest.tables import TableIngest
 from pipelines.ingest.usage import ingest_usage
 from pipelines.paths import PipelinePaths
@@ -199,3 +200,13 @@ def test_a_new_classifier_label_loads_as_other_kept_and_counted(tmp_path: Path) 
                                                        "multimodal_critique"]
     assert report.field_issues[
         "prompt_category: unknown label 'multimodal_critique' loaded as other"] == 2
+
+
+def test_the_re2_control_class_is_the_python_one_on_every_code_point() -> None:
+    """The usage days check identifiers with ``CONTROL_RE2`` (pyarrow), the other sources with
+    ``CONTROL`` (Python): both must refuse exactly the same characters."""
+    import pyarrow.compute as pc
+
+    points = [chr(c) for c in range(0x110000) if not 0xD800 <= c <= 0xDFFF]
+    by_re2 = pc.match_substring_regex(pa.array(points), CONTROL_RE2).to_pylist()
+    assert by_re2 == [CONTROL.search(p) is not None for p in points]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ipaddress
+
 import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
@@ -11,7 +13,7 @@ from pipelines.normalise.names import address_key, billing_key, org_name_key
 from pipelines.normalise.network import PrefixIndex, group_prefix, normalise_cidr, normalise_ip
 from pipelines.normalise.payment import find_card_numbers, luhn_valid, normalise_bin
 from pipelines.normalise.phone import normalise_phone
-from pipelines.normalise.text import fold_ascii
+from pipelines.normalise.text import clean, fold_ascii
 
 
 @pytest.mark.parametrize("raw", ["+86 138-0013-8000", "008613800138000", "13800138000"])
@@ -97,6 +99,40 @@ def test_ips_and_prefixes() -> None:
     assert normalise_ip("300.1.1.1") is None
     assert normalise_cidr("198.18.0.77/24") == "198.18.0.0/24"
     assert group_prefix("2001:db8:1:2::9") == "2001:db8:1::/48"
+
+
+def _ip_by_ipaddress(raw: str) -> str | None:
+    """The reference: what ``normalise_ip`` gave before its C-library fast path."""
+    text = clean(raw).strip("[]")
+    if not text or len(text) > 64:
+        return None
+    try:
+        address = ipaddress.ip_address(text.split("%", 1)[0])
+    except ValueError:
+        return None
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
+        address = address.ipv4_mapped
+    return address.compressed
+
+
+IPV6_TEXT = st.integers(0, 2**128 - 1).map(ipaddress.IPv6Address).flatmap(
+    lambda a: st.sampled_from([a.exploded, a.compressed, a.compressed.upper(),
+                               ":".join(h.lstrip("0") or "0" for h in a.exploded.split(":"))]))
+SPARSE_IPV6 = st.builds(lambda n, shift: ipaddress.IPv6Address(n << shift).compressed,
+                        st.integers(0, 2**32 - 1), st.sampled_from([0, 16, 32, 64, 96]))
+IP_LIKE = st.text(alphabet="0123456789abcdefABCDEF:.%[] g", max_size=45)
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.one_of(IPV6_TEXT, SPARSE_IPV6, IP_LIKE))
+def test_the_fast_ipv6_path_answers_as_ipaddress_does(raw: str) -> None:
+    assert normalise_ip(raw) == _ip_by_ipaddress(raw)
+
+
+@pytest.mark.parametrize("raw", ["::1.2.3.4", "::102:304", "::ffff:0:0", "::ffff:1:2", "::",
+                                 "1::2::3", "fe80::1%eth0", "[2001:db8::1]", "1:0:0:2:0:0:0:3"])
+def test_ipv6_forms_the_c_library_prints_differently(raw: str) -> None:
+    assert normalise_ip(raw) == _ip_by_ipaddress(raw)
 
 
 def test_longest_prefix_match() -> None:

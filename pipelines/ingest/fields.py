@@ -19,6 +19,9 @@ FALSE_WORDS = {"false", "f", "no", "n", "0"}
 # Control and invisible format characters: inside an identifier they make two ids that print
 # alike (or a NUL-bearing node key), so an identifier holding one is refused.
 CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2064\ufeff]")
+# The same class in RE2 syntax, for pyarrow's vectorised match over a whole column.
+CONTROL_RE2 = (r"[\x00-\x1f\x7f-\x9f\x{200b}-\x{200f}\x{2028}-\x{202e}\x{2060}-\x{2064}"
+               r"\x{feff}]")
 # A cell that a spreadsheet would execute when the file is opened.
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
