@@ -210,3 +210,31 @@ def test_the_re2_control_class_is_the_python_one_on_every_code_point() -> None:
     points = [chr(c) for c in range(0x110000) if not 0xD800 <= c <= 0xDFFF]
     by_re2 = pc.match_substring_regex(pa.array(points), CONTROL_RE2).to_pylist()
     assert by_re2 == [CONTROL.search(p) is not None for p in points]
+
+
+def test_rows_checked_in_worker_processes_come_out_as_in_one(tmp_path: Path,
+                                                             monkeypatch) -> None:
+    """A large file's chunks are checked by worker processes: the same rows
+    load, the same are quarantined for the same reasons, in file order (a duplicate found
+    across chunks names the line it repeats)."""
+    from pipelines.ingest import tables
+
+    bad = [{"declared_country": "Narnia"}, {"account_id": TEST_PAN}, {"created_at": "soon"},
+           {"phone": TEST_PAN}, {"account_id": "acc_3"}, {"email": "not an email"}]
+    rows = [row(**{"account_id": f"acc_{n}", **(bad[n // 7 % len(bad)] if n % 7 == 0 else {})})
+            for n in range(1, 400)]
+    path = write_accounts(tmp_path / "accounts.csv", rows)
+    monkeypatch.setattr(tables, "CHUNK_ROWS", 25)
+    monkeypatch.setattr(tables, "POOL_MIN_BYTES", 0)
+    results = []
+    for workers in ("1", "2"):
+        monkeypatch.setenv(tables.WORKERS_SETTING, workers)
+        table = ingest(path)
+        results.append((table.frame(), table.quarantine, table.report))
+    (one, one_quarantine, one_report), (pooled, pooled_quarantine, pooled_report) = results
+    assert one_report.quarantined > 10 and one_report.field_issues
+    pd.testing.assert_frame_equal(one, pooled)
+    assert one_quarantine == pooled_quarantine
+    assert (one_report.reasons, one_report.field_issues) == (pooled_report.reasons,
+                                                             pooled_report.field_issues)
+    assert sum("duplicate of line 4" in q["reason"] for q in pooled_quarantine) > 3

@@ -147,6 +147,8 @@ def redact_card_numbers(text: str) -> str:
 def is_card_number(value: str) -> bool:
     """True when the whole value is one card number (digits in any script and separators):
     for identifier fields, which are never searched inside."""
+    if len(value) < PAN_LENGTHS.start:  # one digit a character at most: most values end here
+        return False
     digits = []
     for char in value.strip():
         digit = unicodedata.digit(char, None)
