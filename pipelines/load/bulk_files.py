@@ -50,6 +50,11 @@ class ImportFile:
 
 
 def _python_kinds(column: pd.Series) -> set[type]:
+    """The Python types of the column's values; pandas' own inference answers for a column of
+    text (most of them) without a Python loop over millions of values."""
+    if isinstance(column.dtype, pd.StringDtype) or pd.api.types.infer_dtype(
+            column, skipna=True) == "string":
+        return {str} if column.notna().any() else set()
     return {type(v) for v in column.dropna()}
 
 
@@ -103,9 +108,13 @@ def _joined(name: str, values: object) -> str:
     return ARRAY_DELIMITER.join(items)
 
 
-def _empty_lists(element: Element) -> dict[str, list]:
+def _empty_lists(element: Element, types: dict[str, str]) -> dict[str, list]:
+    """Per list property, the keys of the nodes where it is empty (only a list column, typed
+    ``string[]`` by ``column_types``, can hold one)."""
     found = {}
     for prop in element.props:
+        if types[prop] != "string[]":
+            continue
         column = element.frame[prop]
         empty = column.map(lambda v: isinstance(v, (list, tuple, np.ndarray)) and len(v) == 0)
         if empty.any():
@@ -155,8 +164,8 @@ def import_table(element: Element, frame: pd.DataFrame, types: dict[str, str]
 
 def _has_line_breaks(table: pa.Table) -> bool:
     for column in table.columns:
-        if pa.types.is_string(column.type) and pc.any(
-                pc.match_substring_regex(column, r"[\r\n]")).as_py():
+        if pa.types.is_string(column.type) and any(
+                pc.any(pc.match_substring(column, brk)).as_py() for brk in ("\n", "\r")):
             return True
     return False
 
@@ -191,4 +200,4 @@ def _write_element(element: Element, folder: Path) -> ImportFile:
         multiline = multiline or _has_line_breaks(table)
     writer.close()
     return ImportFile(element.kind, header, data, len(element.frame), multiline,
-                      _empty_lists(element))
+                      _empty_lists(element, types))
