@@ -7,11 +7,9 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
 
+from pipelines.columns import among
 from pipelines.investigate.captions import account_captions, ip_captions, organisation_short_name
 from pipelines.load.delta import Element, node_element, relationship_element
 from pipelines.load.statements import (
@@ -209,22 +207,10 @@ def graph_elements(inputs: GraphInputs, resolution: Resolution, threshold: float
             continue
         start, end = RELATIONSHIP_ENDS[element.kind]
         frame = element.frame
-        element.frame = frame[_among(frame["_source"], keys[start])
-                              & _among(frame["_target"], keys[end])].reset_index(drop=True)
+        element.frame = frame[among(frame["_source"], keys[start])
+                              & among(frame["_target"], keys[end])].reset_index(drop=True)
     _count_sharing_accounts(elements)
     return elements
-
-
-def _among(column: pd.Series, keys: pd.Series) -> np.ndarray:
-    """``column.isin(keys)``; for text through Arrow's hash set, since pandas first turns every
-    key of an Arrow string column into a pyarrow scalar in Python (seconds a relationship type
-    with a million accounts)."""
-    values, universe = pa.array(column), pa.array(keys)
-    if not (pa.types.is_string(values.type) or pa.types.is_large_string(values.type)) or not (
-            pa.types.is_string(universe.type) or pa.types.is_large_string(universe.type)):
-        return column.isin(keys).to_numpy()
-    found = pc.is_in(values.cast(pa.large_string()), value_set=universe.cast(pa.large_string()))
-    return found.to_numpy(zero_copy_only=False).astype(bool)
 
 
 # How accounts reach each identifier in the graph: the relationship types from the account, one

@@ -14,6 +14,7 @@ import json
 import numpy as np
 import pandas as pd
 
+from pipelines.columns import among
 from pipelines.resolve.runs import label_codes
 from pipelines.resolve.scoring import typed_links
 from pipelines.resolve.weights import LinkWeights
@@ -29,7 +30,7 @@ def hot_buckets(clusters: pd.DataFrame, buckets: pd.DataFrame, min_cluster: int)
     # Clusters and members as codes (cluster codes in the order of a groupby on their ids):
     # the members' bucket rows, millions at the seed preset, are counted as integers.
     cluster_codes, cluster_ids, sizes, _ = label_codes(big["cluster_id"])
-    member = buckets["account_id"].isin(big["account_id"]).to_numpy()
+    member = among(buckets["account_id"], big["account_id"])
     codes, accounts = pd.factorize(buckets["account_id"][member])
     clusters_of = pd.DataFrame({"account": accounts.get_indexer(big["account_id"]),
                                 "cluster": cluster_codes})
@@ -58,7 +59,7 @@ def synchronised_candidates(clusters, buckets, weights: LinkWeights) -> pd.DataF
         return pd.DataFrame(columns=CANDIDATE_COLUMNS)
     # Loose accounts and clusters as sorted codes (the order of a groupby on their ids): the
     # join of tens of millions of bucket rows with the hot buckets stays two integer columns.
-    loose = (~buckets["account_id"].isin(clusters["account_id"])).to_numpy()
+    loose = ~among(buckets["account_id"], clusters["account_id"])
     codes, accounts, totals, busy = label_codes(buckets["account_id"][loose],
                                                 weights.coactivity["min_buckets"])
     cluster_codes, cluster_ids = pd.factorize(hot["cluster_id"], sort=True)

@@ -20,6 +20,7 @@ from pipelines.attribute.attribution import (
     intermediaries,
     ownership_chain,
 )
+from pipelines.columns import among
 from pipelines.normalise.network import PrefixIndex
 from pipelines.resolve import attach as attach_mod
 from pipelines.resolve import coactivity
@@ -178,8 +179,7 @@ def handed_over(parts: list[pd.DataFrame]) -> pd.DataFrame:
 
 
 def _both_active(pairs: pd.DataFrame, signature: pd.DataFrame) -> pd.DataFrame:
-    active = set(signature.index)
-    return pairs[pairs["a"].isin(active) & pairs["b"].isin(active)]
+    return pairs[among(pairs["a"], signature.index) & among(pairs["b"], signature.index)]
 
 
 def operator_groups(shared: Shared, weights: LinkWeights) -> tuple[pd.DataFrame, pd.DataFrame]:
