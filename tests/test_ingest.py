@@ -217,6 +217,7 @@ def test_rows_checked_in_worker_processes_come_out_as_in_one(tmp_path: Path,
     """A large file's chunks are checked by worker processes: the same rows
     load, the same are quarantined for the same reasons, in file order (a duplicate found
     across chunks names the line it repeats)."""
+    from pipelines import parallel
     from pipelines.ingest import tables
 
     bad = [{"declared_country": "Narnia"}, {"account_id": TEST_PAN}, {"created_at": "soon"},
@@ -224,11 +225,11 @@ def test_rows_checked_in_worker_processes_come_out_as_in_one(tmp_path: Path,
     rows = [row(**{"account_id": f"acc_{n}", **(bad[n // 7 % len(bad)] if n % 7 == 0 else {})})
             for n in range(1, 400)]
     path = write_accounts(tmp_path / "accounts.csv", rows)
-    monkeypatch.setattr(tables, "CHUNK_ROWS", 25)
+    monkeypatch.setattr(parallel, "CHUNK", 25)
     monkeypatch.setattr(tables, "POOL_MIN_BYTES", 0)
     results = []
     for workers in ("1", "2"):
-        monkeypatch.setenv(tables.WORKERS_SETTING, workers)
+        monkeypatch.setenv(parallel.WORKERS_SETTING, workers)
         table = ingest(path)
         results.append((table.frame(), table.quarantine, table.report))
     (one, one_quarantine, one_report), (pooled, pooled_quarantine, pooled_report) = results

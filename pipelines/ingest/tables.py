@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-import os
 from collections import Counter, deque
 from collections.abc import Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
-from itertools import count, islice, takewhile
-from multiprocessing import get_context
 from pathlib import Path
 
 import pandas as pd
@@ -25,6 +21,7 @@ from pipelines.ingest.wholefile import (
     refuse_missing_required,
     refuse_unusable,
 )
+from pipelines.parallel import chunks, ordered_map, workers
 
 QUARANTINE_COLUMNS = ["source", "file", "line", "reason", "field", "row"]
 META_COLUMNS = ["_file", "_line", "_issues"]
@@ -77,16 +74,7 @@ def _open(path: Path, contract: SourceContract) -> tuple[FileFacts, Iterator[Raw
     return FileFacts(path, found.header, found.delimiter, found.encoding), found.rows
 
 
-WORKERS_SETTING = "ATTRIB_INGEST_WORKERS"  # processes checking the rows of a large file
 POOL_MIN_BYTES = 8_000_000  # smaller files (about 50,000 accounts) are checked in-process
-CHUNK_ROWS = 10_000
-
-
-def ingest_workers() -> int:
-    """Processes that check a large file's rows (``ATTRIB_INGEST_WORKERS``; default: the
-    machine's cores, at most 4; 1 checks every row in the calling process)."""
-    default = min(4, os.cpu_count() or 1)
-    return max(1, int(os.environ.get(WORKERS_SETTING, "").strip() or default))
 
 
 @dataclass
@@ -117,28 +105,25 @@ def _to_check(chunk: list[PreparedRow]) -> list[dict]:
     return [row.values for row in chunk if not row.refused]
 
 
-def checked_rows(rows: Iterator[PreparedRow], contract: SourceContract, workers: int
+def _checked_chunk(chunk: list[PreparedRow], contract: SourceContract) -> list[RowOutcome]:
+    return row_outcomes(_to_check(chunk), contract)
+
+
+def checked_rows(rows: Iterator[PreparedRow], contract: SourceContract, processes: int
                  ) -> Iterator[PreparedRow]:
     """Every row with its outcome, in file order. The contract's checks are pure, per row and
-    mostly Python (phone numbers, mail domains, card numbers): with ``workers`` > 1 the chunks
-    are checked by that many processes, a few chunks ahead of the caller, which keeps the order
-    and everything that depends on it (duplicates, line numbers). Workers are forked: they run
-    only these checks, and a spawned worker would first re-run the caller's main module (any
-    script without a ``__main__`` guard)."""
-    chunks = takewhile(bool, (list(islice(rows, CHUNK_ROWS)) for _ in count()))
-    if workers < 2:
-        for chunk in chunks:
-            yield from _with_outcomes(chunk, row_outcomes(_to_check(chunk), contract))
-        return
-    with ProcessPoolExecutor(workers, mp_context=get_context("fork")) as pool:
-        ahead: deque = deque()
-        for chunk in chunks:
-            ahead.append((chunk, pool.submit(row_outcomes, _to_check(chunk), contract)))
-            if len(ahead) > 2 * workers:
-                chunk, future = ahead.popleft()
-                yield from _with_outcomes(chunk, future.result())
-        for chunk, future in ahead:
-            yield from _with_outcomes(chunk, future.result())
+    mostly Python (phone numbers, mail domains, card numbers): with ``processes`` > 1 chunks
+    of rows are checked in worker processes (``pipelines.parallel``), which keeps the order
+    and everything that depends on it (duplicates, line numbers)."""
+    pending: deque = deque()  # the parts sent, to pair each with its outcomes
+
+    def remembered(parts: Iterable[list[PreparedRow]]) -> Iterator[list[PreparedRow]]:
+        for part in parts:
+            pending.append(part)
+            yield part
+
+    for outcomes in ordered_map(_checked_chunk, remembered(chunks(rows)), processes, contract):
+        yield from _with_outcomes(pending.popleft(), outcomes)
 
 
 class TableIngest:
@@ -165,8 +150,8 @@ class TableIngest:
         if not header:
             self.report.note = "empty file: no header and no rows"
         prepared = (self._prepare(raw, header, missing_required) for raw in rows)
-        workers = ingest_workers() if self.path.stat().st_size >= POOL_MIN_BYTES else 1
-        for row in checked_rows(prepared, self.contract, workers):
+        processes = workers() if self.path.stat().st_size >= POOL_MIN_BYTES else 1
+        for row in checked_rows(prepared, self.contract, processes):
             self.report.read += 1
             self._take(row)
         return self.report

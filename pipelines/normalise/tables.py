@@ -17,11 +17,14 @@ from pipelines.normalise.payment import (
 )
 from pipelines.normalise.phone import normalise_phone
 from pipelines.normalise.text import clean, is_mixed_script_evasion
+from pipelines.parallel import map_values
 
 
 def _map_unique(series: pd.Series, func) -> pd.Series:
-    """Apply ``func`` once per distinct value (identifiers repeat a lot)."""
-    uniques = {value: func(value) for value in series.dropna().unique()}
+    """Apply ``func`` once per distinct value (identifiers repeat a lot; a million distinct
+    ones go to worker processes)."""
+    values = series.dropna().unique().tolist()
+    uniques = dict(zip(values, map_values(func, values), strict=True))
     return series.astype(object).map(uniques).astype(object)
 
 
@@ -40,11 +43,11 @@ def normalise_accounts(frame: pd.DataFrame) -> pd.DataFrame:
     # Look-alike letters from another script in the address or the name: an evasion signal.
     out["lookalike"] = emails.map(lambda e: bool(e and e.confusable)) | out[
         "display_name"].map(lambda n: isinstance(n, str) and is_mixed_script_evasion(n))
-    phones = pd.Series(
-        [normalise_phone(p, c) if isinstance(p, str) else None
-         for p, c in zip(out["phone"], out["declared_country"], strict=True)],
-        index=out.index, dtype="object",
-    )
+    numbers = [(p, c) for p, c in zip(out["phone"], out["declared_country"], strict=True)
+               if isinstance(p, str)]
+    parsed = dict(zip(numbers, map_values(normalise_phone, numbers), strict=True))
+    phones = pd.Series([parsed.get((p, c)) for p, c in zip(
+        out["phone"], out["declared_country"], strict=True)], index=out.index, dtype="object")
     out["phone_e164"] = phones.map(lambda p: p.e164 if p else None)
     out["phone_type"] = phones.map(lambda p: p.number_type if p else None)
     out["phone_valid"] = phones.map(lambda p: bool(p and p.is_valid))
