@@ -30,23 +30,24 @@ def chunks(items: Iterable, size: int | None = None) -> Iterator[list]:
 
 
 def ordered_map(func: Callable[..., list], parts: Iterable[list], processes: int, *args
-                ) -> Iterator[list]:
-    """``func(part, *args)`` for each part, in order; with ``processes`` > 1 in that many
-    forked processes, a few parts ahead of the caller (so a stream is never held whole).
+                ) -> Iterator[tuple[list, list]]:
+    """Each part with ``func(part, *args)``, in order; with ``processes`` > 1 computed in that
+    many forked processes, a few parts ahead of the caller (so a stream is never held whole).
     Forked, not spawned: a spawned worker first re-runs the caller's main module (any script
     without a ``__main__`` guard), and these workers only compute."""
     if processes < 2:
         for part in parts:
-            yield func(part, *args)
+            yield part, func(part, *args)
         return
     with ProcessPoolExecutor(processes, mp_context=get_context("fork")) as pool:
         ahead: deque = deque()
         for part in parts:
-            ahead.append(pool.submit(func, part, *args))
+            ahead.append((part, pool.submit(func, part, *args)))
             if len(ahead) > 2 * processes:
-                yield ahead.popleft().result()
-        for future in ahead:
-            yield future.result()
+                done, future = ahead.popleft()
+                yield done, future.result()
+        for done, future in ahead:
+            yield done, future.result()
 
 
 def _apply(values: list, func: Callable) -> list:
@@ -57,5 +58,5 @@ def map_values(func: Callable, values: Sequence) -> list:
     """``[func(v) for v in values]`` (``func(*v)`` for a tuple), in worker processes when there
     are many values and more than one worker."""
     processes = workers() if len(values) >= POOL_MIN_VALUES else 1
-    return [result for part in ordered_map(_apply, chunks(values), processes, func)
-            for result in part]
+    return [result for _, results in ordered_map(_apply, chunks(values), processes, func)
+            for result in results]

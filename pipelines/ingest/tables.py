@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections import Counter, deque
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -88,11 +88,6 @@ class PreparedRow:
     outcome: RowOutcome | None = None
 
 
-def row_outcomes(rows: list[dict], contract: SourceContract) -> list[RowOutcome]:
-    """The contract's outcome for each row (run in a worker process for large files)."""
-    return [validate_row(row, contract) for row in rows]
-
-
 def _with_outcomes(chunk: list[PreparedRow], outcomes: list[RowOutcome]) -> list[PreparedRow]:
     pending = iter(outcomes)
     for row in chunk:
@@ -101,12 +96,10 @@ def _with_outcomes(chunk: list[PreparedRow], outcomes: list[RowOutcome]) -> list
     return chunk
 
 
-def _to_check(chunk: list[PreparedRow]) -> list[dict]:
-    return [row.values for row in chunk if not row.refused]
-
-
 def _checked_chunk(chunk: list[PreparedRow], contract: SourceContract) -> list[RowOutcome]:
-    return row_outcomes(_to_check(chunk), contract)
+    """The contract's outcome for each row not already refused (in a worker process for large
+    files)."""
+    return [validate_row(row.values, contract) for row in chunk if not row.refused]
 
 
 def checked_rows(rows: Iterator[PreparedRow], contract: SourceContract, processes: int
@@ -115,15 +108,8 @@ def checked_rows(rows: Iterator[PreparedRow], contract: SourceContract, processe
     mostly Python (phone numbers, mail domains, card numbers): with ``processes`` > 1 chunks
     of rows are checked in worker processes (``pipelines.parallel``), which keeps the order
     and everything that depends on it (duplicates, line numbers)."""
-    pending: deque = deque()  # the parts sent, to pair each with its outcomes
-
-    def remembered(parts: Iterable[list[PreparedRow]]) -> Iterator[list[PreparedRow]]:
-        for part in parts:
-            pending.append(part)
-            yield part
-
-    for outcomes in ordered_map(_checked_chunk, remembered(chunks(rows)), processes, contract):
-        yield from _with_outcomes(pending.popleft(), outcomes)
+    for chunk, outcomes in ordered_map(_checked_chunk, chunks(rows), processes, contract):
+        yield from _with_outcomes(chunk, outcomes)
 
 
 class TableIngest:

@@ -31,8 +31,8 @@ def normalise_ip(raw: object) -> str | None:
 
 
 def _plain_ipv6(text: str) -> str | None:
-    """The RFC 5952 text of a plain IPv6 address through the C library (about 20 times faster
-    than ``ipaddress``, which the usage days call for tens of thousands of addresses); None
+    """The RFC 5952 text of a plain IPv6 address through the C library (``normalise_ip`` 2.3x
+    faster on 100k IPv6 texts; a seed usage day holds tens of thousands of them); None
     where ``ipaddress`` must decide: text the C parser refuses, IPv4-mapped addresses, and
     those the C library prints with a dotted tail."""
     try:

@@ -43,8 +43,8 @@ def normalise_accounts(frame: pd.DataFrame) -> pd.DataFrame:
     # Look-alike letters from another script in the address or the name: an evasion signal.
     out["lookalike"] = emails.map(lambda e: bool(e and e.confusable)) | out[
         "display_name"].map(lambda n: isinstance(n, str) and is_mixed_script_evasion(n))
-    numbers = [(p, c) for p, c in zip(out["phone"], out["declared_country"], strict=True)
-               if isinstance(p, str)]
+    numbers = list(dict.fromkeys((p, c) for p, c in zip(
+        out["phone"], out["declared_country"], strict=True) if isinstance(p, str)))
     parsed = dict(zip(numbers, map_values(normalise_phone, numbers), strict=True))
     phones = pd.Series([parsed.get((p, c)) for p, c in zip(
         out["phone"], out["declared_country"], strict=True)], index=out.index, dtype="object")
