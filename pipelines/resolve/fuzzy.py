@@ -14,6 +14,8 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import math
+import re
 import tempfile
 import warnings
 from pathlib import Path
@@ -248,6 +250,65 @@ def _train(linker) -> None:
             rule, estimate_without_term_frequencies=True)
 
 
+# The comparison whose edit distances between every number of both sides cost most of the
+# prediction; the others, cheap, decide which pairs are worth it.
+DEAREST = ("address_numbers",)
+NEVER_PRUNED = 1e9  # a level's weight standing for "this level keeps every pair"
+
+
+def _level_sql_for_blocking(condition: str) -> str:
+    """A comparison level's SQL (``"col_l"``, ``"col_r"``) as blocking-rule SQL (``l."col"``)."""
+    return re.sub(r'"(\w+)_([lr])"', r'\2."\1"', condition)
+
+
+def _level_weights(comparison) -> list[float | None]:
+    """Each level's match weight as prediction adds it (null levels 0; None when untrained)."""
+    return [level._match_weight for level in comparison.comparison_levels]
+
+
+def weight_bound_filter(settings, min_probability: float) -> str | None:
+    """Blocking-rule SQL that keeps only the pairs whose match weight can still reach
+    ``min_probability`` once their cheap comparisons' levels are known: the dearest one is
+    counted at its best level. Output is unchanged (a dropped pair's best case stays below the
+    threshold), but the address numbers' edit distances are no longer computed for the
+    blocked pairs no level could lift. Levels with term-frequency adjustments or no trained
+    weight never prune. None when no bound can be given (``settings`` is the trained linker's
+    settings object)."""
+    prior = settings._probability_two_random_records_match
+    if not 0 < prior < 1 or not 0 < min_probability < 1:
+        return None
+    need = math.log2(min_probability / (1 - min_probability)) - math.log2(prior / (1 - prior))
+    cases = []
+    for comparison in settings.comparisons:
+        levels, weights = comparison.comparison_levels, _level_weights(comparison)
+        if comparison.output_column_name in DEAREST:
+            if any(level._has_tf_adjustments for level in levels):
+                return None
+            need -= max((w for w in weights if w is not None), default=0.0)
+            continue
+        weights = [NEVER_PRUNED if w is None or level._has_tf_adjustments else w
+                   for level, w in zip(levels, weights, strict=True)]
+        whens = " ".join(
+            f"WHEN {_level_sql_for_blocking(level.sql_condition)} THEN {weight!r}"
+            for level, weight in zip(levels, weights, strict=True) if not level._is_else_level)
+        otherwise = next((w for level, w in zip(levels, weights, strict=True)
+                          if level._is_else_level), NEVER_PRUNED)
+        cases.append(f"(CASE {whens} ELSE {otherwise!r} END)")
+    # A millionth of a bit of slack: the bound must never drop a pair Splink's own float sum
+    # puts exactly on the threshold.
+    return f"({' + '.join(cases)}) >= {need - 1e-6!r}" if cases else None
+
+
+def with_weight_bound(model: dict, bound: str | None) -> dict:
+    """The trained model (as saved) with its prediction blocking rules narrowed by ``bound``."""
+    if bound is None:
+        return model
+    narrowed = json.loads(json.dumps(model))
+    for rule in narrowed["blocking_rules_to_generate_predictions"]:
+        rule["blocking_rule"] = f"({rule['blocking_rule']}) AND {bound}"
+    return narrowed
+
+
 NAME_ALIKE = 0.85  # token-set similarity of two names that are one name with typos or gaps
 ADDRESS_ALIKE = 0.85  # …of two addresses (words and numbers) that are one place
 PRIVATE_PLACE = 2  # at most this many names billed at one address: a home, not an office
@@ -433,11 +494,17 @@ def predict_matches(profiles: pd.DataFrame, min_probability: float) -> tuple[pd.
             connect(Path(spill)) as connection:
         warnings.simplefilter("ignore")
         db_api = DuckDBAPI(connection)
-        linker = Linker(db_api.register(data), _settings(), log_level=logging.ERROR)
+        table = db_api.register(data)
+        linker = Linker(table, _settings(), log_level=logging.ERROR)
         try:
             _train(linker)
         except Exception as exc:
             logging.getLogger(__name__).warning(f"billing model kept its priors: {exc}")
+        model = linker.misc.save_model_to_json(out_path=None)
+        bound = weight_bound_filter(linker._settings_obj, min_probability)
+        bounded = with_weight_bound(model, bound)
+        if bounded is not model:
+            linker = Linker(table, bounded, log_level=logging.ERROR)
         scored = linker.inference.predict(threshold_match_probability=min_probability)
         relation = scored.as_duckdbpyrelation()
         # Only the ids, the probability and the levels: the compared columns of both sides
@@ -445,8 +512,6 @@ def predict_matches(profiles: pd.DataFrame, min_probability: float) -> tuple[pd.
         frame = relation.project(", ".join(
             ["unique_id_l", "unique_id_r", "match_probability", "match_weight",
              *[c for c in relation.columns if c.startswith("gamma_")]])).df()
-        model = linker.misc.save_model_to_json(out_path=None) if hasattr(
-            linker.misc, "save_model_to_json") else {}
     frame = frame[same_identity(frame, profiles)].copy()
     # Each comparison's level, e.g. "name=3,address=4,...": why the model scored the pair so.
     levels = [c.removeprefix("gamma_") + "=" + frame[c].astype(str)
