@@ -77,3 +77,14 @@ def test_levels_without_a_trained_weight_never_prune() -> None:
     assert fuzzy.with_weight_bound({"blocking_rules_to_generate_predictions": []}, None) == {
         "blocking_rules_to_generate_predictions": []}
 
+
+def test_training_blocks_are_sampled_whole_and_only_past_the_budget() -> None:
+    blocks = pd.Series([f"key{i % 500}" for i in range(20_000)] + [None] * 10)
+    pairs = 500 * 40 * 39 / 2
+    assert fuzzy.sampled_blocks(blocks, budget=pairs).equals(blocks)
+    sampled = fuzzy.sampled_blocks(blocks, budget=pairs / 5)
+    assert sampled.equals(fuzzy.sampled_blocks(blocks.copy(), budget=pairs / 5))
+    kept = sampled.dropna()
+    assert 60 <= kept.nunique() <= 140  # about a fifth of the 500 blocks
+    assert (kept.value_counts() == 40).all()  # a block is kept whole or not at all
+    assert (sampled.isna() | (sampled == blocks)).all()

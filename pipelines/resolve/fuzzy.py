@@ -39,6 +39,7 @@ MAX_ACCOUNTS_PER_SIDE = 60  # a profile shared by more accounts links through it
 SEED = 17
 U_PAIRS = 2e5  # random pairs sampled for the u probabilities
 MAX_BLOCK = 100  # profiles sharing a blocking key past which they are compared in windows
+EM_PAIRS = 4e6  # pairs one training pass compares at most: past it, a fixed share of its blocks
 COMPARED = ("name", "address_words", "address_numbers", "country")
 
 
@@ -176,11 +177,28 @@ def comparison_frame(profiles: pd.DataFrame) -> pd.DataFrame:
     data["address_keys"] = windowed_keys(places, order)
     data["name_block"] = windowed_keys(names, order, overlap=False).str[0]
     data["address_block"] = windowed_keys(places, order, overlap=False).str[0]
+    data["name_em_block"] = sampled_blocks(data["name_block"])
+    data["address_em_block"] = sampled_blocks(data["address_block"])
     data["word_number_keys"] = windowed_keys(_crossed(data["name_tokens"],
                                                       data["address_numbers"]), order)
     data["long_number_keys"] = windowed_keys(data["long_numbers"], order)
     data["rare_word_keys"] = windowed_keys(_crossed(rare_words, data["address_numbers"]), order)
     return data
+
+
+def sampled_blocks(blocks: pd.Series, budget: float = EM_PAIRS) -> pd.Series:
+    """The training blocks, or where their pairs pass ``budget`` a share of the blocks chosen
+    by a hash of the key (the same profiles, the same share): expectation maximisation learns
+    the m probabilities as well from a few million pairs as from all of them, and at a million
+    accounts the name and address blocks hold about twenty million pairs each."""
+    sizes = blocks.value_counts()
+    pairs = float((sizes * (sizes - 1) / 2).sum())
+    if pairs <= budget:
+        return blocks
+    keys = sizes.index.to_numpy(dtype=object)
+    position = pd.util.hash_array(keys, categorize=False) / np.float64(2**64)
+    kept = set(keys[position < budget / pairs])
+    return blocks.where(blocks.isin(kept))
 
 
 def _crossed(left: pd.Series, right: pd.Series) -> pd.Series:
@@ -241,11 +259,12 @@ def _train(linker) -> None:
 
     # Exact name, exact address words; a value shared by more than MAX_BLOCK profiles in
     # windows of its neighbours (a street name the whole city shares is no training block).
-    rules = (block_on("name_block"), block_on("address_block"))
-    linker.training.estimate_probability_two_random_records_match(list(rules), recall=0.8)
+    # The prior counts every block's pairs (a count is cheap); EM compares a sample of them.
+    linker.training.estimate_probability_two_random_records_match(
+        [block_on("name_block"), block_on("address_block")], recall=0.8)
     linker.training.estimate_u_using_random_sampling(max_pairs=U_PAIRS, seed=SEED, num_chunks=1)
     _floor_u(linker)
-    for rule in rules:
+    for rule in (block_on("name_em_block"), block_on("address_em_block")):
         linker.training.estimate_parameters_using_expectation_maximisation(
             rule, estimate_without_term_frequencies=True)
 
