@@ -14,7 +14,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import math
 import re
 import tempfile
 import warnings
@@ -280,11 +279,6 @@ def _level_sql_for_blocking(condition: str) -> str:
     return re.sub(r'"(\w+)_([lr])"', r'\2."\1"', condition)
 
 
-def _level_weights(comparison) -> list[float | None]:
-    """Each level's match weight as prediction adds it (null levels 0; None when untrained)."""
-    return [level._match_weight for level in comparison.comparison_levels]
-
-
 def weight_bound_filter(settings, min_probability: float) -> str | None:
     """Blocking-rule SQL that keeps only the pairs whose match weight can still reach
     ``min_probability`` once their cheap comparisons' levels are known: the dearest one is
@@ -293,25 +287,29 @@ def weight_bound_filter(settings, min_probability: float) -> str | None:
     blocked pairs no level could lift. Levels with term-frequency adjustments or no trained
     weight never prune. None when no bound can be given (``settings`` is the trained linker's
     settings object)."""
+    from splink.internals.misc import prob_to_match_weight
+
     prior = settings._probability_two_random_records_match
     if not 0 < prior < 1 or not 0 < min_probability < 1:
         return None
-    need = math.log2(min_probability / (1 - min_probability)) - math.log2(prior / (1 - prior))
+    # The threshold and the prior as prediction itself turns them into match weights.
+    need = prob_to_match_weight(min_probability) - prob_to_match_weight(prior)
     cases = []
     for comparison in settings.comparisons:
-        levels, weights = comparison.comparison_levels, _level_weights(comparison)
+        levels = comparison.comparison_levels
         if comparison.output_column_name in DEAREST:
             if any(level._has_tf_adjustments for level in levels):
                 return None
-            need -= max((w for w in weights if w is not None), default=0.0)
+            need -= max((level._match_weight for level in levels
+                         if level._match_weight is not None), default=0.0)
             continue
-        weights = [NEVER_PRUNED if w is None or level._has_tf_adjustments else w
-                   for level, w in zip(levels, weights, strict=True)]
+        # Each level's match weight as prediction adds it (null levels 0; None when untrained).
+        pruning = [(level, NEVER_PRUNED if level._match_weight is None
+                    or level._has_tf_adjustments else level._match_weight) for level in levels]
         whens = " ".join(
             f"WHEN {_level_sql_for_blocking(level.sql_condition)} THEN {weight!r}"
-            for level, weight in zip(levels, weights, strict=True) if not level._is_else_level)
-        otherwise = next((w for level, w in zip(levels, weights, strict=True)
-                          if level._is_else_level), NEVER_PRUNED)
+            for level, weight in pruning if not level._is_else_level)
+        otherwise = next((w for level, w in pruning if level._is_else_level), NEVER_PRUNED)
         cases.append(f"(CASE {whens} ELSE {otherwise!r} END)")
     # A millionth of a bit of slack: the bound must never drop a pair Splink's own float sum
     # puts exactly on the threshold.
