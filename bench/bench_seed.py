@@ -76,15 +76,26 @@ def _combine(paths: PipelinePaths) -> str:
 
 
 def _resolve(paths: PipelinePaths) -> str:
-    from pipelines.resolve.assets import load_inputs, previous_assignments, save_resolution
+    from pipelines.resolve.assets import (
+        load_inputs,
+        previous_assignments,
+        previous_billing,
+        save_resolution,
+    )
     from pipelines.resolve.pipeline import resolve
     from pipelines.snapshot import snapshot
 
     snap = snapshot(paths.landing)
     paths.output("snapshot.json").write_text(json.dumps(snap))
-    resolution = resolve(load_inputs(paths), previous_assignments(paths), snap["run_id"])
+    resolution = resolve(load_inputs(paths), previous_assignments(paths), snap["run_id"],
+                         previous_campaigns=previous_assignments(paths, "campaign"),
+                         previous_billing=previous_billing(paths))
     save_resolution(resolution, paths)
-    return f"{len(resolution.links):,} links"
+    billing = resolution.billing_state
+    scored = (f"; billing profiles scored anew {billing.changed:,} of "
+              f"{len(billing.signatures):,}, {billing.reused_pairs:,} pairs reused"
+              if billing else "")
+    return f"{len(resolution.links):,} links{scored}"
 
 
 def _load(paths: PipelinePaths) -> str:

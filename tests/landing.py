@@ -14,7 +14,12 @@ from pipelines.contract import load_contracts
 from pipelines.ingest.days import USAGE_FOLDER
 from pipelines.paths import PipelinePaths
 from pipelines.prepare import prepare_tables
-from pipelines.resolve.assets import load_inputs, previous_assignments, save_resolution
+from pipelines.resolve.assets import (
+    load_inputs,
+    previous_assignments,
+    previous_billing,
+    save_resolution,
+)
 from pipelines.resolve.pipeline import Resolution, resolve
 from pipelines.snapshot import snapshot
 
@@ -57,7 +62,8 @@ def write_landing(landing: Path, **sources: list[dict]) -> None:
 def run_pipeline(paths: PipelinePaths, run_id: str = "test-run") -> Resolution:
     """Ingest, normalise and resolve with plain functions; saves state like the assets do."""
     prepare_tables(paths)
-    resolution = resolve(load_inputs(paths), previous_assignments(paths), run_id)
+    resolution = resolve(load_inputs(paths), previous_assignments(paths), run_id,
+                         previous_billing=previous_billing(paths))
     save_resolution(resolution, paths)
     return resolution
 

@@ -1,6 +1,7 @@
 """Resolution and evaluation assets (thin: the logic is in pipeline.py and evaluate.py)."""
 
 import json
+import shutil
 from pathlib import Path
 
 import dagster as dg
@@ -8,6 +9,7 @@ import pandas as pd
 
 from pipelines.dagster_meta import INVESTIGATIONS, Step, tables_metadata
 from pipelines.paths import PipelinePaths
+from pipelines.resolve.billing_increment import BillingState, copy_state, read_state, save_state
 from pipelines.resolve.cluster import giant_limit
 from pipelines.resolve.evaluate import evaluate
 from pipelines.resolve.fuzzy import model_digest
@@ -45,6 +47,16 @@ def previous_assignments(paths: PipelinePaths, level: str = "cluster") -> pd.Dat
     return pd.DataFrame(columns=["account_id", f"{level}_id"])
 
 
+def billing_state_folder(paths: PipelinePaths, stage: str = "state") -> Path:
+    """Where the fuzzy billing state lives: ``resolved`` as this run wrote it, ``state`` as
+    the last committed run left it (the one the next run scores by difference from)."""
+    return paths.output(f"{stage}/billing_matches")
+
+
+def previous_billing(paths: PipelinePaths) -> BillingState | None:
+    return read_state(billing_state_folder(paths))
+
+
 def save_resolution(resolution: Resolution, paths: PipelinePaths,
                     advance_state: bool = True) -> None:
     """Write the resolved tables. The cluster state (assignments, history) that the next run
@@ -53,6 +65,10 @@ def save_resolution(resolution: Resolution, paths: PipelinePaths,
     for name in RESOLVED_TABLES:
         write_table(paths, f"resolved/{name}", getattr(resolution, name))
     paths.output("resolved/billing_model.json").write_text(resolution.billing_model or "{}")
+    if resolution.billing_state is not None:
+        save_state(resolution.billing_state, billing_state_folder(paths, "resolved"))
+    else:  # too few profiles to train on: nothing to score by difference next time
+        shutil.rmtree(billing_state_folder(paths, "resolved"), ignore_errors=True)
     if advance_state:
         advance_resolution_state(paths)
 
@@ -74,6 +90,7 @@ def advance_resolution_state(paths: PipelinePaths) -> None:
     _replace(state, clusters[["account_id", "cluster_id"]])
     _replace(paths.output("state/campaign_assignments.parquet"),
              campaigns[["account_id", "campaign_id"]])
+    copy_state(billing_state_folder(paths, "resolved"), billing_state_folder(paths))
 
 
 def _replace(path: Path, frame: pd.DataFrame) -> None:
@@ -128,7 +145,8 @@ def resolved_clusters(context: dg.AssetExecutionContext,
                       paths: PipelinePaths) -> dg.MaterializeResult:
     inputs = load_inputs(paths)
     resolution = resolve(inputs, previous_assignments(paths), run_id(paths),
-                         previous_campaigns=previous_assignments(paths, "campaign"))
+                         previous_campaigns=previous_assignments(paths, "campaign"),
+                         previous_billing=previous_billing(paths))
     save_resolution(resolution, paths, advance_state=False)  # the load advances it
     sizes = resolution.clusters.groupby("cluster_id").size()
     largest = int(sizes.max()) if len(sizes) else 0
@@ -138,6 +156,11 @@ def resolved_clusters(context: dg.AssetExecutionContext,
     campaigns = resolution.campaigns.groupby("campaign_id").size()
     context.log.info(f"{len(sizes):,} clusters; largest {largest:,} accounts; "
                      f"{len(campaigns):,} campaign groups")
+    billing = resolution.billing_state
+    if billing is not None:
+        context.log.info(f"billing profiles: {len(billing.signatures):,}, scored anew "
+                         f"{billing.changed:,}; {billing.reused_pairs:,} scored pairs read "
+                         f"from the previous run; model trained on {billing.trained_on:,}")
     tables = {name: table_path(paths, f"resolved/{name}") for name in RESOLVED_TABLES}
     return dg.MaterializeResult(
         metadata={
@@ -146,6 +169,8 @@ def resolved_clusters(context: dg.AssetExecutionContext,
             "largest_cluster": largest, "candidate_pairs": len(resolution.links),
             "campaign_groups": len(campaigns),
             "billing_model": model_digest(resolution.billing_model),
+            "billing_profiles_scored_anew": billing.changed if billing else 0,
+            "billing_pairs_reused": billing.reused_pairs if billing else 0,
             "largest_campaign_group": int(campaigns.max()) if len(campaigns) else 0,
             "history": dg.MetadataValue.json(
                 resolution.history["event"].value_counts().to_dict()),

@@ -27,6 +27,19 @@ from rapidfuzz.distance import OSA, JaroWinkler
 from pipelines.normalise.address import STRUCTURED, address_parts, name_tokens, one_line_address
 from pipelines.normalise.sql import connect
 from pipelines.normalise.text import fold_ascii
+from pipelines.resolve.billing_increment import (
+    RETRAIN_GROWTH,
+    SCORED_COLUMNS,
+    BillingState,
+    changed_only,
+    changed_profiles,
+    matcher_version,
+    reusable,
+    signatures,
+    tf_lookup,
+    tf_totals,
+    unchanged_pairs,
+)
 from pipelines.resolve.runs import run_bounds
 from pipelines.resolve.scoring import EVIDENCE_COLUMNS
 
@@ -496,14 +509,50 @@ def same_identity(pairs: pd.DataFrame, profiles: pd.DataFrame) -> pd.Series:
                                                        strict=True)], index=pairs.index)
 
 
-def predict_matches(profiles: pd.DataFrame, min_probability: float) -> tuple[pd.DataFrame, str]:
-    """Scored pairs of distinct profiles (``left`` < ``right`` unique ids) and the trained
-    model as JSON ('' when there were too few profiles to train on)."""
+def predict_matches(profiles: pd.DataFrame, min_probability: float,
+                    previous: BillingState | None = None,
+                    retrain_growth: float = RETRAIN_GROWTH
+                    ) -> tuple[pd.DataFrame, BillingState | None]:
+    """Scored pairs of distinct profiles (``left`` < ``right`` unique ids) and the state the
+    next run scores by difference from (None when there were too few profiles to train on).
+    With a usable ``previous`` state its model is kept and only pairs with a changed profile
+    are scored (``billing_increment``); the result is the same as scoring every pair with it."""
     if len(profiles) < MIN_PROFILES:
-        return pd.DataFrame(columns=MATCH_COLUMNS), ""
+        return pd.DataFrame(columns=MATCH_COLUMNS), None
+    data = comparison_frame(profiles)
+    version = matcher_version(min_probability)
+    current = signatures(profiles, data)
+    previous = reusable(previous, profiles, version, retrain_growth)
+    changed = (changed_profiles(current, previous) if previous is not None
+               else pd.Series(True, index=data.index))
+    model, totals = (previous.model, previous.tf_totals) if previous else (None, tf_totals(data))
+    raw, model = _splink_scores(data.assign(changed=changed.to_numpy()), model, totals,
+                                min_probability, narrowed=previous is not None)
+    reused = unchanged_pairs(previous, profiles, changed) if previous is not None else raw[:0]
+    raw = pd.concat([raw, reused], ignore_index=True)
+    raw = raw.sort_values(["unique_id_l", "unique_id_r"], kind="stable").reset_index(drop=True)
+    raw["gammas"] = raw["gammas"].astype(object)  # the same type whichever run scored a pair
+    by_id = profiles.set_index("unique_id")["profile"]
+    state = BillingState(
+        model=model, model_json=json.dumps(_stable(model), sort_keys=True, default=str),
+        trained_on=previous.trained_on if previous else len(profiles), tf_totals=totals,
+        version=version, signatures=current, changed=int(changed.sum()),
+        reused_pairs=len(reused),
+        scored=pd.DataFrame({"profile_l": raw["unique_id_l"].map(by_id),
+                             "profile_r": raw["unique_id_r"].map(by_id),
+                             **{c: raw[c] for c in SCORED_COLUMNS[2:]}}))
+    frame = raw[same_identity(raw, profiles)]
+    frame = frame.rename(columns={"unique_id_l": "left", "unique_id_r": "right"})
+    return frame[MATCH_COLUMNS].reset_index(drop=True), state
+
+
+def _splink_scores(data: pd.DataFrame, model: dict | None, totals: dict[str, int],
+                   min_probability: float, narrowed: bool) -> tuple[pd.DataFrame, dict]:
+    """Splink's pairs at or above ``min_probability`` (ids, probability, weight, each
+    comparison's level as ``gammas``), scored by ``model`` (trained here when None) with term
+    frequencies counted against ``totals``; ``narrowed``: only pairs with a changed side."""
     from splink import DuckDBAPI, Linker
 
-    data = comparison_frame(profiles)
     # Splink's own DuckDB would take up to 80 % of the machine and never spill: at the seed
     # preset (a million accounts) its blocked pairs alone outgrew 22 GB. A bounded connection
     # that spills to disk keeps the step inside ATTRIB_DUCKDB_MEMORY.
@@ -512,16 +561,20 @@ def predict_matches(profiles: pd.DataFrame, min_probability: float) -> tuple[pd.
         warnings.simplefilter("ignore")
         db_api = DuckDBAPI(connection)
         table = db_api.register(data)
-        linker = Linker(table, _settings(), log_level=logging.ERROR)
-        try:
-            _train(linker)
-        except Exception as exc:
-            logging.getLogger(__name__).warning(f"billing model kept its priors: {exc}")
-        model = linker.misc.save_model_to_json(out_path=None)
-        bound = weight_bound_filter(linker._settings_obj, min_probability)
-        bounded = with_weight_bound(model, bound)
-        if bounded is not model:
-            linker = Linker(table, bounded, log_level=logging.ERROR)
+        if model is None:
+            trainer = Linker(table, _settings(), log_level=logging.ERROR)
+            try:
+                _train(trainer)
+            except Exception as exc:
+                logging.getLogger(__name__).warning(f"billing model kept its priors: {exc}")
+            model = trainer.misc.save_model_to_json(out_path=None)
+        bound = weight_bound_filter(Linker(table, model, log_level=logging.ERROR)._settings_obj,
+                                    min_probability)
+        rules = with_weight_bound(changed_only(model) if narrowed else model, bound)
+        linker = Linker(table, rules, log_level=logging.ERROR)
+        for column, total in totals.items():
+            linker.table_management.register_term_frequency_lookup(
+                db_api.register(tf_lookup(data, column, total)), column)
         scored = linker.inference.predict(threshold_match_probability=min_probability)
         relation = scored.as_duckdbpyrelation()
         # Only the ids, the probability and the levels: the compared columns of both sides
@@ -529,14 +582,11 @@ def predict_matches(profiles: pd.DataFrame, min_probability: float) -> tuple[pd.
         frame = relation.project(", ".join(
             ["unique_id_l", "unique_id_r", "match_probability", "match_weight",
              *[c for c in relation.columns if c.startswith("gamma_")]])).df()
-    frame = frame[same_identity(frame, profiles)].copy()
     # Each comparison's level, e.g. "name=3,address=4,...": why the model scored the pair so.
-    levels = [c.removeprefix("gamma_") + "=" + frame[c].astype(str)
-              for c in frame.columns if c.startswith("gamma_")]
+    gamma = [c for c in frame.columns if c.startswith("gamma_")]
+    levels = [c.removeprefix("gamma_") + "=" + frame[c].astype(str) for c in gamma]
     frame["gammas"] = levels[0].str.cat(levels[1:], sep=",") if levels and len(frame) else ""
-    frame = frame.rename(columns={"unique_id_l": "left", "unique_id_r": "right"})
-    return frame[MATCH_COLUMNS].reset_index(drop=True), json.dumps(
-        _stable(model), sort_keys=True, default=str)
+    return frame.drop(columns=gamma), model
 
 
 def _stable(model: object) -> object:
@@ -552,19 +602,21 @@ def _stable(model: object) -> object:
     return model
 
 
-def billing_matches(payments: pd.DataFrame, rule: dict) -> tuple[pd.DataFrame, str]:
+def billing_matches(payments: pd.DataFrame, rule: dict, previous: BillingState | None = None
+                    ) -> tuple[pd.DataFrame, BillingState | None]:
     """Pairs of distinct billing profiles the model matches, with their accounts; and the
-    trained model as JSON."""
+    state (the trained model among it) the next run scores by difference from."""
     profiles = billing_profiles(payments)
-    matches, model = predict_matches(profiles, float(rule["min_probability"]))
+    matches, state = predict_matches(profiles, float(rule["min_probability"]), previous,
+                                     float(rule.get("retrain_growth", RETRAIN_GROWTH)))
     if matches.empty:
-        return matches.assign(accounts_l=[], accounts_r=[], profile_l=[], profile_r=[]), model
+        return matches.assign(accounts_l=[], accounts_r=[], profile_l=[], profile_r=[]), state
     lookup = profiles.set_index("unique_id")
     return matches.assign(
         accounts_l=matches["left"].map(lookup["accounts"]),
         accounts_r=matches["right"].map(lookup["accounts"]),
         profile_l=matches["left"].map(lookup["profile"]),
-        profile_r=matches["right"].map(lookup["profile"])), model
+        profile_r=matches["right"].map(lookup["profile"])), state
 
 
 def _representatives(accounts: list[str]) -> list[str]:

@@ -24,6 +24,7 @@ from pipelines.columns import among
 from pipelines.normalise.network import PrefixIndex
 from pipelines.resolve import attach as attach_mod
 from pipelines.resolve import coactivity
+from pipelines.resolve.billing_increment import BillingState
 from pipelines.resolve.blocking import group_stars, pairs_within
 from pipelines.resolve.bursts import (
     agent_links,
@@ -85,6 +86,7 @@ class Resolution:
     campaign_links: pd.DataFrame  # links at campaign level (score ≥ the campaign threshold)
     campaigns: pd.DataFrame  # account_id, anchor, size, campaign_id
     billing_model: str = ""  # the trained fuzzy billing model (Splink settings JSON)
+    billing_state: BillingState | None = None  # what the next run scores billing by difference from
 
 
 def ip_networks(ips: pd.Series, ip_intel: pd.DataFrame, weights: LinkWeights) -> pd.DataFrame:
@@ -142,12 +144,14 @@ def _candidate_pairs(shared: Shared, weighted: pd.DataFrame, limit: int) -> pd.D
                       pairs_within(shared.identifiers, bands, limit)]).drop_duplicates()
 
 
-def cluster_links(inputs: ResolutionInputs, shared: Shared, weights: LinkWeights
-                  ) -> tuple[pd.DataFrame, str]:
+def cluster_links(inputs: ResolutionInputs, shared: Shared, weights: LinkWeights,
+                  previous_billing: BillingState | None = None
+                  ) -> tuple[pd.DataFrame, BillingState | None]:
     """Scored account pairs at cluster level, and links to the members of large coherent
-    identity groups; and the fuzzy billing model that scored billing profiles."""
+    identity groups; and the fuzzy billing state (its model among it) that scored billing
+    profiles, by difference from ``previous_billing`` when that can be used."""
     weighted = weigh(shared.groups, weights.identity, weights)
-    matches, model = billing_matches(inputs.payments, weights.billing_fuzzy)
+    matches, billing = billing_matches(inputs.payments, weights.billing_fuzzy, previous_billing)
     fuzzy_pairs, fuzzy_evidence = fuzzy_billing_evidence(matches, inputs.payments,
                                                          weights.billing_fuzzy)
     del matches  # only its evidence is needed from here
@@ -165,7 +169,7 @@ def cluster_links(inputs: ResolutionInputs, shared: Shared, weights: LinkWeights
     ]
     del pairs, fuzzy_evidence
     scored = score_links(handed_over(evidence))
-    return pd.concat([scored, stars], ignore_index=True), model
+    return pd.concat([scored, stars], ignore_index=True), billing
 
 
 def handed_over(parts: list[pd.DataFrame]) -> pd.DataFrame:
@@ -392,7 +396,7 @@ class ClusterLevel:
     clusters: pd.DataFrame
     history: pd.DataFrame
     links_file: Path
-    model: str
+    billing: BillingState | None
 
     def hand_over_strong(self) -> pd.DataFrame:
         """The strong links, no longer held here, so the step that takes them can free them
@@ -410,10 +414,11 @@ def park(frame: pd.DataFrame, path: Path) -> Path:
 
 def resolve_clusters(inputs: ResolutionInputs, shared: Shared, judgements: AccountJudgements,
                      weak: WeakValues, previous: pd.DataFrame, run_id: str,
-                     weights: LinkWeights, spill: Path) -> ClusterLevel:
+                     weights: LinkWeights, spill: Path,
+                     previous_billing: BillingState | None = None) -> ClusterLevel:
     """The clusters and their links (every one parked in ``spill``)."""
     total = len(inputs.accounts)
-    links, model = cluster_links(inputs, shared, weights)
+    links, billing = cluster_links(inputs, shared, weights, previous_billing)
     first_pass = form_clusters(links, judgements, shared, weights, total)
     first_pass = first_pass.assign(cluster_id=first_pass["anchor"])
     attached = attach_mod.attachment_links(first_pass, inputs.usage_buckets, weak, weights)
@@ -421,7 +426,7 @@ def resolve_clusters(inputs: ResolutionInputs, shared: Shared, judgements: Accou
     clusters = form_clusters(links, judgements, shared, weights, total)
     assigned, history = assign_ids(clusters, previous, run_id)
     strong = links[links["score"].astype("float64") >= weights.link_threshold]
-    return ClusterLevel(strong, assigned, history, park(links, spill / "links.parquet"), model)
+    return ClusterLevel(strong, assigned, history, park(links, spill / "links.parquet"), billing)
 
 
 def weak_values(shared: Shared, weights: LinkWeights) -> WeakValues:
@@ -434,6 +439,7 @@ def weak_values(shared: Shared, weights: LinkWeights) -> WeakValues:
 def resolve(
     inputs: ResolutionInputs, previous: pd.DataFrame, run_id: str,
     weights: LinkWeights = DEFAULT_WEIGHTS, previous_campaigns: pd.DataFrame | None = None,
+    previous_billing: BillingState | None = None,
 ) -> Resolution:
     networks = ip_networks(inputs.accounts["signup_ip"], inputs.ip_intel, weights)
     shared = shared_values(inputs, networks, weights)
@@ -441,7 +447,7 @@ def resolve(
     weak = weak_values(shared, weights)
     with tempfile.TemporaryDirectory(prefix="attrib-resolve-") as spill:
         level = resolve_clusters(inputs, shared, judgements, weak, previous, run_id,
-                                 weights, Path(spill))
+                                 weights, Path(spill), previous_billing)
         org_matches = resolve_organisations(inputs)
         add_parents(inputs, shared, org_matches, weights)
         operator_links, campaigns = resolve_campaigns(inputs, shared, level, judgements, weak,
@@ -454,7 +460,8 @@ def resolve(
     campaigns = campaigns.rename(columns={"cluster_id": "campaign_id"})
     return Resolution(shared.identifiers, links, level.clusters, level.history, networks,
                       org_matches, shared.groups, pd.concat(operator_links, ignore_index=True),
-                      campaigns, level.model)
+                      campaigns, level.billing.model_json if level.billing else "",
+                      level.billing)
 
 
 def add_parents(inputs: ResolutionInputs, shared: Shared, org_matches: pd.DataFrame,

@@ -1,0 +1,178 @@
+"""Billing matches by difference: a daily run has Splink score only the profile pairs its drop
+can have changed, and reads the others from the previous run.
+
+A pair's Splink score depends on four things: the model, the two profiles' compared values (a
+function of the profile itself), the term frequencies of their name and address words, and —
+for whether the pair is compared at all — their blocking keys. Between full trainings the model
+is kept, and term frequencies are counted against the profiles the model was trained on (a
+value's profiles now / the non-null profiles then; at training time that is Splink's own
+frequency). So a pair both of whose profiles kept their blocking keys and their values' counts
+scores exactly as it did: it is read from the previous run. Every pair with a changed side (a
+new profile, a profile whose windowed keys moved or one of whose values was added or removed
+elsewhere) is scored by Splink on the whole table, restricted to those pairs. The identity rule,
+which reads counts over every profile, then judges all of them again, as a full run does.
+
+The model is trained again when there is no previous state, when the matcher's code, Splink or
+the threshold changed, or when the number of profiles moved by more than ``retrain_growth`` of
+the number it was trained on.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+# The windowed keys move when other profiles join a block; the other blocking rules read the
+# profile's own values.
+KEY_COLUMNS = ("name_keys", "address_keys", "word_number_keys", "long_number_keys",
+               "rare_word_keys")
+TF_COLUMNS = ("name", "address_words")  # the columns whose exact level has a tf adjustment
+RETRAIN_GROWTH = 0.10  # default share of profiles added or removed that calls for a new model
+SCORED_COLUMNS = ["profile_l", "profile_r", "match_probability", "match_weight", "gammas"]
+# The code that turns a billing profile into what the model compares: a change to it makes
+# every cached score stale.
+MATCHER_CODE = ("resolve/fuzzy.py", "resolve/billing_increment.py", "normalise/address.py",
+                "normalise/text.py")
+
+
+@dataclass
+class BillingState:
+    """What the next run needs to score billing profiles by difference."""
+
+    model: dict  # the Splink model as trained (all digits)
+    model_json: str  # the same, stable across trainings on the same profiles (for its digest)
+    trained_on: int  # profiles the model was trained on
+    tf_totals: dict[str, int]  # non-null profiles per term-frequency column at training
+    version: str  # the matcher's code, Splink's version and the threshold
+    signatures: pd.DataFrame  # profile, signature: blocking keys and value counts, hashed
+    scored: pd.DataFrame  # SCORED_COLUMNS: pairs Splink scored at or above the threshold
+    changed: int = 0  # profiles this run scored anew (every one when it trained)
+    reused_pairs: int = 0  # scored pairs read from the previous run
+
+
+def matcher_version(min_probability: float) -> str:
+    import splink
+
+    root = Path(__file__).resolve().parents[1]
+    digest = hashlib.sha256(f"{splink.__version__}|{min_probability!r}".encode())
+    for name in MATCHER_CODE:
+        digest.update((root / name).read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def tf_totals(data: pd.DataFrame) -> dict[str, int]:
+    return {column: int(data[column].notna().sum()) for column in TF_COLUMNS}
+
+
+def tf_lookup(data: pd.DataFrame, column: str, total: int) -> pd.DataFrame:
+    """Splink's term-frequency table for ``column``, counted against ``total`` profiles."""
+    counts = data[column].dropna().value_counts()
+    return pd.DataFrame({column: counts.index.astype(object),
+                         f"tf_{column}": counts.to_numpy(dtype="float64") / max(total, 1)})
+
+
+def signatures(profiles: pd.DataFrame, data: pd.DataFrame) -> pd.DataFrame:
+    """Per profile, a hash of what other profiles can change about its pairs: its windowed
+    blocking keys and how many profiles share its name and its address words."""
+    parts = [data[c].map(lambda keys: "\x1e".join(keys) if isinstance(keys, list) else "")
+             for c in KEY_COLUMNS]
+    parts += [data[c].map(data[c].value_counts()).fillna(0).astype("int64").astype(str)
+              for c in TF_COLUMNS]
+    text = parts[0].str.cat(parts[1:], sep="\x1f")
+    return pd.DataFrame({"profile": profiles["profile"].to_numpy(),
+                         "signature": pd.util.hash_array(text.to_numpy(dtype=object))})
+
+
+def reusable(previous: BillingState | None, profiles: pd.DataFrame, version: str,
+             growth: float) -> BillingState | None:
+    """The previous state when its model and scores may be used for these profiles."""
+    if previous is None or previous.version != version or not previous.trained_on:
+        return None
+    if abs(len(profiles) - previous.trained_on) > growth * previous.trained_on:
+        return None
+    if profiles["profile"].duplicated().any():  # pairs are cached by profile
+        return None
+    return previous
+
+
+def changed_profiles(current: pd.DataFrame, previous: BillingState) -> pd.Series:
+    """Per profile (aligned with ``current``), whether its pairs must be scored anew."""
+    before = previous.signatures.drop_duplicates("profile").set_index("profile")["signature"]
+    kept = current["profile"].map(before)
+    return pd.Series((kept != current["signature"]).to_numpy() | kept.isna().to_numpy(),
+                     index=current.index)
+
+
+def unchanged_pairs(previous: BillingState, profiles: pd.DataFrame,
+                    changed: pd.Series) -> pd.DataFrame:
+    """The previous run's scored pairs between two unchanged profiles, with today's ids."""
+    ids = pd.Series(profiles["unique_id"].to_numpy(), index=profiles["profile"].to_numpy())
+    still = ids[~changed.to_numpy()]
+    scored = previous.scored
+    scored = scored[scored["profile_l"].isin(still.index) & scored["profile_r"].isin(still.index)]
+    return pd.DataFrame({"unique_id_l": scored["profile_l"].map(still).to_numpy(),
+                         "unique_id_r": scored["profile_r"].map(still).to_numpy(),
+                         "match_probability": scored["match_probability"].to_numpy(),
+                         "match_weight": scored["match_weight"].to_numpy(),
+                         "gammas": scored["gammas"].to_numpy()})
+
+
+def changed_only(model: dict) -> dict:
+    """The model with its prediction blocking rules narrowed to pairs with a changed side."""
+    narrowed = json.loads(json.dumps(model))
+    for rule in narrowed["blocking_rules_to_generate_predictions"]:
+        rule["blocking_rule"] = f'({rule["blocking_rule"]}) AND (l."changed" OR r."changed")'
+    return narrowed
+
+
+STATE_FILES = ("meta.json", "signatures.parquet", "scored.parquet")
+
+
+def save_state(state: BillingState, folder: Path) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    meta = {"model": state.model, "model_json": state.model_json,
+            "trained_on": state.trained_on, "tf_totals": state.tf_totals,
+            "version": state.version}
+    _atomic(folder / "meta.json", lambda p: p.write_text(json.dumps(meta, default=str)))
+    _atomic(folder / "signatures.parquet", lambda p: state.signatures.to_parquet(p, index=False))
+    _atomic(folder / "scored.parquet", lambda p: state.scored.to_parquet(p, index=False))
+
+
+def read_state(folder: Path) -> BillingState | None:
+    """The state saved in ``folder``, or None when there is none (or only part of one)."""
+    if not all((folder / name).exists() for name in STATE_FILES):
+        return None
+    meta = json.loads((folder / "meta.json").read_text())
+    return BillingState(model=meta["model"], model_json=meta["model_json"],
+                        trained_on=int(meta["trained_on"]), tf_totals=meta["tf_totals"],
+                        version=meta["version"],
+                        signatures=pd.read_parquet(folder / "signatures.parquet"),
+                        scored=pd.read_parquet(folder / "scored.parquet").astype(
+                            {"gammas": object}))
+
+
+def copy_state(source: Path, target: Path) -> None:
+    """Make the state a run wrote the one the next run compares with. The folder is swapped
+    whole: a copy interrupted half way leaves no state (the next run trains anew), never a
+    model beside another model's scores."""
+    if not all((source / name).exists() for name in STATE_FILES):
+        return
+    fresh, stale = target.with_name(f".{target.name}.new"), target.with_name(f".{target.name}.old")
+    for leftover in (fresh, stale):
+        shutil.rmtree(leftover, ignore_errors=True)
+    shutil.copytree(source, fresh)
+    if target.exists():
+        target.rename(stale)
+    fresh.rename(target)
+    shutil.rmtree(stale, ignore_errors=True)
+
+
+def _atomic(path: Path, write) -> None:
+    temporary = path.with_name(f".{path.name}.tmp")
+    write(temporary)
+    temporary.replace(path)
