@@ -91,7 +91,7 @@ def signatures(profiles: pd.DataFrame, data: pd.DataFrame) -> pd.DataFrame:
 def reusable(previous: BillingState | None, profiles: pd.DataFrame, version: str,
              growth: float) -> BillingState | None:
     """The previous state when its model and scores may be used for these profiles."""
-    if previous is None or previous.version != version or not previous.trained_on:
+    if growth <= 0 or previous is None or previous.version != version or not previous.trained_on:
         return None
     if abs(len(profiles) - previous.trained_on) > growth * previous.trained_on:
         return None
@@ -106,6 +106,25 @@ def changed_profiles(current: pd.DataFrame, previous: BillingState) -> pd.Series
     kept = current["profile"].map(before)
     return pd.Series((kept != current["signature"]).to_numpy() | kept.isna().to_numpy(),
                      index=current.index)
+
+
+def near_changed(data: pd.DataFrame, changed: pd.Series) -> pd.Series:
+    """The changed profiles and every profile sharing a prediction blocking key with one (the
+    windowed keys, and the postcode with the name's first two letters): the only rows a pair
+    with a changed side can come from, so Splink need not join the others' keys at all."""
+    keep = changed.to_numpy().copy()
+    for column in KEY_COLUMNS:
+        keys = data[column].explode().dropna()
+        hot = set(keys[changed.reindex(keys.index).to_numpy()])
+        near = keys.index[keys.isin(hot).to_numpy()]
+        keep |= data.index.isin(near)
+    postcode_name = pd.Series([f"{code}|{name[:2]}" if isinstance(code, str)
+                               and isinstance(name, str) else None
+                               for code, name in zip(data["postcode"], data["name_compact"],
+                                                     strict=True)], dtype=object)
+    hot = set(postcode_name[changed.to_numpy()].dropna())
+    keep |= postcode_name.isin(hot).to_numpy() & postcode_name.notna().to_numpy()
+    return pd.Series(keep, index=data.index)
 
 
 def unchanged_pairs(previous: BillingState, profiles: pd.DataFrame,

@@ -28,12 +28,14 @@ from pipelines.normalise.address import STRUCTURED, address_parts, name_tokens, 
 from pipelines.normalise.sql import connect
 from pipelines.normalise.text import fold_ascii
 from pipelines.resolve.billing_increment import (
+    KEY_COLUMNS,
     RETRAIN_GROWTH,
     SCORED_COLUMNS,
     BillingState,
     changed_only,
     changed_profiles,
     matcher_version,
+    near_changed,
     reusable,
     signatures,
     tf_lookup,
@@ -151,12 +153,10 @@ def _settings():
             cl.ExactMatch("region"),
             cl.ExactMatch("country"),
         ],
+        # A run by difference joins only the rows sharing one of these keys with a changed
+        # profile (billing_increment.near_changed): a new rule must be added there too.
         blocking_rules_to_generate_predictions=[
-            block_on("name_keys", arrays_to_explode=["name_keys"]),
-            block_on("address_keys", arrays_to_explode=["address_keys"]),
-            block_on("word_number_keys", arrays_to_explode=["word_number_keys"]),
-            block_on("long_number_keys", arrays_to_explode=["long_number_keys"]),
-            block_on("rare_word_keys", arrays_to_explode=["rare_word_keys"]),
+            *[block_on(column, arrays_to_explode=[column]) for column in KEY_COLUMNS],
             block_on("postcode", "substr(name_compact, 1, 2)"),
         ],
         retain_intermediate_calculation_columns=True,
@@ -526,8 +526,14 @@ def predict_matches(profiles: pd.DataFrame, min_probability: float,
     changed = (changed_profiles(current, previous) if previous is not None
                else pd.Series(True, index=data.index))
     model, totals = (previous.model, previous.tf_totals) if previous else (None, tf_totals(data))
-    raw, model = _splink_scores(data.assign(changed=changed.to_numpy()), model, totals,
-                                min_probability, narrowed=previous is not None)
+    data = data.assign(changed=changed.to_numpy())
+    # Term frequencies are counted on every profile, before a run by difference leaves out the
+    # rows no pair with a changed side can come from.
+    lookups = {column: tf_lookup(data, column, total) for column, total in totals.items()}
+    if previous is not None:
+        data = data[near_changed(data, changed)]
+    raw, model = _splink_scores(data, model, lookups, min_probability,
+                                narrowed=previous is not None)
     reused = unchanged_pairs(previous, profiles, changed) if previous is not None else raw[:0]
     raw = pd.concat([raw, reused], ignore_index=True)
     raw = raw.sort_values(["unique_id_l", "unique_id_r"], kind="stable").reset_index(drop=True)
@@ -546,11 +552,11 @@ def predict_matches(profiles: pd.DataFrame, min_probability: float,
     return frame[MATCH_COLUMNS].reset_index(drop=True), state
 
 
-def _splink_scores(data: pd.DataFrame, model: dict | None, totals: dict[str, int],
+def _splink_scores(data: pd.DataFrame, model: dict | None, lookups: dict[str, pd.DataFrame],
                    min_probability: float, narrowed: bool) -> tuple[pd.DataFrame, dict]:
     """Splink's pairs at or above ``min_probability`` (ids, probability, weight, each
-    comparison's level as ``gammas``), scored by ``model`` (trained here when None) with term
-    frequencies counted against ``totals``; ``narrowed``: only pairs with a changed side."""
+    comparison's level as ``gammas``), scored by ``model`` (trained here when None) with the
+    term-frequency ``lookups``; ``narrowed``: only pairs with a changed side."""
     from splink import DuckDBAPI, Linker
 
     # Splink's own DuckDB would take up to 80 % of the machine and never spill: at the seed
@@ -572,9 +578,9 @@ def _splink_scores(data: pd.DataFrame, model: dict | None, totals: dict[str, int
                                     min_probability)
         rules = with_weight_bound(changed_only(model) if narrowed else model, bound)
         linker = Linker(table, rules, log_level=logging.ERROR)
-        for column, total in totals.items():
+        for column, lookup in lookups.items():
             linker.table_management.register_term_frequency_lookup(
-                db_api.register(tf_lookup(data, column, total)), column)
+                db_api.register(lookup), column)
         scored = linker.inference.predict(threshold_match_probability=min_probability)
         relation = scored.as_duckdbpyrelation()
         # Only the ids, the probability and the levels: the compared columns of both sides
