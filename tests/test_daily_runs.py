@@ -25,6 +25,8 @@ from pipelines.operate.runlock import release_work_folder
 from pipelines.operate.runner import run_main_job
 from pipelines.operate.triggers import SETTLE_SECONDS
 from pipelines.paths import PipelinePaths
+from pipelines.resolve.assets import billing_state_folder
+from pipelines.resolve.billing_increment import read_state
 from pipelines.server import local as neo4j_local
 from pipelines.server.graph import Neo4jResource
 from pipelines.settings import Neo4jSettings
@@ -113,6 +115,7 @@ def test_daily_drops_with_faults_end_as_a_clean_full_run(
     assert first["rebuilt"]
     anchor = _largest_cluster_member(empty_graph)
     first_id = _cluster_of(empty_graph, anchor)
+    trained_on = read_state(billing_state_folder(paths)).trained_on
 
     # 2. The next day; the run is killed while it writes the graph, then run again.
     landing_as_of(world / "landing", paths.landing, days[40])
@@ -122,6 +125,9 @@ def test_daily_drops_with_faults_end_as_a_clean_full_run(
     assert reached and status != 0
     again = operator.run(request)
     assert not again["rebuilt"]
+    # A day's drop kept the billing model and scored its billing pairs by difference.
+    kept = read_state(billing_state_folder(paths))
+    assert kept is not None and kept.trained_on == trained_on
 
     # 3. The next day; the server restarts while the graph is written (the step's retries may
     # or may not outlast the restart), and the run is repeated if it failed. The server comes
@@ -157,6 +163,11 @@ def test_daily_drops_with_faults_end_as_a_clean_full_run(
     assert _days(request) == (days[42], days[-1])
     operator.run(request)
     assert _cluster_of(empty_graph, anchor) == first_id  # the investigators' bookmark holds
+    # The billing profiles grew past retrain_growth since the first run: this run trained the
+    # model anew, as a rebuild from nothing does (between trainings a daily run equals a full
+    # scoring with the kept model instead: tests/test_billing_increment.py).
+    final = read_state(billing_state_folder(paths))
+    assert final.trained_on == len(final.signatures) > trained_on
     events, _, _ = empty_graph.execute_query(
         "MATCH (r:Run) OPTIONAL MATCH (r)-[:RECORDED]->(e:ClusterEvent) "
         "RETURN count(DISTINCT r) AS runs, collect(DISTINCT e.event) AS kinds")
