@@ -33,7 +33,6 @@ KEY_COLUMNS = ("name_keys", "address_keys", "word_number_keys", "long_number_key
                "rare_word_keys")
 TF_COLUMNS = ("name", "address_words")  # the columns whose exact level has a tf adjustment
 RETRAIN_GROWTH = 0.10  # default share of profiles added or removed that calls for a new model
-SCORED_COLUMNS = ["profile_l", "profile_r", "match_probability", "match_weight", "gammas"]
 # The code that turns a billing profile into what the model compares: a change to it makes
 # every cached score stale.
 MATCHER_CODE = ("resolve/fuzzy.py", "resolve/billing_increment.py", "normalise/address.py",
@@ -49,8 +48,11 @@ class BillingState:
     trained_on: int  # profiles the model was trained on
     tf_totals: dict[str, int]  # non-null profiles per term-frequency column at training
     version: str  # the matcher's code, Splink's version and the threshold
-    signatures: pd.DataFrame  # profile, signature: blocking keys and value counts, hashed
-    scored: pd.DataFrame  # SCORED_COLUMNS: pairs Splink scored at or above the threshold
+    signatures: pd.DataFrame  # key (the profile hashed), signature (its keys and counts hashed)
+    # Pairs Splink scored at or above the threshold: key_l, key_r (profiles as 64-bit keys),
+    # match_probability, match_weight and each comparison's level as a small integer (gamma_…):
+    # millions of rows at seed.
+    scored: pd.DataFrame
     changed: int = 0  # profiles this run scored anew (every one when it trained)
     reused_pairs: int = 0  # scored pairs read from the previous run
 
@@ -76,6 +78,12 @@ def tf_lookup(data: pd.DataFrame, column: str, total: int) -> pd.DataFrame:
                          f"tf_{column}": counts.to_numpy(dtype="float64") / max(total, 1)})
 
 
+def profile_keys(profiles: pd.DataFrame) -> pd.Series:
+    """Each profile as a 64-bit hash (pandas' fixed-key hash: the same in every run)."""
+    return pd.Series(pd.util.hash_array(profiles["profile"].to_numpy(dtype=object)),
+                     index=profiles.index)
+
+
 def signatures(profiles: pd.DataFrame, data: pd.DataFrame) -> pd.DataFrame:
     """Per profile, a hash of what other profiles can change about its pairs: its windowed
     blocking keys and how many profiles share its name and its address words."""
@@ -84,7 +92,7 @@ def signatures(profiles: pd.DataFrame, data: pd.DataFrame) -> pd.DataFrame:
     parts += [data[c].map(data[c].value_counts()).fillna(0).astype("int64").astype(str)
               for c in TF_COLUMNS]
     text = parts[0].str.cat(parts[1:], sep="\x1f")
-    return pd.DataFrame({"profile": profiles["profile"].to_numpy(),
+    return pd.DataFrame({"key": profile_keys(profiles).to_numpy(),
                          "signature": pd.util.hash_array(text.to_numpy(dtype=object))})
 
 
@@ -95,15 +103,15 @@ def reusable(previous: BillingState | None, profiles: pd.DataFrame, version: str
         return None
     if abs(len(profiles) - previous.trained_on) > growth * previous.trained_on:
         return None
-    if profiles["profile"].duplicated().any():  # pairs are cached by profile
+    if profile_keys(profiles).duplicated().any():  # pairs are cached by profile key
         return None
     return previous
 
 
 def changed_profiles(current: pd.DataFrame, previous: BillingState) -> pd.Series:
     """Per profile (aligned with ``current``), whether its pairs must be scored anew."""
-    before = previous.signatures.drop_duplicates("profile").set_index("profile")["signature"]
-    kept = current["profile"].map(before)
+    before = previous.signatures.drop_duplicates("key").set_index("key")["signature"]
+    kept = current["key"].map(before)
     return pd.Series((kept != current["signature"]).to_numpy() | kept.isna().to_numpy(),
                      index=current.index)
 
@@ -130,15 +138,13 @@ def near_changed(data: pd.DataFrame, changed: pd.Series) -> pd.Series:
 def unchanged_pairs(previous: BillingState, profiles: pd.DataFrame,
                     changed: pd.Series) -> pd.DataFrame:
     """The previous run's scored pairs between two unchanged profiles, with today's ids."""
-    ids = pd.Series(profiles["unique_id"].to_numpy(), index=profiles["profile"].to_numpy())
+    ids = pd.Series(profiles["unique_id"].to_numpy(), index=profile_keys(profiles).to_numpy())
     still = ids[~changed.to_numpy()]
     scored = previous.scored
-    scored = scored[scored["profile_l"].isin(still.index) & scored["profile_r"].isin(still.index)]
-    return pd.DataFrame({"unique_id_l": scored["profile_l"].map(still).to_numpy(),
-                         "unique_id_r": scored["profile_r"].map(still).to_numpy(),
-                         "match_probability": scored["match_probability"].to_numpy(),
-                         "match_weight": scored["match_weight"].to_numpy(),
-                         "gammas": scored["gammas"].to_numpy()})
+    scored = scored[scored["key_l"].isin(still.index) & scored["key_r"].isin(still.index)]
+    return scored.assign(key_l=scored["key_l"].map(still), key_r=scored["key_r"].map(still)
+                         ).rename(columns={"key_l": "unique_id_l", "key_r": "unique_id_r"}
+                                  ).reset_index(drop=True)
 
 
 def changed_only(model: dict) -> dict:
@@ -171,8 +177,7 @@ def read_state(folder: Path) -> BillingState | None:
                         trained_on=int(meta["trained_on"]), tf_totals=meta["tf_totals"],
                         version=meta["version"],
                         signatures=pd.read_parquet(folder / "signatures.parquet"),
-                        scored=pd.read_parquet(folder / "scored.parquet").astype(
-                            {"gammas": object}))
+                        scored=pd.read_parquet(folder / "scored.parquet"))
 
 
 def copy_state(source: Path, target: Path) -> None:

@@ -30,12 +30,12 @@ from pipelines.normalise.text import fold_ascii
 from pipelines.resolve.billing_increment import (
     KEY_COLUMNS,
     RETRAIN_GROWTH,
-    SCORED_COLUMNS,
     BillingState,
     changed_only,
     changed_profiles,
     matcher_version,
     near_changed,
+    profile_keys,
     reusable,
     signatures,
     tf_lookup,
@@ -537,17 +537,20 @@ def predict_matches(profiles: pd.DataFrame, min_probability: float,
     reused = unchanged_pairs(previous, profiles, changed) if previous is not None else raw[:0]
     raw = pd.concat([raw, reused], ignore_index=True)
     raw = raw.sort_values(["unique_id_l", "unique_id_r"], kind="stable").reset_index(drop=True)
-    raw["gammas"] = raw["gammas"].astype(object)  # the same type whichever run scored a pair
-    by_id = profiles.set_index("unique_id")["profile"]
+    key = pd.Series(profile_keys(profiles).to_numpy(), index=profiles["unique_id"].to_numpy())
     state = BillingState(
         model=model, model_json=json.dumps(_stable(model), sort_keys=True, default=str),
         trained_on=previous.trained_on if previous else len(profiles), tf_totals=totals,
         version=version, signatures=current, changed=int(changed.sum()),
         reused_pairs=len(reused),
-        scored=pd.DataFrame({"profile_l": raw["unique_id_l"].map(by_id),
-                             "profile_r": raw["unique_id_r"].map(by_id),
-                             **{c: raw[c] for c in SCORED_COLUMNS[2:]}}))
-    frame = raw[same_identity(raw, profiles)]
+        scored=raw.assign(unique_id_l=raw["unique_id_l"].map(key),
+                          unique_id_r=raw["unique_id_r"].map(key)).rename(
+            columns={"unique_id_l": "key_l", "unique_id_r": "key_r"}))
+    frame = raw[same_identity(raw, profiles)].copy()
+    # Each comparison's level, e.g. "name=3,address=4,...": why the model scored the pair so.
+    gamma = [c for c in frame.columns if c.startswith("gamma_")]
+    levels = [c.removeprefix("gamma_") + "=" + frame[c].astype(str) for c in gamma]
+    frame["gammas"] = levels[0].str.cat(levels[1:], sep=",") if levels and len(frame) else ""
     frame = frame.rename(columns={"unique_id_l": "left", "unique_id_r": "right"})
     return frame[MATCH_COLUMNS].reset_index(drop=True), state
 
@@ -555,8 +558,8 @@ def predict_matches(profiles: pd.DataFrame, min_probability: float,
 def _splink_scores(data: pd.DataFrame, model: dict | None, lookups: dict[str, pd.DataFrame],
                    min_probability: float, narrowed: bool) -> tuple[pd.DataFrame, dict]:
     """Splink's pairs at or above ``min_probability`` (ids, probability, weight, each
-    comparison's level as ``gammas``), scored by ``model`` (trained here when None) with the
-    term-frequency ``lookups``; ``narrowed``: only pairs with a changed side."""
+    comparison's level as a small integer ``gamma_…``), scored by ``model`` (trained here when
+    None) with the term-frequency ``lookups``; ``narrowed``: only pairs with a changed side."""
     from splink import DuckDBAPI, Linker
 
     # Splink's own DuckDB would take up to 80 % of the machine and never spill: at the seed
@@ -587,12 +590,9 @@ def _splink_scores(data: pd.DataFrame, model: dict | None, lookups: dict[str, pd
         # (lists of words and blocking keys) would multiply the frame's size many times.
         frame = relation.project(", ".join(
             ["unique_id_l", "unique_id_r", "match_probability", "match_weight",
-             *[c for c in relation.columns if c.startswith("gamma_")]])).df()
-    # Each comparison's level, e.g. "name=3,address=4,...": why the model scored the pair so.
-    gamma = [c for c in frame.columns if c.startswith("gamma_")]
-    levels = [c.removeprefix("gamma_") + "=" + frame[c].astype(str) for c in gamma]
-    frame["gammas"] = levels[0].str.cat(levels[1:], sep=",") if levels and len(frame) else ""
-    return frame.drop(columns=gamma), model
+             *[f"CAST({c} AS TINYINT) AS {c}" for c in relation.columns
+               if c.startswith("gamma_")]])).df()
+    return frame, model
 
 
 def _stable(model: object) -> object:
