@@ -27,6 +27,7 @@ OPTIONS: dict[str, list[list[str]] | str] = {
     "quality_across_seeds.py": [[*SMALLEST, "--seeds", "3"]],
     "bench_seed.py": [SMALLEST],
     "bench_resolve.py": [SMALLEST],
+    "bench_billing_increment.py": [SMALLEST],
     "quality_zoo.py": [["--size", "tiny", "--seeds", "11"]],
     "febrl_linkage.py": [["--datasets", "febrl1", "--address", "fields"]],
     "calibration.py": [[*SMALLEST, "--seeds", "3"]],
