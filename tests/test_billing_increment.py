@@ -116,3 +116,8 @@ def test_the_state_round_trips_and_moves_forward_whole(tmp_path: Path) -> None:
     # A state missing a file is no state: the next run trains anew.
     (kept / "scored.parquet").unlink()
     assert increment.read_state(kept) is None
+    # A run that wrote no state (too few profiles) leaves none behind for the next.
+    increment.copy_state(written, kept)
+    assert increment.read_state(kept) is not None
+    increment.copy_state(tmp_path / "nothing written", kept)
+    assert not kept.exists()

@@ -183,8 +183,10 @@ def read_state(folder: Path) -> BillingState | None:
 def copy_state(source: Path, target: Path) -> None:
     """Make the state a run wrote the one the next run compares with. The folder is swapped
     whole: a copy interrupted half way leaves no state (the next run trains anew), never a
-    model beside another model's scores."""
+    model beside another model's scores. A run that wrote none (too few profiles to train on)
+    leaves none: the next run trains."""
     if not all((source / name).exists() for name in STATE_FILES):
+        shutil.rmtree(target, ignore_errors=True)
         return
     fresh, stale = target.with_name(f".{target.name}.new"), target.with_name(f".{target.name}.old")
     for leftover in (fresh, stale):
