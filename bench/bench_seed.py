@@ -76,20 +76,12 @@ def _combine(paths: PipelinePaths) -> str:
 
 
 def _resolve(paths: PipelinePaths) -> str:
-    from pipelines.resolve.assets import (
-        load_inputs,
-        previous_assignments,
-        previous_billing,
-        save_resolution,
-    )
-    from pipelines.resolve.pipeline import resolve
+    from pipelines.resolve.assets import resolve_from_state, save_resolution
     from pipelines.snapshot import snapshot
 
     snap = snapshot(paths.landing)
     paths.output("snapshot.json").write_text(json.dumps(snap))
-    resolution = resolve(load_inputs(paths), previous_assignments(paths), snap["run_id"],
-                         previous_campaigns=previous_assignments(paths, "campaign"),
-                         previous_billing=previous_billing(paths))
+    resolution = resolve_from_state(paths, snap["run_id"])
     save_resolution(resolution, paths)
     billing = resolution.billing_state
     scored = (f"; billing profiles scored anew {billing.changed:,} of "

@@ -14,13 +14,8 @@ from pipelines.contract import load_contracts
 from pipelines.ingest.days import USAGE_FOLDER
 from pipelines.paths import PipelinePaths
 from pipelines.prepare import prepare_tables
-from pipelines.resolve.assets import (
-    load_inputs,
-    previous_assignments,
-    previous_billing,
-    save_resolution,
-)
-from pipelines.resolve.pipeline import Resolution, resolve
+from pipelines.resolve.assets import resolve_from_state, save_resolution
+from pipelines.resolve.pipeline import Resolution
 from pipelines.snapshot import snapshot
 
 CONTRACTS = load_contracts()
@@ -62,8 +57,7 @@ def write_landing(landing: Path, **sources: list[dict]) -> None:
 def run_pipeline(paths: PipelinePaths, run_id: str = "test-run") -> Resolution:
     """Ingest, normalise and resolve with plain functions; saves state like the assets do."""
     prepare_tables(paths)
-    resolution = resolve(load_inputs(paths), previous_assignments(paths), run_id,
-                         previous_billing=previous_billing(paths))
+    resolution = resolve_from_state(paths, run_id)
     save_resolution(resolution, paths)
     return resolution
 

@@ -22,8 +22,7 @@ from pipelines.attribute.config import AttributionConfig, ScoringConfig
 from pipelines.attribute.pipeline import AttributionInputs, attribute_campaigns, score_campaigns
 from pipelines.paths import PipelinePaths
 from pipelines.prepare import prepare_tables
-from pipelines.resolve.assets import load_inputs, previous_assignments, save_resolution
-from pipelines.resolve.pipeline import resolve
+from pipelines.resolve.assets import resolve_from_state, save_resolution
 from pipelines.tables import write_table
 
 
@@ -46,8 +45,7 @@ def run_offline(paths: PipelinePaths, progress: Callable[[str], None] = lambda _
         prepare_tables(paths, progress)
     seconds["prepare"] = time.perf_counter() - started
     started = time.perf_counter()
-    resolution = resolve(load_inputs(paths), previous_assignments(paths), run_id,
-                         previous_campaigns=previous_assignments(paths, "campaign"))
+    resolution = resolve_from_state(paths, run_id)
     save_resolution(resolution, paths)
     seconds["resolve"] = time.perf_counter() - started
     started = time.perf_counter()

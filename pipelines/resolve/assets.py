@@ -57,6 +57,17 @@ def previous_billing(paths: PipelinePaths) -> BillingState | None:
     return read_state(billing_state_folder(paths))
 
 
+def resolve_from_state(paths: PipelinePaths, run: str,
+                       inputs: ResolutionInputs | None = None) -> Resolution:
+    """Resolve the normalised tables (``inputs`` when already read) against the state the last
+    committed run left: its cluster and campaign ids (kept stable) and its billing matches (the
+    model kept, pairs scored by difference)."""
+    return resolve(inputs if inputs is not None else load_inputs(paths),
+                   previous_assignments(paths), run,
+                   previous_campaigns=previous_assignments(paths, "campaign"),
+                   previous_billing=previous_billing(paths))
+
+
 def save_resolution(resolution: Resolution, paths: PipelinePaths,
                     advance_state: bool = True) -> None:
     """Write the resolved tables. The cluster state (assignments, history) that the next run
@@ -144,9 +155,7 @@ def snapshot_files(paths: PipelinePaths) -> dict[str, str]:
 def resolved_clusters(context: dg.AssetExecutionContext,
                       paths: PipelinePaths) -> dg.MaterializeResult:
     inputs = load_inputs(paths)
-    resolution = resolve(inputs, previous_assignments(paths), run_id(paths),
-                         previous_campaigns=previous_assignments(paths, "campaign"),
-                         previous_billing=previous_billing(paths))
+    resolution = resolve_from_state(paths, run_id(paths), inputs)
     save_resolution(resolution, paths, advance_state=False)  # the load advances it
     sizes = resolution.clusters.groupby("cluster_id").size()
     largest = int(sizes.max()) if len(sizes) else 0
