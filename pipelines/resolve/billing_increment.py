@@ -96,14 +96,15 @@ def signatures(profiles: pd.DataFrame, data: pd.DataFrame) -> pd.DataFrame:
                          "signature": pd.util.hash_array(text.to_numpy(dtype=object))})
 
 
-def reusable(previous: BillingState | None, profiles: pd.DataFrame, version: str,
+def reusable(previous: BillingState | None, current: pd.DataFrame, version: str,
              growth: float) -> BillingState | None:
-    """The previous state when its model and scores may be used for these profiles."""
+    """The previous state when its model and scores may be used for the profiles whose
+    ``signatures`` are ``current``."""
     if growth <= 0 or previous is None or previous.version != version or not previous.trained_on:
         return None
-    if abs(len(profiles) - previous.trained_on) > growth * previous.trained_on:
+    if abs(len(current) - previous.trained_on) > growth * previous.trained_on:
         return None
-    if profile_keys(profiles).duplicated().any():  # pairs are cached by profile key
+    if current["key"].duplicated().any():  # pairs are cached by profile key
         return None
     return previous
 
@@ -135,10 +136,10 @@ def near_changed(data: pd.DataFrame, changed: pd.Series) -> pd.Series:
     return pd.Series(keep, index=data.index)
 
 
-def unchanged_pairs(previous: BillingState, profiles: pd.DataFrame,
-                    changed: pd.Series) -> pd.DataFrame:
-    """The previous run's scored pairs between two unchanged profiles, with today's ids."""
-    ids = pd.Series(profiles["unique_id"].to_numpy(), index=profile_keys(profiles).to_numpy())
+def unchanged_pairs(previous: BillingState, ids: pd.Series, changed: pd.Series
+                    ) -> pd.DataFrame:
+    """The previous run's scored pairs between two unchanged profiles, with today's ids
+    (``ids``: each profile's unique id by its key, aligned with ``changed``)."""
     still = ids[~changed.to_numpy()]
     scored = previous.scored
     scored = scored[scored["key_l"].isin(still.index) & scored["key_r"].isin(still.index)]
@@ -159,13 +160,15 @@ STATE_FILES = ("meta.json", "signatures.parquet", "scored.parquet")
 
 
 def save_state(state: BillingState, folder: Path) -> None:
+    """Write the state a run produced (its ``resolved`` folder: plain writes suffice, since
+    only ``copy_state`` makes it the next run's, whole, after the run committed)."""
     folder.mkdir(parents=True, exist_ok=True)
     meta = {"model": state.model, "model_json": state.model_json,
             "trained_on": state.trained_on, "tf_totals": state.tf_totals,
             "version": state.version}
-    _atomic(folder / "meta.json", lambda p: p.write_text(json.dumps(meta, default=str)))
-    _atomic(folder / "signatures.parquet", lambda p: state.signatures.to_parquet(p, index=False))
-    _atomic(folder / "scored.parquet", lambda p: state.scored.to_parquet(p, index=False))
+    (folder / "meta.json").write_text(json.dumps(meta, default=str))
+    state.signatures.to_parquet(folder / "signatures.parquet", index=False)
+    state.scored.to_parquet(folder / "scored.parquet", index=False)
 
 
 def read_state(folder: Path) -> BillingState | None:
@@ -196,9 +199,3 @@ def copy_state(source: Path, target: Path) -> None:
         target.rename(stale)
     fresh.rename(target)
     shutil.rmtree(stale, ignore_errors=True)
-
-
-def _atomic(path: Path, write) -> None:
-    temporary = path.with_name(f".{path.name}.tmp")
-    write(temporary)
-    temporary.replace(path)

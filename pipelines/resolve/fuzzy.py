@@ -35,7 +35,6 @@ from pipelines.resolve.billing_increment import (
     changed_profiles,
     matcher_version,
     near_changed,
-    profile_keys,
     reusable,
     signatures,
     tf_lookup,
@@ -522,7 +521,7 @@ def predict_matches(profiles: pd.DataFrame, min_probability: float,
     data = comparison_frame(profiles)
     version = matcher_version(min_probability)
     current = signatures(profiles, data)
-    previous = reusable(previous, profiles, version, retrain_growth)
+    previous = reusable(previous, current, version, retrain_growth)
     changed = (changed_profiles(current, previous) if previous is not None
                else pd.Series(True, index=data.index))
     model, totals = (previous.model, previous.tf_totals) if previous else (None, tf_totals(data))
@@ -534,10 +533,11 @@ def predict_matches(profiles: pd.DataFrame, min_probability: float,
         data = data[near_changed(data, changed)]
     raw, model = _splink_scores(data, model, lookups, min_probability,
                                 narrowed=previous is not None)
-    reused = unchanged_pairs(previous, profiles, changed) if previous is not None else raw[:0]
+    ids = pd.Series(profiles["unique_id"].to_numpy(), index=current["key"].to_numpy())
+    reused = unchanged_pairs(previous, ids, changed) if previous is not None else raw[:0]
     raw = pd.concat([raw, reused], ignore_index=True)
     raw = raw.sort_values(["unique_id_l", "unique_id_r"], kind="stable").reset_index(drop=True)
-    key = pd.Series(profile_keys(profiles).to_numpy(), index=profiles["unique_id"].to_numpy())
+    key = pd.Series(ids.index.to_numpy(), index=ids.to_numpy())
     state = BillingState(
         model=model, model_json=json.dumps(_stable(model), sort_keys=True, default=str),
         trained_on=previous.trained_on if previous else len(profiles), tf_totals=totals,
