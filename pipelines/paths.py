@@ -44,6 +44,10 @@ class PipelinePaths(dg.ConfigurableResource):
     def quarantine(self, source: str) -> Path:
         return self.work / "quarantine" / f"{source}.csv"
 
+    def ingest_memo(self, source: str) -> Path:
+        """The last run's checked rows of a reference export (``pipelines.ingest.memo``)."""
+        return self.work / "memo" / "ingest_checks" / f"{source}.parquet"
+
     def usage_day_ingested(self, day: str) -> Path:
         return self.work / "ingested" / "api_usage" / f"{day}.parquet"
 

@@ -9,6 +9,7 @@ import pandas as pd
 from pipelines.contract import SourceContract, load_contracts
 from pipelines.dagster_meta import DATA_ENGINEERING, Step, parquet_metadata
 from pipelines.errors import ContractError
+from pipelines.ingest.memo import read_memo, write_memo
 from pipelines.ingest.reader import find_source_file
 from pipelines.ingest.shrink import shrink_verdict
 from pipelines.ingest.tables import IngestReport, TableIngest, quarantine_frame
@@ -34,13 +35,18 @@ def ingest_source(
     quarantine_path.parent.mkdir(parents=True, exist_ok=True)
     if path is None:
         return _missing_source(contract, paths, out, quarantine_path)
-    table = TableIngest(contract, path)
+    memo_path = paths.ingest_memo(contract.source)
+    table = TableIngest(contract, path, read_memo(memo_path, contract))
     report = table.run()
+    report.reused = table.memo.hits
     quarantine_frame(table.quarantine).to_csv(quarantine_path, index=False)
     table.check_usable()  # after the quarantine is written: it shows the rows that failed
-    table.frame().to_parquet(out, index=False)
+    loaded = table.frame()
+    loaded.to_parquet(out, index=False)
+    write_memo(memo_path, table.memo, table.loaded_keys, loaded, table.loaded_issues)
     log(f"{contract.source}: read {report.read:,}, loaded {report.loaded:,}, "
-        f"quarantined {report.quarantined:,}")
+        f"quarantined {report.quarantined:,}; {report.reused:,} rows as the last run "
+        "checked them")
     return report
 
 
@@ -63,6 +69,7 @@ def report_metadata(report: IngestReport) -> dict:
         "rows_read": report.read,
         "rows_loaded": report.loaded,
         "rows_quarantined": report.quarantined,
+        "rows_as_last_checked": report.reused,
         "quarantine_reasons": dg.MetadataValue.json(dict(report.reasons)),
         "field_issues": dg.MetadataValue.json(dict(report.field_issues)),
         "unknown_columns": dg.MetadataValue.json(report.unknown_columns),

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from collections import Counter
+import gc
+from collections import Counter, deque
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -12,6 +14,7 @@ import pyarrow as pa
 
 from pipelines.contract import SourceContract
 from pipelines.errors import ContractError
+from pipelines.ingest.memo import CheckMemo, row_key
 from pipelines.ingest.reader import RawRow, parquet_batches, parquet_columns, read_csv, shown
 from pipelines.ingest.rows import RowOutcome, redacted, safe_note, validate_row
 from pipelines.ingest.wholefile import (
@@ -36,6 +39,7 @@ class IngestReport:
     read: int = 0
     loaded: int = 0
     quarantined: int = 0
+    reused: int = 0  # rows whose outcome came from the last run's checks (ingest.memo)
     reasons: Counter = field(default_factory=Counter)
     field_issues: Counter = field(default_factory=Counter)
     unknown_columns: list[str] = field(default_factory=list)
@@ -86,20 +90,24 @@ class PreparedRow:
     values: dict
     refused: str | None = None
     outcome: RowOutcome | None = None
+    key: int | None = None  # the row's cells hashed, when a memo is kept (pipelines.ingest.memo)
+
+    @property
+    def unchecked(self) -> bool:
+        return not self.refused and self.outcome is None
 
 
 def _with_outcomes(chunk: list[PreparedRow], outcomes: list[RowOutcome]) -> list[PreparedRow]:
     pending = iter(outcomes)
     for row in chunk:
-        if not row.refused:
+        if row.unchecked:
             row.outcome = next(pending)
     return chunk
 
 
-def _checked_chunk(chunk: list[PreparedRow], contract: SourceContract) -> list[RowOutcome]:
-    """The contract's outcome for each row not already refused (in a worker process for large
-    files)."""
-    return [validate_row(row.values, contract) for row in chunk if not row.refused]
+def _checked_values(rows: list[dict], contract: SourceContract) -> list[RowOutcome]:
+    """The contract's outcome for each row's values (in a worker process for large files)."""
+    return [validate_row(values, contract) for values in rows]
 
 
 def checked_rows(rows: Iterator[PreparedRow], contract: SourceContract, processes: int
@@ -107,18 +115,44 @@ def checked_rows(rows: Iterator[PreparedRow], contract: SourceContract, processe
     """Every row with its outcome, in file order. The contract's checks are pure, per row and
     mostly Python (phone numbers, mail domains, card numbers): with ``processes`` > 1 chunks
     of rows are checked in worker processes (``pipelines.parallel``), which keeps the order
-    and everything that depends on it (duplicates, line numbers)."""
-    for chunk, outcomes in ordered_map(_checked_chunk, chunks(rows), processes, contract):
-        yield from _with_outcomes(chunk, outcomes)
+    and everything that depends on it (duplicates, line numbers). Only rows neither refused
+    nor already given an outcome (by the memo) are checked, or sent to a worker."""
+    waiting: deque[list[PreparedRow]] = deque()
+
+    def unchecked_values() -> Iterator[list[dict]]:
+        for chunk in chunks(rows):
+            waiting.append(chunk)
+            yield [row.values for row in chunk if row.unchecked]
+
+    for _, outcomes in ordered_map(_checked_values, unchecked_values(), processes, contract):
+        yield from _with_outcomes(waiting.popleft(), outcomes)
+
+
+@contextmanager
+def cyclic_gc_paused() -> Iterator[None]:
+    """Rows are dicts of strings and make no reference cycles, so the cyclic collector has
+    nothing to find; left on, it re-scans the growing list of loaded rows (a quarter of the time
+    of a large file whose checks come from the memo)."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 class TableIngest:
     """Accumulates loaded rows, quarantine records and the report for one source file."""
 
-    def __init__(self, contract: SourceContract, path: Path) -> None:
-        self.contract, self.path = contract, path
+    def __init__(self, contract: SourceContract, path: Path, memo: CheckMemo | None = None
+                 ) -> None:
+        self.contract, self.path, self.memo = contract, path, memo
         self.report = IngestReport(contract.source, str(path))
         self.loaded: list[dict] = []
+        # with a memo: each loaded row's key and issues, for the next run's memo
+        self.loaded_keys: list[int] = []
+        self.loaded_issues: list[list[str] | None] = []
         self.quarantine: list[dict] = []
         self._seen: dict[tuple, tuple[int, dict]] = {}
 
@@ -137,9 +171,10 @@ class TableIngest:
             self.report.note = "empty file: no header and no rows"
         prepared = (self._prepare(raw, header, missing_required) for raw in rows)
         processes = workers() if self.path.stat().st_size >= POOL_MIN_BYTES else 1
-        for row in checked_rows(prepared, self.contract, processes):
-            self.report.read += 1
-            self._take(row)
+        with cyclic_gc_paused():
+            for row in checked_rows(prepared, self.contract, processes):
+                self.report.read += 1
+                self._take(row)
         return self.report
 
     def check_usable(self) -> None:
@@ -160,7 +195,11 @@ class TableIngest:
         if missing_required:
             return PreparedRow(raw.line, values,
                                f"missing required column {missing_required[0]}")
-        return PreparedRow(raw.line, {c: values.get(c) for c in self.contract.columns})
+        row = PreparedRow(raw.line, {c: values.get(c) for c in self.contract.columns})
+        if self.memo is not None:
+            row.key = row_key(list(row.values.values()))
+            row.outcome = self.memo.outcome(row.key)
+        return row
 
     def _take(self, row: PreparedRow) -> None:
         if row.refused:
@@ -168,9 +207,9 @@ class TableIngest:
         outcome = row.outcome
         if outcome.reason:
             return self._reject(row.line, row.values, outcome.reason, outcome.reason_field)
-        return self._accept(row.line, outcome)
+        return self._accept(row.line, outcome, row.key)
 
-    def _accept(self, line: int, outcome: RowOutcome) -> None:
+    def _accept(self, line: int, outcome: RowOutcome, memo_key: int | None = None) -> None:
         key = tuple(outcome.values[k] for k in self.contract.primary_key)
         if key in self._seen:
             first_line, first_values = self._seen[key]
@@ -186,6 +225,9 @@ class TableIngest:
             {**outcome.values, "_file": self.path.name, "_line": line,
              "_issues": "; ".join(outcome.issues) or None}
         )
+        if self.memo is not None:
+            self.loaded_keys.append(memo_key)
+            self.loaded_issues.append(outcome.issues or None)
         self.report.loaded += 1
         return None
 
