@@ -48,6 +48,10 @@ class PipelinePaths(dg.ConfigurableResource):
         """The last run's checked rows of a reference export (``pipelines.ingest.memo``)."""
         return self.work / "memo" / "ingest_checks" / f"{source}.parquet"
 
+    def normalise_memo(self, table: str) -> Path:
+        """The last run's normalised rows of a row-wise table (``normalise.by_difference``)."""
+        return self.work / "memo" / "normalised" / f"{table}.parquet"
+
     def usage_day_ingested(self, day: str) -> Path:
         return self.work / "ingested" / "api_usage" / f"{day}.parquet"
 

@@ -34,11 +34,16 @@ KEY, ISSUES = "_key", "_issue_list"
 VERSION_META = b"attrib_checks_version"
 
 
+def code_version(label: str, sources: tuple[str, ...]) -> str:
+    """A version of per-row work: its label, the files it reads (code and reference lists) and
+    the libraries that parse phone numbers and domains."""
+    parts = (label, source_digest(sources), phonenumbers.__version__, tldextract.__version__)
+    return hashlib.sha256("|".join(parts).encode()).hexdigest()[:16]
+
+
 def checks_version(contract: SourceContract) -> str:
     """Changes whenever a row with the same cells could be judged differently."""
-    parts = (contract.source, source_digest(CHECKS_CODE), phonenumbers.__version__,
-             tldextract.__version__)
-    return hashlib.sha256("|".join(parts).encode()).hexdigest()[:16]
+    return code_version(contract.source, CHECKS_CODE)
 
 
 def row_key(cells: list[str | None]) -> int:

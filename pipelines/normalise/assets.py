@@ -13,6 +13,7 @@ from pipelines.dagster_meta import (
 )
 from pipelines.ingest.days import usage_day_files
 from pipelines.normalise import tables
+from pipelines.normalise.by_difference import ROW_WISE, normalised_by_difference
 from pipelines.normalise.usage import (
     PARTS,
     aggregate_usage_days,
@@ -63,10 +64,23 @@ def read_ingested(path) -> pd.DataFrame:
     return frame
 
 
-def normalise_table(table: str, paths: PipelinePaths) -> pd.DataFrame:
-    frame = TABLES[table](read_ingested(paths.ingested(NORMALISED_FROM_SOURCE[table])))
+def normalise_table(table: str, paths: PipelinePaths, log=lambda _: None) -> pd.DataFrame:
+    return normalise_counted(table, paths, log)[0]
+
+
+def normalise_counted(table: str, paths: PipelinePaths, log=lambda _: None
+                      ) -> tuple[pd.DataFrame, int]:
+    """Normalise one table from its ingested source, a large row-wise one by difference from
+    the last run (``normalise.by_difference``); and how many rows were read back."""
+    frame, reused = read_ingested(paths.ingested(NORMALISED_FROM_SOURCE[table])), 0
+    if table in ROW_WISE:
+        frame, reused = normalised_by_difference(table, frame, TABLES[table],
+                                                 paths.normalise_memo(table))
+        log(f"{table}: {len(frame):,} rows, {reused:,} as the last run normalised them")
+    else:
+        frame = TABLES[table](frame)
     write_table(paths, f"normalised/{table}", frame)
-    return frame
+    return frame, reused
 
 
 MAX_INVALID_SHARE = 0.05  # above this, an export is probably broken: stop before publishing

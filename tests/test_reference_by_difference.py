@@ -1,6 +1,7 @@
-"""A reference export checked by difference (pipelines.ingest.memo) loads and quarantines exactly
-what checking every row would, keeps nothing the outputs do not, and starts over whenever the
-checks could judge a row differently."""
+"""A reference export checked and normalised by difference (pipelines.ingest.memo,
+pipelines.normalise.by_difference) loads, quarantines and normalises exactly what doing every row
+would, keeps nothing the outputs do not, and starts over whenever the code could treat a row
+differently."""
 
 from __future__ import annotations
 
@@ -12,7 +13,12 @@ import pytest
 from pipelines import parallel
 from pipelines.ingest import memo as memo_module
 from pipelines.ingest.assets import ingest_source
+from pipelines.normalise import by_difference
+from pipelines.normalise.assets import normalise_table
 from pipelines.paths import PipelinePaths
+from pipelines.prepare import prepare_tables
+from tests.landing import account, payment, write_landing
+from tests.mini_world import mini_world
 from tests.test_ingest import CONTRACTS, TEST_PAN, row, write_accounts
 
 ACCOUNTS = CONTRACTS["accounts"]
@@ -124,3 +130,53 @@ def test_a_damaged_memo_means_every_row_is_checked(tmp_path: Path, damage: str) 
     again = ingested(paths)
     assert again[2].reused == 0
     assert_same_outputs(first, again)
+
+
+def a_day_later(world: dict[str, list[dict]], accounts_change: bool) -> dict[str, list[dict]]:
+    """The next day's export: a new payment, one card removed, one billing address corrected,
+    and (``accounts_change``) one account's phone changed and one new account."""
+    payments = [dict(p) for p in world["payment_instruments"][1:]]
+    payments[0]["billing_address"] = "Rm 1204, Tower B"
+    payments.append(payment("acc_lg_1", "fp_second_card_0002", billing_name="Legit 1",
+                            billing_address="12 Harbour Lane", billing_country="GB"))
+    accounts = [dict(a) for a in world["accounts"]]
+    if accounts_change:
+        accounts[1]["phone"] = "+44 20 7946 0018"
+        accounts.append(account("acc_lg_9", phone="+1 415 555 0100"))
+    return {**world, "accounts": accounts, "payment_instruments": payments}
+
+
+def normalised(paths: PipelinePaths) -> dict[str, pd.DataFrame]:
+    prepare_tables(paths)
+    return {t: pd.read_parquet(paths.work / "normalised" / f"{t}.parquet")
+            for t in by_difference.ROW_WISE}
+
+
+@pytest.mark.parametrize("accounts_change", [True, False])
+def test_tables_normalised_by_difference_equal_every_row_normalised(
+        tmp_path: Path, accounts_change: bool) -> None:
+    world = mini_world()
+    world["accounts"][0]["phone"] = "+86 138-0013-8000"
+    chained, fresh = paths_for(tmp_path / "chained"), paths_for(tmp_path / "fresh")
+    write_landing(chained.landing, **world)
+    normalised(chained)
+    later = a_day_later(world, accounts_change)
+    write_landing(chained.landing, **later)
+    write_landing(fresh.landing, **later)
+    by_difference_tables, every_row = normalised(chained), normalised(fresh)
+    for table in by_difference.ROW_WISE:
+        pd.testing.assert_frame_equal(by_difference_tables[table], every_row[table])
+    assert every_row["payment_instruments"]["billing_address_key"].notna().any()
+
+
+def test_normalised_rows_read_back_are_counted_and_versioned(tmp_path: Path, monkeypatch
+                                                             ) -> None:
+    paths = paths_for(tmp_path)
+    write_landing(paths.landing, **mini_world())
+    prepare_tables(paths)
+    said: list[str] = []
+    normalise_table("payment_instruments", paths, said.append)
+    assert said == ["payment_instruments: 6 rows, 6 as the last run normalised them"]
+    monkeypatch.setattr(by_difference, "CODE", ("pipelines/normalise/names.py",))
+    normalise_table("payment_instruments", paths, said.append)
+    assert said[-1] == "payment_instruments: 6 rows, 0 as the last run normalised them"
