@@ -97,8 +97,9 @@ def build_normalise_asset(table: str) -> dg.AssetsDefinition:
     @dg.asset(name=name, group_name="normalise", deps=[f"ingested_{source}"],
               check_specs=checks, **STEP.asset_args("pandas", "parquet"),
               description=f"{table} with normalised keys (Parquet in the work folder).")
-    def _normalise(paths: PipelinePaths) -> dg.MaterializeResult:
-        frame = normalise_table(table, paths)
+    def _normalise(context: dg.AssetExecutionContext, paths: PipelinePaths
+                   ) -> dg.MaterializeResult:
+        frame, reused = normalise_counted(table, paths, context.log.info)
         shares = invalid_shares(frame, table)
         results = [dg.AssetCheckResult(
             check_name="identifiers_parse", passed=all(v <= MAX_INVALID_SHARE
@@ -108,6 +109,7 @@ def build_normalise_asset(table: str) -> dg.AssetsDefinition:
         return dg.MaterializeResult(metadata={
             **parquet_metadata(table_path(paths, f"normalised/{table}")),
             "invalid_share": dg.MetadataValue.json(shares),
+            "rows_as_last_normalised": reused,
         }, check_results=results)
 
     return _normalise
