@@ -7,11 +7,12 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
 from pipelines.resolve import billing_increment as increment
-from pipelines.resolve.fuzzy import billing_matches, billing_profiles
+from pipelines.resolve.fuzzy import MAX_BLOCK, billing_matches, billing_profiles, windowed_keys
 
 FIRST = ("ann", "bob", "cy", "dee", "eve", "fay", "gus", "hal", "ivy", "jo", "kai", "lea")
 LAST = ("smith", "tane", "moana", "ruru", "kahu", "weka", "toroa", "kea")
@@ -121,3 +122,40 @@ def test_the_state_round_trips_and_moves_forward_whole(tmp_path: Path) -> None:
     assert increment.read_state(kept) is not None
     increment.copy_state(tmp_path / "nothing written", kept)
     assert not kept.exists()
+
+
+def _block(names: list[str]) -> pd.Series:
+    return windowed_keys(pd.Series([["one office"]] * len(names)), pd.Series(names))
+
+
+def test_content_windows_move_little_when_a_block_grows() -> None:
+    """A block of 3,000 profiles (one street, one office) is cut into windows by content: each
+    profile is in two, neighbours share one, no window passes twice the window size, and a day
+    that adds 1 % of profiles leaves the other profiles' windows as they were, but for a few."""
+    rng = np.random.default_rng(5)
+    names = [f"name {n:08d}" for n in rng.integers(0, 10**8, 3000)]
+    names.sort()
+    before = _block(names)
+    assert before.map(len).eq(2).all()
+    first, second = before.str[0], before.str[1]
+    assert ((first == first.shift()) | (second == second.shift()))[1:].all()
+    assert max(first.value_counts().max(), second.value_counts().max()) <= 2 * MAX_BLOCK
+    assert 0.3 * MAX_BLOCK < first.value_counts().mean() < 0.7 * MAX_BLOCK
+    grown = names + [f"name {n:08d}" for n in rng.integers(0, 10**8, 30)]
+    after = _block(grown)[: len(names)]
+    moved = int((after.map(tuple) != before.map(tuple)).sum())
+    assert moved < 0.1 * len(names), moved  # cut by rank, nearly every profile would move
+
+
+def test_term_frequencies_count_common_values_on_a_coarse_scale() -> None:
+    counts = {"rare": 3, "sixteen": 16, "common": 213, "street": 6800}
+    values = pd.Series([v for v, n in counts.items() for _ in range(n)])
+    coarse = increment.coarse_counts(values)
+    assert coarse["rare"] == 3 and coarse["sixteen"] == 16
+    for value in ("common", "street"):
+        assert 2**-0.25 <= coarse[value] / counts[value] <= 2**0.25
+    # a common value gaining 1 % a day keeps its count on most days
+    kept = [increment.coarse_counts(pd.Series(["v"] * n))["v"]
+            == increment.coarse_counts(pd.Series(["v"] * (n + n // 100)))["v"]
+            for n in range(200, 2000, 7)]
+    assert sum(kept) > 0.9 * len(kept)

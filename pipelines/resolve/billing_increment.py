@@ -25,6 +25,7 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 # The windowed keys move when other profiles join a block; the other blocking rules read the
@@ -32,6 +33,9 @@ import pandas as pd
 KEY_COLUMNS = ("name_keys", "address_keys", "word_number_keys", "long_number_keys",
                "rare_word_keys")
 TF_COLUMNS = ("name", "address_words")  # the columns whose exact level has a tf adjustment
+TF_EXACT_UP_TO = 16  # counts up to this are term frequencies as they are
+TF_STEP = 2**0.5  # above it, counts rounded to this scale (a common value's daily growth
+# crosses a step for about 3 % of values)
 RETRAIN_GROWTH = 0.10  # default share of profiles added or removed that calls for a new model
 # The code that turns a billing profile into what the model compares: a change to it makes
 # every cached score stale.
@@ -71,9 +75,21 @@ def tf_totals(data: pd.DataFrame) -> dict[str, int]:
     return {column: int(data[column].notna().sum()) for column in TF_COLUMNS}
 
 
+def coarse_counts(values: pd.Series) -> pd.Series:
+    """How many profiles share each value, exact up to ``TF_EXACT_UP_TO`` and above that
+    rounded to the nearest step of a scale growing by ``TF_STEP``: a common name or street
+    (hundreds or thousands of profiles) gains a few profiles a day, and an exact count would
+    change its term frequency, and so the score of every pair on it, every day. Rounded, most
+    keep their step; the weight moves by at most a quarter of a bit."""
+    counts = values.dropna().value_counts().astype("float64")
+    steps = np.round(np.log(counts.clip(lower=1)) / np.log(TF_STEP))
+    return counts.where(counts <= TF_EXACT_UP_TO, np.round(TF_STEP ** steps))
+
+
 def tf_lookup(data: pd.DataFrame, column: str, total: int) -> pd.DataFrame:
-    """Splink's term-frequency table for ``column``, counted against ``total`` profiles."""
-    counts = data[column].dropna().value_counts()
+    """Splink's term-frequency table for ``column``: each value's coarse count
+    (:func:`coarse_counts`) over ``total`` profiles."""
+    counts = coarse_counts(data[column])
     return pd.DataFrame({column: counts.index.astype(object),
                          f"tf_{column}": counts.to_numpy(dtype="float64") / max(total, 1)})
 
@@ -89,7 +105,7 @@ def signatures(profiles: pd.DataFrame, data: pd.DataFrame) -> pd.DataFrame:
     blocking keys and how many profiles share its name and its address words."""
     parts = [data[c].map(lambda keys: "\x1e".join(keys) if isinstance(keys, list) else "")
              for c in KEY_COLUMNS]
-    parts += [data[c].map(data[c].value_counts()).fillna(0).astype("int64").astype(str)
+    parts += [data[c].map(coarse_counts(data[c])).fillna(0).astype("int64").astype(str)
               for c in TF_COLUMNS]
     text = parts[0].str.cat(parts[1:], sep="\x1f")
     return pd.DataFrame({"key": profile_keys(profiles).to_numpy(),

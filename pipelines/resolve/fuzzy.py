@@ -221,25 +221,54 @@ def _crossed(left: pd.Series, right: pd.Series) -> pd.Series:
 
 def windowed_keys(keys: pd.Series, order: pd.Series, window: int = MAX_BLOCK,
                   overlap: bool = True) -> pd.Series:
-    """Blocking keys per row, with every key more than ``window`` rows share cut into
-    overlapping windows of its rows sorted by ``order`` (name, then address): a campaign's
-    office or billing organisation written 2,000 ways is compared neighbour to neighbour
-    (about ``window`` comparisons a row) instead of all 2 million pairs, and the windows'
-    overlap keeps each run of variants one chain (``overlap=False``: one window a row, for
-    training, where a sample of the pairs is enough)."""
+    """Blocking keys per row, with every key more than ``window`` rows share cut into windows
+    of its rows sorted by ``order`` (name, then address): a campaign's office or billing
+    organisation written 2,000 ways is compared neighbour to neighbour instead of all 2 million
+    pairs. With ``overlap`` (prediction) every row is in two windows cut where its content says
+    (``content_windows``), so that the windows overlap and a new profile moves one window, not
+    every window after it; without (training, where a sample of the pairs is enough) one window
+    a row, ``window`` rows by rank."""
     rows = pd.DataFrame({"key": keys, "order": order}).explode("key").dropna(subset=["key"])
     if rows.empty:
         return pd.Series(None, index=keys.index, dtype=object)
     sizes = rows.groupby("key")["key"].transform("size")
     big = rows[sizes > window].sort_values(["key", "order"], kind="stable")
-    rank = big.groupby("key").cumcount()
-    split = [big["key"] + "#a" + (rank // window).astype(str)]
     if overlap:
-        split.append(big["key"] + "#b" + ((rank + window // 2) // window).astype(str))
+        split = content_windows(big["key"], big["order"], window)
+    else:
+        split = [big["key"] + "#a" + (big.groupby("key").cumcount() // window).astype(str)]
     every = pd.concat([rows.loc[sizes <= window, "key"], *split])
     lists = _lists_by(every.index.to_series(), every).reindex(keys.index)
     return pd.Series([v if isinstance(v, list) else None for v in lists], index=keys.index,
                      dtype=object)
+
+
+def content_windows(key: pd.Series, order: pd.Series, window: int) -> list[pd.Series]:
+    """Two window labels per row of ``key`` (sorted by key, then ``order``), cut where the
+    content says: a window starts at a row whose ``order`` hashes to a set residue modulo
+    ``window / 2`` (the mean window, so a row meets as many others as in rank windows of
+    ``window``), is named after that row, and is cut again past ``2 * window`` rows. The two
+    labellings start windows at different residues, so no row starts a window in both and
+    neighbours always share one (the chain of a run of variants holds). A row added to a block
+    joins one window of each labelling; the others keep their members and names — windows cut
+    by rank would all shift by one row, and a daily run would score every pair of the block
+    again."""
+    keys, orders = key.to_numpy(dtype=object), order.to_numpy(dtype=object)
+    digest = pd.util.hash_array(orders)
+    first = np.r_[True, keys[1:] != keys[:-1]]
+    new_value = first | np.r_[True, orders[1:] != orders[:-1]]
+    mean = max(2, window // 2)
+    labels = []
+    for tag, residue in (("a", 0), ("b", mean // 2)):
+        start = first | (new_value & (digest % mean == residue))
+        run = np.cumsum(start) - 1
+        starts = np.flatnonzero(start)
+        name = np.where(first[starts], np.uint64(0), digest[starts])[run]
+        piece = (np.arange(len(keys)) - starts[run]) // (2 * window)
+        suffix = pd.Series(name, index=key.index).astype(str) + np.where(
+            piece > 0, "." + piece.astype(str), "")
+        labels.append(key + f"#{tag}" + suffix)
+    return labels
 
 
 def _lists_by(labels: pd.Series, values: pd.Series) -> pd.Series:
