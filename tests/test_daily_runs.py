@@ -72,7 +72,9 @@ class Operator:
         release_work_folder(self.paths.work, result.run_id)  # as the daemon's run worker exits
         assert result.success, [e.message for e in result.all_events if e.is_failure]
         load = result.asset_materializations_for_node("identity_graph")[0].metadata
-        return {key: value.value for key, value in load.items()}
+        ingest = result.asset_materializations_for_node("ingested_accounts")[0].metadata
+        return {**{key: value.value for key, value in load.items()},
+                "accounts_as_last_checked": ingest["rows_as_last_checked"].value}
 
 
 def _days(request: dg.RunRequest) -> tuple[str, str]:
@@ -112,7 +114,7 @@ def test_daily_drops_with_faults_end_as_a_clean_full_run(
     request = operator.next_request()
     assert _days(request) == (days[0], days[39])
     first = operator.run(request)
-    assert first["rebuilt"]
+    assert first["rebuilt"] and first["accounts_as_last_checked"] == 0
     anchor = _largest_cluster_member(empty_graph)
     first_id = _cluster_of(empty_graph, anchor)
     trained_on = read_state(billing_state_folder(paths)).trained_on
@@ -128,6 +130,8 @@ def test_daily_drops_with_faults_end_as_a_clean_full_run(
     # A day's drop kept the billing model and scored its billing pairs by difference.
     kept = read_state(billing_state_folder(paths))
     assert kept is not None and kept.trained_on == trained_on
+    # and checked its accounts export by difference (the memo of the killed run or the first)
+    assert again["accounts_as_last_checked"] > 0
 
     # 3. The next day; the server restarts while the graph is written (the step's retries may
     # or may not outlast the restart), and the run is repeated if it failed. The server comes
