@@ -31,7 +31,7 @@ from pipelines.ingest.rows import RowOutcome
 CHECKS_CODE = ("pipelines/contract.py", "schemas/contract", "pipelines/ingest/rows.py",
                "pipelines/ingest/fields.py", "pipelines/normalise", "schemas/reference")
 KEY, ISSUES = "_key", "_issue_list"
-VERSION_META = b"attrib_checks_version"
+VERSION_META = b"attrib_memo_version"
 
 
 def code_version(label: str, sources: tuple[str, ...]) -> str:
@@ -74,18 +74,36 @@ class CheckMemo:
                           list(issues) if issues is not None else [])
 
 
-def read_memo(path: Path, contract: SourceContract) -> CheckMemo:
-    """The last run's memo, or an empty one when there is none or it was made by other checks."""
-    memo = CheckMemo(contract.columns, checks_version(contract))
+def read_versioned(path: Path, version: str) -> pa.Table | None:
+    """A memo made by the code of ``version``; None when there is none, when it is unreadable
+    (a killed write: the run then does every row, as a first run does) or made by other code."""
     if not path.exists():
-        return memo
+        return None
     try:
         table = pq.read_table(path)
     except (pa.ArrowException, OSError):
-        return memo  # unreadable (a killed write): check every row, as on a first run
-    if (table.schema.metadata or {}).get(VERSION_META, b"").decode() != memo.version:
-        return memo
-    if set(memo.columns) - set(table.column_names):
+        return None
+    found = (table.schema.metadata or {}).get(VERSION_META, b"").decode()
+    return table if found == version else None
+
+
+def write_versioned(path: Path, table: pa.Table, version: str, **metadata: bytes) -> None:
+    """``table`` as the memo of the code of ``version`` (with ``metadata`` besides); written
+    aside and renamed, so a killed run leaves the old memo or none."""
+    table = table.replace_schema_metadata({
+        **(table.schema.metadata or {}), VERSION_META: version.encode(),
+        **{key.encode(): value for key, value in metadata.items()}})
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_suffix(".tmp")
+    pq.write_table(table, temporary)
+    temporary.replace(path)
+
+
+def read_memo(path: Path, contract: SourceContract) -> CheckMemo:
+    """The last run's memo, or an empty one when there is none or it was made by other checks."""
+    memo = CheckMemo(contract.columns, checks_version(contract))
+    table = read_versioned(path, memo.version)
+    if table is None or set(memo.columns) - set(table.column_names):
         return memo
     memo._index = {key: at for at, key in enumerate(table[KEY].to_pylist())}
     memo._values = {c: table[c].to_pylist() for c in memo.columns}
@@ -96,14 +114,9 @@ def read_memo(path: Path, contract: SourceContract) -> CheckMemo:
 def write_memo(path: Path, memo: CheckMemo, keys: list[int], loaded: pd.DataFrame,
                issues: list[list[str] | None]) -> None:
     """This run's loaded rows (``loaded``, in order, with their keys and issue lists) as the
-    next run's memo; written aside and renamed, so a killed run leaves the old memo or none."""
+    next run's memo."""
     frame = loaded[memo.columns].assign(**{KEY: pd.Series(keys, dtype="int64").to_numpy()})
     frame = frame.drop_duplicates(KEY)
     table = pa.Table.from_pandas(frame, preserve_index=False)
     kept = pa.array([issues[at] for at in frame.index], type=pa.list_(pa.string()))
-    table = table.append_column(ISSUES, kept)
-    table = table.replace_schema_metadata({VERSION_META: memo.version.encode()})
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_suffix(".tmp")
-    pq.write_table(table, temporary)
-    temporary.replace(path)
+    write_versioned(path, table.append_column(ISSUES, kept), memo.version)

@@ -19,16 +19,14 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.parquet as pq
 
-from pipelines.ingest.memo import code_version
+from pipelines.ingest.memo import code_version, read_versioned, write_versioned
 
 # Tables whose normaliser makes one output row per input row from that row's cells alone.
 ROW_WISE = ("accounts", "payment_instruments")
 PLACE = ["_file", "_line"]  # where the row stood in today's file: never remembered
 KEY = "_key"
-VERSION_META = b"attrib_normalise_version"
-ORDER_META = b"attrib_columns"
+ORDER_META = "attrib_columns"
 CODE = ("pipelines/normalise", "schemas/reference")
 
 
@@ -46,17 +44,12 @@ def _remembered(path: Path, version: str, keys: np.ndarray
                 ) -> tuple[pd.DataFrame, list[str]] | None:
     """The last run's output rows whose key is among today's (indexed by key), and the order
     of the output's columns."""
-    if not path.exists():
-        return None
-    try:
-        table = pq.read_table(path)
-    except (pa.ArrowException, OSError):
-        return None  # unreadable (a killed write): normalise every row, as on a first run
-    meta = table.schema.metadata or {}
-    if meta.get(VERSION_META, b"").decode() != version or KEY not in table.column_names:
+    table = read_versioned(path, version)
+    if table is None or KEY not in table.column_names:
         return None
     wanted = table.filter(pc.is_in(table[KEY], value_set=pa.array(keys, pa.uint64())))
-    return _strings_as_objects(wanted.to_pandas()).set_index(KEY), json.loads(meta[ORDER_META])
+    order = json.loads(table.schema.metadata[ORDER_META.encode()])
+    return _strings_as_objects(wanted.to_pandas()).set_index(KEY), order
 
 
 def _strings_as_objects(frame: pd.DataFrame) -> pd.DataFrame:
@@ -84,17 +77,11 @@ def _combined(frame: pd.DataFrame, keys: np.ndarray, kept: pd.DataFrame, order: 
 
 
 def _write_memo(path: Path, out: pd.DataFrame, keys: np.ndarray, version: str) -> None:
-    """Today's output rows by key, for the next run; written aside and renamed."""
+    """Today's output rows by key, and the order of the output's columns, for the next run."""
     rows = out.drop(columns=PLACE, errors="ignore").assign(**{KEY: keys})
-    rows = rows.drop_duplicates(KEY)
-    table = pa.Table.from_pandas(rows, preserve_index=False)
-    table = table.replace_schema_metadata({
-        **(table.schema.metadata or {}), VERSION_META: version.encode(),
-        ORDER_META: json.dumps(list(out.columns)).encode()})
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_suffix(".tmp")
-    pq.write_table(table, temporary)
-    temporary.replace(path)
+    table = pa.Table.from_pandas(rows.drop_duplicates(KEY), preserve_index=False)
+    write_versioned(path, table, version,
+                    **{ORDER_META: json.dumps(list(out.columns)).encode()})
 
 
 def normalised_by_difference(table: str, frame: pd.DataFrame,
