@@ -20,25 +20,23 @@ import json
 import subprocess
 import sys
 import tempfile
-import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
-from types import CodeType, FrameType, ModuleType
+from types import ModuleType
 
 import numpy as np
 import pandas as pd
-import psutil
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import Stage, measured, print_table, progress
+from bench.stages import STAGE_COLUMNS, sampled_stages, stage_rows
 from pipelines.generate.presets import PRESETS
 from pipelines.generate.world import generate_world
 from pipelines.paths import PipelinePaths
 from pipelines.prepare import prepare_tables
-from pipelines.resolve import attach, cluster, coactivity, fuzzy, pipeline, scoring
+from pipelines.resolve import cluster, coactivity, fuzzy, pipeline, scoring
 from pipelines.resolve.assets import load_inputs
 from pipelines.resolve.judgements import AccountJudgements
 from pipelines.resolve.runs import run_bounds
@@ -48,71 +46,6 @@ from pipelines.tables import table_path
 ROOT = Path(__file__).resolve().parent.parent
 # The last commit whose grouping built a networkx graph of every link (``--groups-baseline``).
 GROUPS_BASELINE = "7443f4a"
-
-# The stages of resolve() sampled, by the name resolve() calls them under. form_groups is
-# called for clusters (inside form_clusters) and for campaigns; its seconds add up both. Some
-# stages run inside others (cluster_links, the first attach pass and the cluster grouping in
-# resolve_clusters; campaign links, growth and the second attach pass in resolve_campaigns;
-# billing_matches and score_links in cluster_links; piece_links and form_groups in
-# grow_campaigns): their seconds are counted in both rows.
-STAGES = ((pipeline, ("ip_networks", "shared_values", "resolve_clusters", "cluster_links",
-                      "billing_matches", "fuzzy_billing_evidence", "pairs_within",
-                      "group_stars", "shared_evidence", "score_links", "form_groups",
-                      "resolve_campaigns", "campaign_links", "grow_campaigns", "piece_links",
-                      "resolve_organisations", "parent_identifiers", "assign_ids")),
-          (attach, ("attachment_links",)), (coactivity, ("jaccard_evidence",)))
-SAMPLE_SECONDS = 0.05
-
-
-def stage_codes() -> dict[CodeType, str]:
-    """The code object of every stage function (a stage a version lacks is left out)."""
-    return {function.__code__: name for module, names in STAGES for name in names
-            if (function := getattr(module, name, None)) is not None}
-
-
-@contextmanager
-def sampled_stages(totals: dict[str, Stage]) -> Iterator[None]:
-    """Every 50 ms, read which stage functions are on this thread's stack and credit each with
-    the elapsed time and the process's resident memory. Nothing is wrapped: a wrapper holds its
-    call's arguments, so a stage that frees what it was handed (``score_links`` frees the
-    evidence) would look gigabytes larger than it is. Seconds are to the sample; calls are the
-    calls seen (one shorter than a sample may be missed)."""
-    codes, caller, process, stop = stage_codes(), threading.get_ident(), psutil.Process(), \
-        threading.Event()
-    frames_seen: dict[str, int] = {}
-
-    def sample() -> None:
-        last = time.perf_counter()
-        while not stop.wait(SAMPLE_SECONDS):
-            now, rss = time.perf_counter(), process.memory_info().rss / 2**20
-            active = _active_stages(sys._current_frames().get(caller), codes)
-            for name, frame_id in active.items():
-                stage = totals.setdefault(name, Stage(name))
-                stage.seconds += now - last
-                stage.peak_rss_mb = max(stage.peak_rss_mb, rss)
-                stage.rows += frames_seen.get(name) != frame_id
-            frames_seen.clear()
-            frames_seen.update(active)
-            last = now
-
-    thread = threading.Thread(target=sample, daemon=True)
-    thread.start()
-    try:
-        yield
-    finally:
-        stop.set()
-        thread.join()
-
-
-def _active_stages(frame: FrameType | None, codes: dict[CodeType, str]) -> dict[str, int]:
-    """The stages on the stack from ``frame`` down, each with its outermost frame's id."""
-    active: dict[str, int] = {}
-    while frame is not None:
-        if (name := codes.get(frame.f_code)) is not None:
-            active[name] = id(frame)
-        frame = frame.f_back
-    return active
-
 
 # --- the previous implementations, kept only as this benchmark's baseline -------------------
 
@@ -262,9 +195,8 @@ def main() -> None:
                                       "bench")
     print_table(f"resolve() by stage — preset {args.preset}, seed {args.seed}, "
                 f"{len(inputs.accounts):,} accounts",
-                ["stage", "calls seen", "seconds", "peak RSS MB"],
-                [[s.name, s.rows, s.seconds, s.peak_rss_mb] for s in totals.values()]
-                + [["resolve (whole)", 1, whole.seconds, whole.peak_rss_mb]])
+                STAGE_COLUMNS,
+                [*stage_rows(totals), ["resolve (whole)", 1, whole.seconds, whole.peak_rss_mb]])
     if args.stages_only:
         return
     print_table("Rewritten helpers against their previous implementation (same run, same data)",

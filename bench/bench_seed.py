@@ -76,13 +76,17 @@ def _combine(paths: PipelinePaths) -> str:
 
 
 def _resolve(paths: PipelinePaths) -> str:
+    from bench.stages import STAGE_COLUMNS, sampled_stages, stage_rows
     from pipelines.resolve.assets import resolve_from_state, save_resolution
     from pipelines.snapshot import snapshot
 
     snap = snapshot(paths.landing)
     paths.output("snapshot.json").write_text(json.dumps(snap))
-    resolution = resolve_from_state(paths, snap["run_id"])
-    save_resolution(resolution, paths)
+    totals: dict = {}
+    with sampled_stages(totals):
+        resolution = resolve_from_state(paths, snap["run_id"])
+        save_resolution(resolution, paths)
+    print_table("resolve by stage (sampled)", STAGE_COLUMNS, stage_rows(totals))
     billing = resolution.billing_state
     scored = (f"; billing profiles scored anew {billing.changed:,} of "
               f"{len(billing.signatures):,}, {billing.reused_pairs:,} pairs reused"
