@@ -101,7 +101,9 @@ def _load(paths: PipelinePaths) -> str:
     settings = Neo4jSettings.from_env()
     resource = Neo4jResource(uri=settings.uri, username=settings.username,
                              password=settings.password, database=settings.database)
-    summary = load_graph(resource, paths)
+    started = time.perf_counter()
+    summary = load_graph(resource, paths, lambda message: print(
+        f"  .. [{time.perf_counter() - started:6.1f} s] {message}", flush=True))
     return (f"{summary['method']}: {summary['imported'] + summary['writes']:,} rows, "
             f"{summary['nodes']:,} nodes, {summary['relationships']:,} relationships")
 
