@@ -134,14 +134,15 @@ def trait_effects(members: pd.DataFrame, profiles: pd.DataFrame, rules: Coherenc
 
 
 def coherence(effects: pd.DataFrame, rules: CoherenceRules) -> pd.Series:
-    """Weighted mean of the trait effects each group has (0 where it has none)."""
+    """Weighted mean of the trait effects each group has (0 where it has none), to
+    ``rules.decimals`` (see resolution.yaml)."""
     if effects.empty or not len(effects.columns):
         return pd.Series(0.0, index=effects.index, name="coherence")
     weights = pd.Series({t: rules.traits[t] for t in effects.columns})
     known = effects.notna()
     total = known.mul(weights).sum(axis=1)
     score = effects.fillna(0).mul(weights).sum(axis=1) / total.replace(0, np.nan)
-    return score.fillna(0.0).round(4).rename("coherence")
+    return score.fillna(0.0).round(rules.decimals).rename("coherence")
 
 
 def group_coherence(members: pd.DataFrame, profiles: pd.DataFrame, rules: CoherenceRules,

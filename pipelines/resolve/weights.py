@@ -46,6 +46,7 @@ class CoherenceRules:
     gate_high: float
     min_group: int
     traits: dict[str, float]
+    decimals: int = 2  # the scale scores are kept on (resolution.yaml says why)
 
     def trust(self, coherence: float, measured: bool) -> float:
         """1 for an unmeasured group; for a measured one, its coherence as a share of
