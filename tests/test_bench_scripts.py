@@ -39,7 +39,7 @@ OPTIONS: dict[str, list[list[str]] | str] = {
 # The flag a script takes for its working folder (None: it makes its own).
 FOLDER_FLAG = {"quality_across_seeds.py": None, "quality_zoo.py": "--root",
                "febrl_linkage.py": None, "calibration.py": None}
-HELPERS = {"__init__.py", "common.py"}
+HELPERS = {"__init__.py", "common.py", "stages.py"}
 
 
 def scripts() -> list[str]:
