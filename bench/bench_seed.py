@@ -96,13 +96,9 @@ def _resolve(paths: PipelinePaths) -> str:
 
 def _load(paths: PipelinePaths) -> str:
     from pipelines.load.assets import load_graph
-    from pipelines.server.graph import Neo4jResource
 
-    settings = Neo4jSettings.from_env()
-    resource = Neo4jResource(uri=settings.uri, username=settings.username,
-                             password=settings.password, database=settings.database)
     started = time.perf_counter()
-    summary = load_graph(resource, paths, lambda message: print(
+    summary = load_graph(_neo4j(), paths, lambda message: print(
         f"  .. [{time.perf_counter() - started:6.1f} s] {message}", flush=True))
     return (f"{summary['method']}: {summary['imported'] + summary['writes']:,} rows, "
             f"{summary['nodes']:,} nodes, {summary['relationships']:,} relationships")
@@ -180,31 +176,37 @@ def prepare_world(preset: str, seed: int, root: Path) -> list[str]:
     return sorted(usage_day_files(world / "landing"))
 
 
-def empty_graph() -> None:
-    """Start from an empty database: the local server's store is dropped (seconds, where deleting
-    a seed graph's 40 million relationships in transactions took many minutes); any other
-    server is wiped in transactions."""
-    from pipelines.load.bulk import DEFAULT_DATABASE
-    from pipelines.load.writer import wipe
-    from pipelines.server.graph import open_driver
-    from pipelines.server.local import LocalNeo4j, drop_store, running_pid, start, stop
-    from pipelines.server.schema import apply_schema
+def _neo4j():
+    """The configured Neo4j as the pipeline's resource."""
+    from pipelines.server.graph import Neo4jResource
 
     settings = Neo4jSettings.from_env()
-    server = LocalNeo4j.from_env()
-    local = (settings.is_local() and settings.database == DEFAULT_DATABASE
-             and running_pid(server) is not None)
-    if local:
+    return Neo4jResource(uri=settings.uri, username=settings.username,
+                         password=settings.password, database=settings.database)
+
+
+def empty_graph() -> None:
+    """Start from an empty database. Where the loader may replace the database (the bulk
+    import's own test, ``why_not_bulk``) its store is dropped, in seconds; deleting a seed
+    graph's 40 million relationships in transactions took many minutes. Anywhere else it is
+    wiped in transactions."""
+    from pipelines.load.bulk import why_not_bulk
+    from pipelines.load.writer import GraphWriter, wipe
+    from pipelines.server.local import LocalNeo4j, drop_store, start, stop
+    from pipelines.server.schema import apply_schema
+
+    resource = _neo4j()
+    with resource.driver() as driver:
+        droppable = why_not_bulk(GraphWriter(driver, resource.database), resource) is None
+        if not droppable:
+            wipe(driver, resource.database)
+    if droppable:
+        server = LocalNeo4j.from_env()
         stop(server)
-        drop_store(server, settings.database)
+        drop_store(server, resource.database)
         start(server)
-    driver = open_driver(settings)
-    try:
-        if not local:
-            wipe(driver, settings.database)
-        apply_schema(driver, settings.database)
-    finally:
-        driver.close()
+    with resource.driver() as driver:
+        apply_schema(driver, resource.database)
 
 
 def run_phase(phase: str, root: Path, limit_mb: float) -> list[StepResult]:

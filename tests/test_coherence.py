@@ -175,10 +175,9 @@ def test_a_group_apart_from_the_population_is_coherent_however_spread() -> None:
 def test_a_days_drift_in_usage_leaves_a_groups_score_where_it_was() -> None:
     """Scores are kept in hundredths: a day that nudges the volume and extraction share of a
     tenth of the accounts (the day's active ones) must not move the score of a group of
-    hundreds, else every
-    weight and link score that group supports changes daily and the graph is rewritten for
-    nothing (before: 2.2 million of 3.9 million links at the seed preset). Kept to four decimals
-    the same drift moved it."""
+    hundreds, else every weight and link score that group supports changes daily and the graph
+    is rewritten for nothing (before: 2.2 million of 3.9 million links at the seed preset). Kept
+    to four decimals the same drift moved it."""
     rng = np.random.default_rng(SEED)
     n, group = 4000, 300
     population = _profiles({
