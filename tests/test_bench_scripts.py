@@ -29,6 +29,7 @@ OPTIONS: dict[str, list[list[str]] | str] = {
     "bench_resolve.py": [SMALLEST],
     "bench_billing_increment.py": [SMALLEST],
     "bench_reference_increment.py": [SMALLEST],
+    "bench_graph_difference.py": [SMALLEST],
     "quality_zoo.py": [["--size", "tiny", "--seeds", "11"]],
     "febrl_linkage.py": [["--datasets", "febrl1", "--address", "fields"]],
     "calibration.py": [[*SMALLEST, "--seeds", "3"]],

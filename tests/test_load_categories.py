@@ -7,7 +7,7 @@ import pytest
 
 from pipelines.load.bulk_files import column_types, import_table
 from pipelines.load.delta import fingerprints, relationship_element
-from pipelines.load.identity_graph import _distinct_ends
+from pipelines.load.identity_graph import accounts_reaching
 
 USAGE = pd.DataFrame({
     "account_id": ["a1", "a2", "a1", "a3", "a2"],
@@ -42,11 +42,19 @@ def test_import_files_do_not_depend_on_the_key_dtype(both):
     assert tables[0][1].equals(tables[1][1])
 
 
-def test_distinct_ends_over_routes_of_either_dtype_count_each_pair_once():
+def test_accounts_reaching_over_routes_of_either_dtype_count_each_pair_once():
     signup = pd.DataFrame({"_source": ["a1", "a4"], "_target": ["10.0.0.1", "10.0.0.1"]})
     usage = USAGE.set_axis(["_source", "_target", "requests"], axis=1)[["_source", "_target"]]
     for used in (usage, usage.astype("category")):
-        ends = _distinct_ends([signup, used])
-        counts = ends.groupby("_target", observed=True)["_source"].size()
+        counts = accounts_reaching([signup, used])
         assert counts.astype(int).to_dict() == {
             "10.0.0.1": 3, "10.0.0.2": 1, "10.0.0.3": 1, "10.0.0.9": 1}
+        assert accounts_reaching([used]).astype(int).to_dict() == {
+            "10.0.0.1": 2, "10.0.0.2": 1, "10.0.0.3": 1, "10.0.0.9": 1}
+
+
+def test_accounts_reaching_over_empty_routes_is_empty():
+    nobody = pd.DataFrame({"_source": pd.Series([], dtype=str),
+                           "_target": pd.Series([], dtype=str)})
+    assert accounts_reaching([nobody]).empty
+    assert accounts_reaching([nobody, nobody]).empty
