@@ -10,7 +10,13 @@ from hypothesis import strategies as st
 
 from pipelines.normalise.email import normalise_domain, normalise_email
 from pipelines.normalise.names import address_key, billing_key, org_name_key
-from pipelines.normalise.network import PrefixIndex, group_prefix, normalise_cidr, normalise_ip
+from pipelines.normalise.network import (
+    PrefixIndex,
+    _address_value,
+    group_prefix,
+    normalise_cidr,
+    normalise_ip,
+)
 from pipelines.normalise.payment import find_card_numbers, luhn_valid, normalise_bin
 from pipelines.normalise.phone import normalise_phone
 from pipelines.normalise.text import clean, fold_ascii
@@ -141,6 +147,13 @@ def test_longest_prefix_match() -> None:
     assert index.lookup("198.18.5.9") == "198.18.0.0/16"
     assert index.lookup("2001:db8:9::1") == "2001:db8::/32"
     assert index.lookup("203.0.113.1") is None
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.ip_addresses())
+def test_prefix_matching_reads_every_address_form_as_ipaddress_does(address) -> None:
+    for text in {address.compressed, address.exploded}:
+        assert _address_value(text) == (address.version, int(address))
 
 
 def test_card_numbers() -> None:

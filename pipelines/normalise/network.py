@@ -79,10 +79,10 @@ class PrefixIndex:
     def lookup(self, ip: str | None) -> str | None:
         if not ip:
             return None
-        address = ipaddress.ip_address(ip)
-        value, bits = int(address), (32 if address.version == 4 else 128)
+        address_version, value = _address_value(ip)
+        bits = 32 if address_version == 4 else 128
         for version, length in self._lengths:
-            if version != address.version:
+            if version != address_version:
                 continue
             network = value >> (bits - length) << (bits - length)
             hit = self._by_length[(version, length)].get(network)
@@ -98,3 +98,16 @@ class PrefixIndex:
                 cache[ip] = self.lookup(ip)
             out.append(cache[ip])
         return out
+
+
+def _address_value(ip: str) -> tuple[int, int]:
+    """(IP version, the address as an integer), through the C library where it reads the text
+    (the graph's 650k addresses at seed: ``ipaddress`` took 12 s to match them); ``ipaddress``
+    decides the rest (and raises on what is no address)."""
+    for family, version in ((socket.AF_INET, 4), (socket.AF_INET6, 6)):
+        try:
+            return version, int.from_bytes(socket.inet_pton(family, ip), "big")
+        except (OSError, ValueError):
+            continue
+    address = ipaddress.ip_address(ip)
+    return address.version, int(address)
