@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
+import pyarrow.parquet as pq
 
 from pipelines.normalise.usage_sql import USAGE_TABLES  # API usage over every day, one asset
 from pipelines.paths import PipelinePaths
@@ -81,8 +82,13 @@ def read_table(paths: PipelinePaths, name: str, *, categorical: tuple[str, ...] 
     """The table, or the rows matching ``where`` (pyarrow filters, read without the others);
     ``categorical`` text columns come as categories, a fraction of the memory for columns
     that repeat a few values over millions of rows (account ids in the usage tables)."""
-    return pd.read_parquet(table_path(paths, name), read_dictionary=list(categorical) or None,
-                           filters=where)
+    path = table_path(paths, name)
+    if not categorical:
+        return pd.read_parquet(path, filters=where)
+    # Each row group has a dictionary of its own: unified by Arrow before pandas sees them
+    # (pandas unifies them itself, 15 s instead of 3 for the seed's 30M account×IP rows).
+    return pq.read_table(path, read_dictionary=list(categorical), filters=where
+                         ).unify_dictionaries().to_pandas()
 
 
 def write_table(paths: PipelinePaths, name: str, frame: pd.DataFrame) -> Path:

@@ -3,11 +3,15 @@ memory. Whatever the key columns' dtype, the graph must be the same: the same im
 same manifest fingerprints (or a rerun would rewrite every row), the same sharing counts."""
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
 from pipelines.load.bulk_files import column_types, import_table
 from pipelines.load.delta import fingerprints, relationship_element
 from pipelines.load.identity_graph import accounts_reaching
+from pipelines.paths import PipelinePaths
+from pipelines.tables import read_table, table_path
 
 USAGE = pd.DataFrame({
     "account_id": ["a1", "a2", "a1", "a3", "a2"],
@@ -58,3 +62,17 @@ def test_accounts_reaching_over_empty_routes_is_empty():
                            "_target": pd.Series([], dtype=str)})
     assert accounts_reaching([nobody]).empty
     assert accounts_reaching([nobody, nobody]).empty
+
+
+def test_a_table_read_with_categories_over_many_row_groups_holds_the_same_values(tmp_path):
+    """Each row group carries a dictionary of its own; the categories come out as one."""
+    paths = PipelinePaths(landing_dir=str(tmp_path), work_dir=str(tmp_path))
+    path = table_path(paths, "normalised/usage_account_ips")
+    path.parent.mkdir(parents=True)
+    rows = pd.concat([USAGE.iloc[::-1], USAGE], ignore_index=True)
+    pq.write_table(pa.Table.from_pandas(rows, preserve_index=False), path, row_group_size=2)
+    read = read_table(paths, "normalised/usage_account_ips",
+                      categorical=("account_id", "source_ip"))
+    assert isinstance(read["account_id"].dtype, pd.CategoricalDtype)
+    assert read.astype({"account_id": str, "source_ip": str}).equals(rows)
+    assert read.equals(pd.read_parquet(path, read_dictionary=["account_id", "source_ip"]))
