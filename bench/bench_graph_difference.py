@@ -2,9 +2,9 @@
 tables and the resolution, find each one's difference against the manifest of what the graph
 holds, and save the manifest of the tables that changed. The current code and a baseline
 revision's (``--baseline``: its ``load/delta.py`` and ``load/identity_graph.py``, read from git)
-run on the same work folder and the same manifest, each in a process of its own (so that one's
-memory does not count in the other's peak); each row says whether the two found the same
-difference. No Neo4j is needed.
+run on the same work folder and the same manifest, each in a process of its own (this script
+again, so that one's memory does not count in the other's peak); each row says whether the two
+found the same difference. No Neo4j is needed.
 
 The manifest stands for yesterday's graph: today's tables' fingerprints with a share of rows
 taken out (rows today adds), changed (rows today rewrites) and made up (rows today deletes).
@@ -15,9 +15,9 @@ taken out (rows today adds), changed (rows today rewrites) and made up (rows tod
 
 from __future__ import annotations
 
+import argparse
 import hashlib
 import json
-import multiprocessing
 import shutil
 import subprocess
 import sys
@@ -161,25 +161,39 @@ def prepared_work(preset: str, seed: int, root: Path) -> Path:
     return paths.work
 
 
+def in_own_process(version: str, work: Path, manifest: Path, scratch: Path
+                   ) -> tuple[list[list], str]:
+    """``run_version`` in a child process (this script again), so that its peak memory is its
+    own; a child that fails or dies fails the benchmark."""
+    progress(f"{version}: building, differencing, saving")
+    result = scratch / f"result-{version}.json"
+    subprocess.run([sys.executable, __file__, "--run-version", version, "--work", str(work),
+                    "--manifest", str(manifest), "--result", str(result)], check=True)
+    rows, digest = json.loads(result.read_text())
+    return rows, digest
+
+
 def main() -> None:
     parser = world_parser(__doc__.splitlines()[0], "world folder (default: a temporary one)")
     parser.add_argument("--work", default=None,
                         help="an existing work folder with normalised and resolved tables "
                              "(e.g. bench_seed's); nothing in it is changed")
     parser.add_argument("--baseline", default=BASELINE, metavar="GIT_REF")
+    for inner in ("--run-version", "--manifest", "--result"):  # inside the child process
+        parser.add_argument(inner, default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.run_version:
+        result = run_version(args.run_version, args.work, args.manifest)
+        Path(args.result).write_text(json.dumps(result))
+        return
     with tempfile.TemporaryDirectory(prefix="attrib-bench-graph-") as scratch:
         work = Path(args.work) if args.work else prepared_work(
             args.preset, args.seed, Path(args.dir) if args.dir else Path(scratch) / "world")
         manifest = Path(scratch) / "yesterday"
         progress(f"manifest of yesterday's graph from {work}")
         yesterday(work, manifest)
-        results = {}
-        context = multiprocessing.get_context("spawn")
-        for version in (args.baseline, "current"):
-            progress(f"{version}: building, differencing, saving")
-            with context.Pool(1) as pool:
-                results[version] = pool.apply(run_version, (version, str(work), str(manifest)))
+        results = {version: in_own_process(version, work, manifest, Path(scratch))
+                   for version in (args.baseline, "current")}
     same = results[args.baseline][1] == results["current"][1]
     rows = [*results[args.baseline][0], *[[*row[:-1], "yes" if same else "NO"]
                                           for row in results["current"][0]]]
