@@ -30,19 +30,17 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import measured, print_table, progress, world_parser
-from pipelines.generate.world import generate_world
+from bench.bench_resolve import world
+from bench.common import measured, module_at, print_table, progress, world_parser
 from pipelines.load import delta as current_delta
 from pipelines.load import identity_graph as current_graph
 from pipelines.load.assets import graph_inputs
 from pipelines.load.identity_graph import GRAPH_RESOLUTION
 from pipelines.paths import PipelinePaths
-from pipelines.prepare import prepare_tables
 from pipelines.resolve.assets import read_resolution
 from pipelines.resolve.weights import DEFAULT_WEIGHTS
 from pipelines.tables import table_path
 
-ROOT = Path(__file__).resolve().parent.parent
 # The last commit before the difference read only the manifest's hashes (``--baseline``).
 BASELINE = "26b4007"
 SHARES = {"added": 0.005, "changed": 0.005, "deleted": 0.001}  # of each table's rows
@@ -52,28 +50,8 @@ SCRAMBLE = np.uint64(0x9E3779B97F4A7C15)
 COLUMNS = ["version", "step", "seconds", "peak RSS MB", "rows", "same difference"]
 
 
-def module_at(revision: str, path: str, imports: dict[str, ModuleType]) -> ModuleType:
-    """The module at ``path`` as it stood at git ``revision``; ``imports`` are the modules its
-    own imports find (the rest come from today's tree)."""
-    source = subprocess.run(["git", "show", f"{revision}:{path}"], capture_output=True,
-                            text=True, check=True, cwd=ROOT).stdout
-    module = ModuleType(f"baseline_{Path(path).stem}")
-    saved = {name: sys.modules.get(name) for name in imports}
-    sys.modules.update(imports)
-    sys.modules[module.__name__] = module  # dataclasses look their module up there
-    try:
-        exec(compile(source, f"{revision}:{path}", "exec"), module.__dict__)
-    finally:
-        for name, previous in saved.items():
-            if previous is None:
-                sys.modules.pop(name, None)
-            else:
-                sys.modules[name] = previous
-    return module
-
-
 def baseline_modules(revision: str) -> tuple[ModuleType, ModuleType]:
-    delta = module_at(revision, "pipelines/load/delta.py", {})
+    delta = module_at(revision, "pipelines/load/delta.py")
     graph = module_at(revision, "pipelines/load/identity_graph.py",
                       {"pipelines.load.delta": delta})
     return delta, graph
@@ -150,11 +128,8 @@ def prepared_work(preset: str, seed: int, root: Path) -> Path:
     from pipelines.resolve.assets import resolve_from_state, save_resolution
     from pipelines.snapshot import snapshot
 
-    paths = PipelinePaths(landing_dir=str(root / "landing"), work_dir=str(root / "work"))
-    if not paths.landing.exists():
-        generate_world(preset, seed, root, progress)
+    paths = world(preset, seed, root)
     if not table_path(paths, "resolved/links").exists():
-        prepare_tables(paths, progress)
         snap = snapshot(paths.landing)
         paths.output("snapshot.json").write_text(json.dumps(snap))
         save_resolution(resolve_from_state(paths, snap["run_id"]), paths)

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
 import sys
 import tempfile
 import time
@@ -30,7 +29,7 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import Stage, measured, print_table, progress
+from bench.common import Stage, measured, module_at, print_table, progress
 from bench.stages import STAGE_COLUMNS, sampled_stages, stage_rows
 from pipelines.generate.presets import PRESETS
 from pipelines.generate.world import generate_world
@@ -43,7 +42,6 @@ from pipelines.resolve.runs import run_bounds
 from pipelines.resolve.weights import DEFAULT_WEIGHTS
 from pipelines.tables import table_path
 
-ROOT = Path(__file__).resolve().parent.parent
 # The last commit whose grouping built a networkx graph of every link (``--groups-baseline``).
 GROUPS_BASELINE = "7443f4a"
 
@@ -95,16 +93,6 @@ def before_score_links(evidence: pd.DataFrame) -> pd.DataFrame:
         "evidence": ["[" + ", ".join(items[s:e]) + "]" for s, e in zip(starts, ends,
                                                                         strict=True)],
     }, index=scores.index).reset_index()
-
-
-def module_at(revision: str, path: str) -> ModuleType:
-    """The module at ``path`` as it stood at git ``revision`` (its imports from today's tree)."""
-    source = subprocess.run(["git", "show", f"{revision}:{path}"], capture_output=True,
-                            text=True, check=True, cwd=ROOT).stdout
-    module = ModuleType(f"baseline_{Path(path).stem}")
-    sys.modules[module.__name__] = module  # dataclasses look their module up there
-    exec(compile(source, f"{revision}:{path}", "exec"), module.__dict__)
-    return module
 
 
 def campaign_grouping(module: ModuleType, links: pd.DataFrame) -> pd.DataFrame:

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
 
 import psutil
 
@@ -82,3 +86,28 @@ def world_parser(description: str, folder: str = "work folder (default: a tempor
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--dir", default=None, help=folder)
     return parser
+
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def module_at(revision: str, path: str, imports: dict[str, ModuleType] | None = None
+              ) -> ModuleType:
+    """The module at ``path`` as it stood at git ``revision``, a benchmark's baseline; its own
+    imports find ``imports`` (module name → module) and today's tree for the rest."""
+    source = subprocess.run(["git", "show", f"{revision}:{path}"], capture_output=True,
+                            text=True, check=True, cwd=ROOT).stdout
+    module = ModuleType(f"baseline_{Path(path).stem}")
+    imports = imports or {}
+    saved = {name: sys.modules.get(name) for name in imports}
+    sys.modules.update(imports)
+    sys.modules[module.__name__] = module  # dataclasses look their module up there
+    try:
+        exec(compile(source, f"{revision}:{path}", "exec"), module.__dict__)
+    finally:
+        for name, previous in saved.items():
+            if previous is None:
+                sys.modules.pop(name, None)
+            else:
+                sys.modules[name] = previous
+    return module
