@@ -48,6 +48,10 @@ FILLER = frozenset({"the", "of", "unit", "number", "no", "nr", "num", "nomer", "
 ABBREVIATION = {alias: word for word, aliases in STREET_WORDS.items() for alias in aliases}
 ORDINAL = re.compile(r"^(\d+)(st|nd|rd|th|f|e|er|eme|ter|bis)$")
 DIGITS = re.compile(r"^\d+$")
+# A postcode is the run of words with digits that ends a line: 4 characters or more, so that a
+# flat or house number written last is not taken for one (``5612``, ``sw1a 1aa``, ``702 00``).
+POSTCODE_CHARACTERS = 4
+STREET_OR_UNIT = frozenset(STREET_WORDS) | frozenset(ABBREVIATION)
 
 
 def name_tokens(raw: object) -> list[str]:
@@ -85,6 +89,39 @@ def address_parts(raw: object) -> tuple[list[str], list[str]]:
         if token not in FILLER and len(token) > 1:
             words.add(token)
     return sorted(words), sorted(numbers)
+
+
+def locality(raw: object) -> tuple[str | None, str | None]:
+    """(city, postcode) read from the end of a one-line address, where nearly every country
+    writes them (``…, Kempsey VIC 5612``, ``…, Novosibirsk, 430427``, ``…, Singapore 449398``):
+    the postcode is the run of words with digits that ends the line (or, failing that, begins
+    its last part), the city the other words of the last part (or the part before, when the
+    postcode stands alone). A line of one part,
+    or whose last part is a street or a unit (``…, 272 Xinghuo Road``), names neither."""
+    parts = [p.split() for p in fold_ascii(raw).split(",")] if isinstance(raw, str) else []
+    parts = [[w for w in (NON_WORD.sub("", x) for x in p) if w] for p in parts]
+    parts = [p for p in parts if p]
+    if len(parts) < 2:
+        return None, None
+    last = parts[-1]
+    postcode, place = _postcode_run(last, at_end=True)
+    if not postcode:  # the postcode first, as in much of Europe (``702 00 Ostrava``)
+        postcode, place = _postcode_run(last, at_end=False)
+    place = place or (parts[-2] if postcode else [])
+    if any(any(ch.isdigit() for ch in w) or w in STREET_OR_UNIT for w in place):
+        return None, None
+    return " ".join(place) or None, postcode or None
+
+
+def _postcode_run(words: list[str], at_end: bool) -> tuple[str, list[str]]:
+    """(the words with digits that end, or begin, ``words``, joined when long enough for a
+    postcode, else ''; the other words)."""
+    run = 0
+    while run < len(words) and any(ch.isdigit() for ch in words[-1 - run if at_end else run]):
+        run += 1
+    postcode, rest = ("".join(words[len(words) - run:]), words[:len(words) - run]) if at_end \
+        else ("".join(words[:run]), words[run:])
+    return (postcode, rest) if len(postcode) >= POSTCODE_CHARACTERS else ("", words)
 
 
 def one_line_address(rows: pd.DataFrame) -> pd.Series:

@@ -24,7 +24,13 @@ import pandas as pd
 from rapidfuzz import fuzz
 from rapidfuzz.distance import OSA, JaroWinkler
 
-from pipelines.normalise.address import STRUCTURED, address_parts, name_tokens, one_line_address
+from pipelines.normalise.address import (
+    STRUCTURED,
+    address_parts,
+    locality,
+    name_tokens,
+    one_line_address,
+)
 from pipelines.normalise.sql import connect
 from pipelines.normalise.text import fold_ascii
 from pipelines.resolve.billing_increment import (
@@ -73,6 +79,8 @@ def billing_profiles(payments: pd.DataFrame) -> pd.DataFrame:
     columns = ["account_id", "billing_name", "billing_address", "billing_country",
                *[c for c in STRUCTURED if c in payments]]
     rows = payments[columns].copy()
+    # The line as the export wrote it (None where only structured fields were given).
+    rows["line_given"] = rows["billing_address"]
     rows["billing_address"] = one_line_address(rows)
     rows = rows[rows["billing_name"].notna() | rows["billing_address"].notna()]
     if rows.empty:
@@ -87,6 +95,8 @@ def billing_profiles(payments: pd.DataFrame) -> pd.DataFrame:
     parts = first["billing_address"].map(
         lambda v: address_parts(v) if isinstance(v, str) else ([], []))
     field = lambda c: first[c] if c in first else pd.Series(None, index=first.index)  # noqa: E731
+    # Where the export wrote a line and no structured city or postcode, its end gives them.
+    places = [locality(v) for v in first["line_given"]]
     frame = pd.DataFrame({
         "profile": first.index.str.replace("\x1f", " | ").str.strip(" |"),
         "accounts": accounts.to_numpy(),
@@ -94,9 +104,10 @@ def billing_profiles(payments: pd.DataFrame) -> pd.DataFrame:
         "address_words": [" ".join(w) or None for w, _ in parts],
         "address_list": [w or None for w, _ in parts],
         "address_numbers": [n or None for _, n in parts],
-        "city": [fold_ascii(v) or None if isinstance(v, str) else None
-                 for v in field("billing_city")],
-        "postcode": [_postcode(v) for v in field("billing_postcode")],
+        "city": [(fold_ascii(v) if isinstance(v, str) else None) or place[0]
+                 for v, place in zip(field("billing_city"), places, strict=True)],
+        "postcode": [_postcode(v) or place[1]
+                     for v, place in zip(field("billing_postcode"), places, strict=True)],
         "region": [fold_ascii(v) or None if isinstance(v, str) else None
                    for v in field("billing_region")],
         "country": first["billing_country"].to_numpy(),
