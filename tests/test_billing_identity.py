@@ -168,3 +168,14 @@ def test_a_room_one_digit_off_in_a_busy_tower_is_another_room() -> None:
                      ("ann smith", "rm 606, tower e, 178 kestrel road, dunmore"), *TOWER_TENANTS)
     # On a quiet street the same digit is a typo in one person's export.
     assert _same(left, ("ann smith", "rm 2806, tower b, 224 kestrel road, dunmore"))
+
+
+def test_an_initial_that_is_not_the_other_given_name_is_another_person() -> None:
+    # Two rooms of one building under one family name: "F." is not Jerome.
+    assert not _same(("F. Quillfeather", "200 boulevard de l'eglise, rm 2418, dunmore"),
+                     ("Jerome Quillfeather", "200 boulevard de l'eglise, fl 3101, dunmore 5218"))
+    # …while an initial of the other's given name, or a middle initial left out, is one person.
+    assert _same(("J. Quillfeather", "200 boulevard de l'eglise, rm 2418, dunmore"),
+                 ("Jerome Quillfeather", "200 boulevard de l'eglise, rm 2418, dunmore"))
+    assert _same(("Marta K. Quillfeather", "7 larch lane, dunmore, 9012"),
+                 ("Marta Quillfeather", "7 larch lane, dunmore, 9012"))

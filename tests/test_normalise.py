@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 
+import pandas as pd
 import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
@@ -43,6 +44,35 @@ def test_the_briefs_company_variants_are_one_key() -> None:
     assert key == org_name_key("Example Tech (Hangzhou)") == "example hangzhou technology"
     assert org_name_key("杭州示例科技有限公司") == "杭州示例科技"
     assert org_name_key("QINGLAN DATA GmbH") == org_name_key("Qinglan Data")
+
+
+@pytest.mark.parametrize("variant", [
+    "Velmora s.r.o.", "Velmora spol. s r.o.", "Velmora s. r. o.", "Velmora Sp. z o.o.",
+    "Velmora FZ-LLC", "Velmora Free Zone LLC", "Velmora FZE", "Velmora S.A.", "Velmora B.V.",
+    "Velmora S.p.A.", "Velmora GmbH & Co. KG", "Velmora UG (haftungsbeschränkt)", "Velmora OÜ",
+    "Velmora Sdn Bhd", "Velmora Pvt Ltd"])
+def test_legal_forms_written_with_dots_or_free_zones_leave_the_name(variant: str) -> None:
+    assert org_name_key(variant) == "velmora"
+
+
+def test_initials_are_joined_and_a_key_is_its_own_key() -> None:
+    assert org_name_key("J. R. Quillon") == "jr quillon"
+    for raw in ("A:0:A", "x co y", "B. Quill & Co. s.r.o."):
+        assert org_name_key(org_name_key(raw)) == org_name_key(raw)
+
+
+def test_a_brand_two_owners_companies_share_names_neither() -> None:
+    # "Velmora FZ-LLC" is as much Velmora Holdings (its generic word and legal form dropped) as
+    # Velmora Studio's brand: the registry gives the bare name to both, so it names neither.
+    from pipelines.resolve.orgs import match_names
+
+    registry = pd.DataFrame({"org_id": ["ORG-1", "ORG-1", "ORG-2", "ORG-2"],
+                             "name": ["Velmora Studio FZ-LLC", "VELMORA",
+                                      "Velmora Holdings FZ-LLC", "VELMORA"]})
+    registry["name_key"] = registry["name"].map(org_name_key)
+    found = match_names(pd.Series([org_name_key("Velmora FZ-LLC"),
+                                   org_name_key("Velmora Studio Free Zone LLC")]), registry)
+    assert found[["name_key", "org_id"]].to_numpy().tolist() == [["studio velmora", "ORG-1"]]
 
 
 def test_billing_key_joins_name_and_address() -> None:

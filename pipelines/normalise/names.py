@@ -50,8 +50,29 @@ LEGAL_SUFFIX_WORDS = frozenset(
         "zao",
         "ao",
         "tov",
+        # UAE free zones (FZ-LLC, FZE, FZCO), Czech/Slovak s.r.o. and a.s., German KG and UG,
+        # Danish ApS, Estonian OÜ, Malaysian Sdn Bhd, Indian Pvt Ltd.
+        "fz",
+        "fze",
+        "fzco",
+        "fzc",
+        "sro",
+        "spol",
+        "kg",
+        "ug",
+        "aps",
+        "ou",
+        "oü",
+        "spolka",
+        "spółka",
+        "sdn",
+        "bhd",
+        "pvt",
+        "spa",
     ]
 )
+# Legal forms written in several words (replaced by one before the words are split).
+LEGAL_PHRASES = {"free zone": "fz", "haftungsbeschrankt": "", "haftungsbeschränkt": ""}
 # Words that say what a company does, not which company it is: a declared or billing name made
 # of these (and legal forms) alone, such as "LLC Bio" once a typo has dropped the distinctive
 # word, names no one organisation, however many accounts write it.
@@ -127,17 +148,40 @@ def _strip_cjk_suffixes(text: str) -> str:
     return text
 
 
+def _joined_initials(tokens: list[str]) -> list[str]:
+    """Runs of single letters joined into one word: a legal form written with dots (``s.r.o.``,
+    ``S.A.``, ``B.V.``, ``Sp. z o.o.``) is the word it abbreviates (sro, sa, bv, sp zoo)."""
+    joined: list[str] = []
+    run: list[str] = []
+    for token in [*tokens, ""]:
+        if len(token) == 1 and token.isalpha():
+            run.append(token)
+            continue
+        if run:
+            joined.append("".join(run)) if len(run) > 1 else joined.extend(run)
+            run = []
+        if token:
+            joined.append(token)
+    return joined
+
+
 def org_name_key(raw: object) -> str | None:
     """A key for an organisation name: legal forms dropped, abbreviations expanded, words
     sorted, so that 'Example Tech (Hangzhou)' and 'Hangzhou Example Technology Co., Ltd.' agree."""
     text = clean(raw)
     if not text:
         return None
-    tokens = [ABBREVIATIONS.get(w, w) for w in words(_strip_cjk_suffixes(text))]
-    kept = [t for t in tokens if t not in LEGAL_SUFFIX_WORDS]
-    if not kept:
-        kept = tokens
-    return " ".join(sorted(kept)) or None
+    for phrase, short in LEGAL_PHRASES.items():
+        text = re.sub(rf"\b{phrase}\b", short, text, flags=re.IGNORECASE)
+    tokens = words(_strip_cjk_suffixes(text))
+    # Joined, stripped and sorted until nothing changes, so that a key is its own key (sorting
+    # or a dropped legal form can bring two single letters together).
+    while True:
+        joined = [ABBREVIATIONS.get(w, w) for w in _joined_initials(tokens)]
+        kept = sorted(t for t in joined if t not in LEGAL_SUFFIX_WORDS) or sorted(joined)
+        if kept == tokens:
+            return " ".join(kept) or None
+        tokens = kept
 
 
 def is_generic_org_key(key: object) -> bool:

@@ -450,6 +450,16 @@ class IdentityRule:
         return any(JaroWinkler.similarity(x, y) >= WORD_ALIKE for x in left if len(x) > 2
                    for y in right if len(y) > 2)
 
+    @staticmethod
+    def _initials_disagree(left: list[str], right: list[str]) -> bool:
+        """An initial on one side that no word of the other side's own (the words the two do
+        not share) begins with, where the other side has such words: ``f`` against ``jerome``.
+        An initial against nothing (a middle initial left out) or against its word agrees."""
+        own_left, own_right = set(left) - set(right), set(right) - set(left)
+        return any(len(x) == 1 and others and not any(y.startswith(x) for y in others)
+                   for mine, others in ((own_left, own_right), (own_right, own_left))
+                   for x in mine)
+
     def _shares_uncommon_word(self, left: list[str], right: list[str]) -> bool:
         return any(JaroWinkler.similarity(x, y) >= WORD_ALIKE for x in left
                    if len(x) > 2 and x not in self.common for y in right if len(y) > 2)
@@ -492,6 +502,8 @@ class IdentityRule:
         """Which of the rule's cases makes two profiles one identity (None: none does)."""
         a, b = self.records[left], self.records[right]
         name = fuzz.token_set_ratio(a["name"], b["name"]) / 100
+        if self._initials_disagree(a["name_tokens"], b["name_tokens"]):
+            name = 0.0  # "F. Fremont" and "Jerome Fremont": two people of one family name
         uncommon = self._shares_uncommon_word(a["name_tokens"], b["name_tokens"])
         # A number on each side that the other lacks (room 2904 and room 2916 of one tower) is
         # another place when a common name bills on a busy street: a business district holds

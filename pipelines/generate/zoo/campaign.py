@@ -38,9 +38,10 @@ class Staff:
 
 class CampaignBuilder:
     def __init__(self, ctx: Ctx, zoo: ZooOrgs, plan: CampaignPlan, bins: list[str],
-                 used_domains: set[str], window: tuple[int, int]):
+                 used_domains: set[str], window: tuple[int, int], used_mailboxes: set[str]):
         self.ctx, self.rng, self.zoo, self.plan = ctx, ctx.rng, zoo, plan
         self.bins, self.used_domains = bins, used_domains
+        self.used_mailboxes = used_mailboxes
         self.fronts = zoo.world.fronts[plan.index]
         self.parent = zoo.world.parents[plan.index]
         self.start = window[0] + plan.start_day * DAY
@@ -195,10 +196,22 @@ class CampaignBuilder:
         bin_ = "4" + f"{int(rng.integers(0, 10**7)):07d}"
         return self.ctx.fingerprint(), bin_, self.ctx.last4(), pick(rng, ("credit", "debit"))
 
+    def _new_mailbox(self) -> tuple[str, str, bool]:
+        """(local part, provider, whether it ignores dots) of a public mailbox no one else in
+        the world holds: a mailbox is one person's, so two operations never share one by chance
+        (the name is drawn again only on a clash, so other worlds stay as they were)."""
+        first, last, _ = Z.person(self.rng, self.plan.home)
+        domain, dots = Z.provider(self.rng, self.plan.home)
+        base = Z.mailbox_base(self.rng, first, last)
+        while (mailbox := f"{base.replace('.', '')}@{domain}") in self.used_mailboxes:
+            base = Z.mailbox_base(self.rng, first, last)
+        self.used_mailboxes.add(mailbox)
+        return base, domain, dots
+
     def _pieces(self, n: int, egress: str) -> dict:
         """Group assignments per kind of identifier, and the staff on billing profiles."""
         ctx = draw_pieces(self.rng, self.plan, n, len(self.fronts), egress, self._domains,
-                          self._new_card)
+                          self._new_card, self._new_mailbox)
         ctx["staff"] = self._staff()
         return ctx
 

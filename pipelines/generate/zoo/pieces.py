@@ -9,7 +9,6 @@ from collections.abc import Callable
 
 import numpy as np
 
-from pipelines.generate.zoo import people as Z
 from pipelines.generate.zoo import phones as F
 from pipelines.generate.zoo.tactics import CampaignPlan
 
@@ -29,7 +28,8 @@ def groups(rng: np.random.Generator, n: int, lo: int, hi: int) -> tuple[np.ndarr
 
 
 def _mail_pieces(rng: np.random.Generator, plan: CampaignPlan, n: int, ctx: dict,
-                 new_domains: Callable[[int], list[str]]) -> None:
+                 new_domains: Callable[[int], list[str]],
+                 new_mailbox: Callable[[], tuple[str, str, bool]]) -> None:
     """Custom domains of the registrant, front mailboxes, shared public mailboxes; and
     which accounts declare their front."""
     small = plan.has("small_pieces")
@@ -46,10 +46,7 @@ def _mail_pieces(rng: np.random.Generator, plan: CampaignPlan, n: int, ctx: dict
     public = np.flatnonzero((ctx["domain_of"] < 0) & ~ctx["front_mail"])
     gid, k = groups(rng, len(public), 2, 3 if small else 4)
     ctx["mailbox_of"][public] = gid
-    for _ in range(k):
-        first, last, _ = Z.person(rng, plan.home)
-        domain, dots = Z.provider(rng, plan.home)
-        ctx["mailboxes"].append((Z.mailbox_base(rng, first, last), domain, dots))
+    ctx["mailboxes"] = [new_mailbox() for _ in range(k)]
 
 def _instrument_pieces(rng: np.random.Generator, plan: CampaignPlan, n: int, egress: str,
                        ctx: dict, new_card: Callable[[], tuple]) -> None:
@@ -95,10 +92,11 @@ def _ensure_a_link(rng: np.random.Generator, plan: CampaignPlan, ctx: dict) -> N
 
 def draw_pieces(rng: np.random.Generator, plan: CampaignPlan, n: int, n_fronts: int,
                 egress: str, new_domains: Callable[[int], list[str]],
-                new_card: Callable[[], tuple]) -> dict:
+                new_card: Callable[[], tuple],
+                new_mailbox: Callable[[], tuple[str, str, bool]]) -> dict:
     """Per kind of identifier, each account's group (-1: none) and the groups' values."""
     ctx: dict = {"front_of": rng.integers(0, n_fronts, n)}
-    _mail_pieces(rng, plan, n, ctx, new_domains)
+    _mail_pieces(rng, plan, n, ctx, new_domains, new_mailbox)
     _instrument_pieces(rng, plan, n, egress, ctx, new_card)
     _ensure_a_link(rng, plan, ctx)
     return ctx

@@ -132,9 +132,11 @@ def _assemble(ctx: Ctx, zoo: ZooOrgs, plans: list[CampaignPlan], cfg: ZooSize, n
               window: tuple[int, int], days: int, decoy_sizes: dict) -> Block:
     rng = ctx.rng
     used = {o.website_domain for o in zoo.world.orgs}
+    mailboxes: set[str] = set()  # every operation's public mailboxes: none shared by chance
     world = Block()
     for plan in plans:
-        builder = CampaignBuilder(ctx, zoo, plan, ctx.campaign_bins[plan.index], used, window)
+        builder = CampaignBuilder(ctx, zoo, plan, ctx.campaign_bins[plan.index], used, window,
+                                  mailboxes)
         blk = builder.build(_campaign_rate(rng, plan, cfg, days))
         for d in blk.domains:
             d["_campaign"] = plan.index
