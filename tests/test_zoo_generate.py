@@ -237,3 +237,21 @@ def test_every_campaign_account_can_be_linked(seed: int, world: Path, tmp_path: 
         world = tmp_path / f"zoo{seed}"
         generate_zoo_world(seed, world, "tiny", progress=_quiet)
     assert _unlinked_campaign_accounts(world) == []
+
+
+def test_no_public_mailbox_is_shared_by_two_operations(tmp_path: Path) -> None:
+    """A mailbox is one person's: two operations' staff never draw the same one by chance (world
+    10204 drew one mailbox for two operations before names were drawn again on a clash)."""
+    import pandas as pd
+
+    generate_zoo_world(10204, tmp_path, "quick", progress=_quiet)
+    accounts = pd.read_csv(tmp_path / "landing" / "accounts.csv", usecols=["account_id", "email"])
+    truth = pd.read_parquet(tmp_path / "ground_truth" / "accounts.parquet")
+    frame = accounts.merge(truth[["account_id", "campaign_id"]], on="account_id")
+    frame = frame[frame["campaign_id"].notna()]
+    # One mailbox however it is written: case, +tags and dots aside.
+    parts = frame["email"].str.lower().str.rsplit("@", n=1)
+    frame["mailbox"] = (parts.str[0].str.split("+").str[0].str.replace(".", "") + "@"
+                        + parts.str[1])
+    operations = frame.groupby("mailbox")["campaign_id"].nunique()
+    assert len(operations) > 100 and operations.max() == 1

@@ -60,7 +60,7 @@ class CampaignBuilder:
             return org, f"hostmaster@{front.website_domain}"
         first, last, _ = Z.person(self.rng, self.plan.home)
         domain, _dots = Z.provider(self.rng, self.plan.home)
-        return org, f"{Z.mailbox_base(self.rng, first, last)}.dns@{domain}"
+        return org, f"{self._unique_local(first, last, domain, '.dns')}@{domain}"
 
     def _domains(self, n_domains: int) -> list[str]:
         org, email = self._registrant()
@@ -196,17 +196,21 @@ class CampaignBuilder:
         bin_ = "4" + f"{int(rng.integers(0, 10**7)):07d}"
         return self.ctx.fingerprint(), bin_, self.ctx.last4(), pick(rng, ("credit", "debit"))
 
-    def _new_mailbox(self) -> tuple[str, str, bool]:
-        """(local part, provider, whether it ignores dots) of a public mailbox no one else in
+    def _unique_local(self, first: str, last: str, domain: str, suffix: str = "") -> str:
+        """A local part (``suffix`` appended) of a public mailbox at ``domain`` no one else in
         the world holds: a mailbox is one person's, so two operations never share one by chance
         (the name is drawn again only on a clash, so other worlds stay as they were)."""
-        first, last, _ = Z.person(self.rng, self.plan.home)
-        domain, dots = Z.provider(self.rng, self.plan.home)
         base = Z.mailbox_base(self.rng, first, last)
-        while (mailbox := f"{base.replace('.', '')}@{domain}") in self.used_mailboxes:
+        while (mailbox := f"{base.replace('.', '')}{suffix}@{domain}") in self.used_mailboxes:
             base = Z.mailbox_base(self.rng, first, last)
         self.used_mailboxes.add(mailbox)
-        return base, domain, dots
+        return base + suffix
+
+    def _new_mailbox(self) -> tuple[str, str, bool]:
+        """(local part, provider, whether it ignores dots) of a public mailbox pieces share."""
+        first, last, _ = Z.person(self.rng, self.plan.home)
+        domain, dots = Z.provider(self.rng, self.plan.home)
+        return self._unique_local(first, last, domain), domain, dots
 
     def _pieces(self, n: int, egress: str) -> dict:
         """Group assignments per kind of identifier, and the staff on billing profiles."""
