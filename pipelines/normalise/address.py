@@ -96,8 +96,8 @@ def locality(raw: object) -> tuple[str | None, str | None]:
     writes them (``…, Kempsey VIC 5612``, ``…, Novosibirsk, 430427``, ``…, Singapore 449398``):
     the postcode is the run of words with digits that ends the line (or, failing that, begins
     its last part), the city the other words of the last part (or the part before, when the
-    postcode stands alone). A line of one part,
-    or whose last part is a street or a unit (``…, 272 Xinghuo Road``), names neither."""
+    postcode stands alone). A line of one part, or whose last part is a street or a unit
+    (``…, 272 Xinghuo Road``), names neither."""
     parts = [p.split() for p in fold_ascii(raw).split(",")] if isinstance(raw, str) else []
     parts = [[w for w in (NON_WORD.sub("", x) for x in p) if w] for p in parts]
     parts = [p for p in parts if p]

@@ -51,7 +51,8 @@ LEGAL_SUFFIX_WORDS = frozenset(
         "ao",
         "tov",
         # UAE free zones (FZ-LLC, FZE, FZCO), Czech/Slovak s.r.o. and a.s., German KG and UG,
-        # Danish ApS, Estonian OÜ, Malaysian Sdn Bhd, Indian Pvt Ltd.
+        # Danish ApS, Estonian OÜ, Polish spółka, Malaysian Sdn Bhd, Indian Pvt Ltd, Italian
+        # S.p.A.
         "fz",
         "fze",
         "fzco",
@@ -157,9 +158,8 @@ def _joined_initials(tokens: list[str]) -> list[str]:
         if len(token) == 1 and token.isalpha():
             run.append(token)
             continue
-        if run:
-            joined.append("".join(run)) if len(run) > 1 else joined.extend(run)
-            run = []
+        joined.extend(["".join(run)] if len(run) > 1 else run)
+        run = []
         if token:
             joined.append(token)
     return joined
