@@ -198,6 +198,8 @@ TEXT = st.text(max_size=80)
 
 @settings(max_examples=300, deadline=None)
 @given(TEXT)
+@example("A:0:A")  # single letters brought together by sorting
+@example("A:\U0001048e")  # a Latin and an Osage letter: never joined into a mixed-script word
 def test_text_normalisers_are_idempotent_and_total(raw: str) -> None:
     for func in (org_name_key, address_key):
         once = func(raw)

@@ -150,12 +150,14 @@ def _strip_cjk_suffixes(text: str) -> str:
 
 
 def _joined_initials(tokens: list[str]) -> list[str]:
-    """Runs of single letters joined into one word: a legal form written with dots (``s.r.o.``,
-    ``S.A.``, ``B.V.``, ``Sp. z o.o.``) is the word it abbreviates (sro, sa, bv, sp zoo)."""
+    """Runs of single Latin letters joined into one word: a legal form written with dots
+    (``s.r.o.``, ``S.A.``, ``B.V.``, ``Sp. z o.o.``) is the word it abbreviates (sro, sa, bv,
+    sp zoo). Letters of other scripts stay apart: joined to a Latin one they would make a
+    mixed-script word, which ``words`` reads as the look-alike it imitates."""
     joined: list[str] = []
     run: list[str] = []
     for token in [*tokens, ""]:
-        if len(token) == 1 and token.isalpha():
+        if len(token) == 1 and token.isascii() and token.isalpha():
             run.append(token)
             continue
         joined.extend(["".join(run)] if len(run) > 1 else run)
