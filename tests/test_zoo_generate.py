@@ -11,6 +11,7 @@ from collections import defaultdict
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import phonenumbers
 import pyarrow.parquet as pq
 import pytest
@@ -242,8 +243,6 @@ def test_every_campaign_account_can_be_linked(seed: int, world: Path, tmp_path: 
 def test_no_public_mailbox_is_shared_by_two_operations(tmp_path: Path) -> None:
     """A mailbox is one person's: two operations' staff never draw the same one by chance (world
     10204 drew one mailbox for two operations before names were drawn again on a clash)."""
-    import pandas as pd
-
     generate_zoo_world(10204, tmp_path, "quick", progress=_quiet)
     accounts = pd.read_csv(tmp_path / "landing" / "accounts.csv", usecols=["account_id", "email"])
     truth = pd.read_parquet(tmp_path / "ground_truth" / "accounts.parquet")

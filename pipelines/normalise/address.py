@@ -108,19 +108,26 @@ def locality(raw: object) -> tuple[str | None, str | None]:
     if not postcode:  # the postcode first, as in much of Europe (``702 00 Ostrava``)
         postcode, place = _postcode_run(last, at_end=False)
     place = place or (parts[-2] if postcode else [])
-    if any(any(ch.isdigit() for ch in w) or w in STREET_OR_UNIT for w in place):
+    if any(_has_digit(w) or w in STREET_OR_UNIT for w in place):
         return None, None
     return " ".join(place) or None, postcode or None
+
+
+def _has_digit(word: str) -> bool:
+    return any(ch.isdigit() for ch in word)
 
 
 def _postcode_run(words: list[str], at_end: bool) -> tuple[str, list[str]]:
     """(the words with digits that end, or begin, ``words``, joined when long enough for a
     postcode, else ''; the other words)."""
+    ordered = words[::-1] if at_end else words
     run = 0
-    while run < len(words) and any(ch.isdigit() for ch in words[-1 - run if at_end else run]):
+    while run < len(ordered) and _has_digit(ordered[run]):
         run += 1
-    postcode, rest = ("".join(words[len(words) - run:]), words[:len(words) - run]) if at_end \
-        else ("".join(words[:run]), words[run:])
+    taken, rest = ordered[:run], ordered[run:]
+    if at_end:
+        taken, rest = taken[::-1], rest[::-1]
+    postcode = "".join(taken)
     return (postcode, rest) if len(postcode) >= POSTCODE_CHARACTERS else ("", words)
 
 

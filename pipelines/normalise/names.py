@@ -50,9 +50,9 @@ LEGAL_SUFFIX_WORDS = frozenset(
         "zao",
         "ao",
         "tov",
-        # UAE free zones (FZ-LLC, FZE, FZCO), Czech/Slovak s.r.o. and a.s., German KG and UG,
-        # Danish ApS, Estonian OÜ, Polish spółka, Malaysian Sdn Bhd, Indian Pvt Ltd, Italian
-        # S.p.A.
+        # UAE free zones (FZ-LLC, FZE, FZCO), Czech/Slovak s.r.o. and a.s., German KG and UG
+        # (haftungsbeschränkt), Danish ApS, Estonian OÜ, Polish spółka, Malaysian Sdn Bhd,
+        # Indian Pvt Ltd, Italian S.p.A.
         "fz",
         "fze",
         "fzco",
@@ -70,10 +70,12 @@ LEGAL_SUFFIX_WORDS = frozenset(
         "bhd",
         "pvt",
         "spa",
+        "haftungsbeschrankt",
+        "haftungsbeschränkt",
     ]
 )
 # Legal forms written in several words (replaced by one before the words are split).
-LEGAL_PHRASES = {"free zone": "fz", "haftungsbeschrankt": "", "haftungsbeschränkt": ""}
+LEGAL_PHRASES = {"free zone": "fz"}
 # Words that say what a company does, not which company it is: a declared or billing name made
 # of these (and legal forms) alone, such as "LLC Bio" once a typo has dropped the distinctive
 # word, names no one organisation, however many accounts write it.
