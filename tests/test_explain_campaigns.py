@@ -112,3 +112,12 @@ def test_weak_values_together_say_which_values_tie_the_two_operations() -> None:
     assert "acc_part is in an operation of 80 accounts" in tie
     assert "with the operation of acc_op" in tie
     assert "user_agent=95c6f008 (159 accounts); prepaid_bin=53122227 (147 accounts)" in tie
+
+
+def test_exits_and_schedule_say_how_much_of_each_the_account_shares() -> None:
+    line = describe_evidence({"kind": "exits_and_schedule", "value": "acc_op", "accounts": 412,
+                              "exits": 37, "exit_share": 0.97, "schedule_share": 0.42,
+                              "lift": 5.3, "log10_p": -31.4, "weight": 0.7}, "acc_new")
+    assert "acc_new sent 97% of its requests through 37 exit addresses" in line
+    assert "operation of acc_op (412 accounts)" in line and "42% of its activity" in line
+    assert "5.3x" in line and "1e-31" in line

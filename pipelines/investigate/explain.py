@@ -147,7 +147,7 @@ def campaign_path(links: pd.DataFrame, start: str, goal: str) -> list[dict]:
 def describe_evidence(item: dict, joiner: str = "the account") -> str:
     """One piece of link evidence in words: what was shared, by how many, with what weight.
     The campaign-level kinds that are not a shared value (a burst, a client, a network block, a
-    nested piece, weak values held together) link
+    nested piece, weak values held together, exits and schedule) link
     ``joiner`` to the operation it joins, named by its anchor account, and say what they
     rest on."""
     kind, weight = item["kind"], float(item.get("weight", 0.0))
@@ -175,6 +175,13 @@ def describe_evidence(item: dict, joiner: str = "the account") -> str:
                 f"accounts that runs, with the operation of {item['value']}, "
                 f"{'; '.join(item.get('values', []))}: weak values of two kinds or more, "
                 f"each run by accounts that look like one operator (weight {weight:.2f})")
+    if kind == "exits_and_schedule":
+        return (f"exits and schedule: {joiner} sent {item['exit_share']:.0%} of its requests "
+                f"through {item['exits']} exit addresses most of whose users are in the "
+                f"operation of {item['value']} ({item['accounts']} accounts), and "
+                f"{item['schedule_share']:.0%} of its activity fell in that operation's busy "
+                f"buckets, {item['lift']:.1f}x their share of the day (chance 1e"
+                f"{item['log10_p']:.0f}) (weight {weight:.2f})")
     if kind == "nested":
         return (f"nested: every operator-level value the piece of {joiner} carries is also "
                 f"carried by the operation of {item['value']} ({item['accounts']} accounts): "

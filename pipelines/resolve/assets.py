@@ -31,12 +31,18 @@ RESOLUTION_READS = {
     "usage_buckets": "normalised/usage_account_buckets",
     "usage_accounts": "normalised/usage_accounts",
     "organisations": "normalised/organisations", "ownership": "normalised/ownership",
+    "usage_ips": "normalised/usage_account_ips",
 }
+# The usage exits are tens of millions of rows at the seed preset: the columns resolution
+# uses, with the account ids and addresses as categories.
+EXIT_COLUMNS = {"columns": ["account_id", "source_ip", "requests"],
+                "categorical": ("account_id", "source_ip")}
 
 
 def load_inputs(paths: PipelinePaths) -> ResolutionInputs:
-    return ResolutionInputs(**{field: read_table(paths, name)
-                               for field, name in RESOLUTION_READS.items()})
+    return ResolutionInputs(**{
+        field: read_table(paths, name, **(EXIT_COLUMNS if field == "usage_ips" else {}))
+        for field, name in RESOLUTION_READS.items()})
 
 
 def previous_assignments(paths: PipelinePaths, level: str = "cluster") -> pd.DataFrame:

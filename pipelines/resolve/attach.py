@@ -25,31 +25,39 @@ CANDIDATE_COLUMNS = ["account_id", "cluster_id", "inside", "share", "lift"]
 
 def hot_buckets(clusters: pd.DataFrame, buckets: pd.DataFrame, min_cluster: int):
     """Per cluster (≥ ``min_cluster`` members): the buckets where several members were active,
-    and the share of the cluster's active days those buckets cover."""
+    and the share of the cluster's active days those buckets cover. ``buckets`` has one row
+    per account and bucket."""
     big = clusters[clusters["size"].astype("int64") >= min_cluster][["account_id", "cluster_id"]]
-    # Clusters and members as codes (cluster codes in the order of a groupby on their ids):
-    # the members' bucket rows, millions at the seed preset, are counted as integers.
+    # Clusters, members and buckets as codes (cluster codes in the order of a groupby on their
+    # ids, buckets in time order): the members' bucket rows, tens of millions at the seed
+    # preset, are counted as integers.
     cluster_codes, cluster_ids, sizes, _ = label_codes(big["cluster_id"])
     member = among(buckets["account_id"], big["account_id"])
     codes, accounts = pd.factorize(buckets["account_id"][member])
-    clusters_of = pd.DataFrame({"account": accounts.get_indexer(big["account_id"]),
-                                "cluster": cluster_codes})
-    active = pd.DataFrame({"account": codes, "bucket": buckets["bucket"].array[member]}).merge(
-        clusters_of[clusters_of["account"] >= 0], on="account")
-    if active.empty:  # no cluster big enough, or none active: nothing is hot
+    cluster_of = np.full(len(accounts), -1, dtype="int64")
+    where = accounts.get_indexer(big["account_id"])
+    cluster_of[where[where >= 0]] = cluster_codes[where >= 0]
+    cluster = cluster_of[codes]
+    active = cluster >= 0
+    if not active.any():  # no cluster big enough, or none active: nothing is hot
         return (pd.DataFrame(columns=["cluster_id", "bucket"]),
                 pd.Series(dtype="float64", name="hot_density"))
-    per_bucket = active.groupby(["cluster", "bucket"])["account"].nunique().rename("n")
-    per_bucket = per_bucket.reset_index()
-    need = per_bucket["cluster"].map(pd.Series((0.05 * sizes).astype("int64")).clip(lower=3))
-    hot = per_bucket.loc[per_bucket["n"] >= need, ["cluster", "bucket"]]
-    day = pd.to_datetime(active["bucket"], utc=True).dt.floor("D")
-    day_count = day.groupby(active["cluster"]).nunique()
-    density = hot.groupby("cluster").size() / (day_count * BUCKETS_PER_DAY)
-    density.index = cluster_ids[density.index]
-    return (pd.DataFrame({"cluster_id": cluster_ids[hot["cluster"].to_numpy()],
-                          "bucket": hot["bucket"].array}, index=hot.index),
-            density.rename("hot_density").rename_axis("cluster_id"))
+    bucket, times = pd.factorize(buckets["bucket"].array[member][active], sort=True)
+    keys, members = np.unique(cluster[active] * len(times) + bucket, return_counts=True)
+    key_cluster, key_bucket = np.divmod(keys, len(times))
+    need = np.maximum((0.05 * sizes).astype("int64"), 3)[key_cluster]
+    hot = members >= need
+    day, _ = pd.factorize(pd.DatetimeIndex(pd.to_datetime(times, utc=True)).floor("D"))
+    days = len(np.unique(day)) if len(day) else 1
+    day_count = np.bincount(np.unique(key_cluster * days + day[key_bucket]) // days,
+                            minlength=len(cluster_ids))
+    hot_count = np.bincount(key_cluster[hot], minlength=len(cluster_ids))
+    seen = day_count > 0
+    density = pd.Series(hot_count[seen] / (day_count[seen] * BUCKETS_PER_DAY),
+                        index=cluster_ids[seen], name="hot_density").rename_axis("cluster_id")
+    return (pd.DataFrame({"cluster_id": cluster_ids[key_cluster[hot]],
+                          "bucket": times[key_bucket[hot]]}),
+            density)
 
 
 def synchronised_candidates(clusters, buckets, weights: LinkWeights) -> pd.DataFrame:

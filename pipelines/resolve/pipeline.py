@@ -37,6 +37,7 @@ from pipelines.resolve.bursts import (
 from pipelines.resolve.cluster import OperationRule, form_groups, giant_limit
 from pipelines.resolve.coherence import group_coherence
 from pipelines.resolve.evidence import shared_evidence, weak_groups
+from pipelines.resolve.exits import exit_schedule_links
 from pipelines.resolve.fuzzy import (
     FUZZY_BILLING_KIND,
     billing_matches,
@@ -72,6 +73,7 @@ class ResolutionInputs:
     usage_accounts: pd.DataFrame
     organisations: pd.DataFrame
     ownership: pd.DataFrame
+    usage_ips: pd.DataFrame  # account_id, source_ip (categories), requests
 
 
 @dataclass
@@ -497,8 +499,13 @@ def resolve_campaigns(inputs: ResolutionInputs, shared: Shared, level: ClusterLe
     large = campaigns[campaigns["size"].astype("int64") >= weights.attach["min_cluster"]]
     synchronised = attach_mod.attachment_links(large.assign(cluster_id=large["anchor"]),
                                                inputs.usage_buckets, weak, weights)
-    if not synchronised.empty:
-        operator_links.append(synchronised)
+    # Accounts whose requests come through the operation's own exits, on its schedule.
+    through_exits = exit_schedule_links(inputs.usage_ips, inputs.usage_buckets, campaigns,
+                                        len(inputs.accounts), weights.exits,
+                                        weights.attach["min_cluster"])
+    moved = [frame for frame in (synchronised, through_exits) if not frame.empty]
+    if moved:
+        operator_links.extend(moved)
         campaigns = form_campaigns(operator_links, judgements, shared, weights, limit)
     return operator_links, campaigns
 

@@ -70,6 +70,17 @@ class BurstRules:
 
 
 @dataclass(frozen=True)
+class ExitRules:
+    """Accounts run through an operation's exits and on its schedule (exits.py)."""
+
+    min_share: float  # of the account's requests, through exits the operation holds
+    min_members: int  # an exit is held when the operation's members are most of its users
+    min_lift: float  # activity in the operation's hot buckets, against their density
+    max_p: float  # chance of that much activity there at their density (corrected)
+    weight: float  # the link's score at campaign level
+
+
+@dataclass(frozen=True)
 class LinkWeights:
     """Every rule of resolution (the YAML file's content, typed)."""
 
@@ -88,6 +99,7 @@ class LinkWeights:
     campaign_pair_limit: int
     campaign_giant_share: float
     bursts: BurstRules
+    exits: ExitRules
     coherence: CoherenceRules
     hub_usage_types: tuple[str, ...]
     digest: str
@@ -110,6 +122,7 @@ class LinkWeights:
             campaign_pair_limit=int(campaign["pair_limit"]),
             campaign_giant_share=float(campaign["giant_share"]),
             bursts=BurstRules(**campaign["bursts"]),
+            exits=ExitRules(**campaign["exits"]),
             coherence=CoherenceRules(**coherence),
             hub_usage_types=tuple(data["hub_usage_types"]),
             digest=hashlib.sha256(text.encode()).hexdigest()[:16],
