@@ -106,7 +106,9 @@ def schedule_fit(candidates: pd.DataFrame, buckets: pd.DataFrame, operations: pd
     fit = candidates.join(inside, on=["account_id", "anchor"])
     fit["inside"] = fit["inside"].fillna(0).astype("int64")
     fit["total"] = fit["account_id"].map(totals).fillna(0).astype("int64")
-    fit["density"] = fit["anchor"].map(density).fillna(1.0).astype("float64").clip(upper=1.0)
+    # An operation with no hot bucket has no schedule to keep: density 1, nothing is unlikely.
+    density = fit["anchor"].map(density).astype("float64")
+    fit["density"] = density.where(density > 0, 1.0).clip(upper=1.0)
     tail = binom.logsf(fit["inside"] - 1, fit["total"], fit["density"])
     fit["log10_p"] = np.where(fit["inside"] > 0, tail / math.log(10), 0.0)
     return fit
