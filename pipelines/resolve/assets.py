@@ -2,6 +2,7 @@
 
 import json
 import shutil
+from functools import partial
 from pathlib import Path
 
 import dagster as dg
@@ -33,15 +34,17 @@ RESOLUTION_READS = {
     "organisations": "normalised/organisations", "ownership": "normalised/ownership",
     "usage_ips": "normalised/usage_account_ips",
 }
-# The usage exits are tens of millions of rows at the seed preset: the columns resolution
-# uses, with the account ids and addresses as categories.
+# The usage exits are tens of millions of rows at the seed preset, and one late pass reads them
+# (exits.py): read when it runs, the columns it uses, account ids and addresses as categories.
 EXIT_COLUMNS = {"columns": ["account_id", "source_ip", "requests"],
                 "categorical": ("account_id", "source_ip")}
+READ_WHEN_USED = {"usage_ips": EXIT_COLUMNS}
 
 
 def load_inputs(paths: PipelinePaths) -> ResolutionInputs:
     return ResolutionInputs(**{
-        field: read_table(paths, name, **(EXIT_COLUMNS if field == "usage_ips" else {}))
+        field: (partial(read_table, paths, name, **READ_WHEN_USED[field])
+                if field in READ_WHEN_USED else read_table(paths, name))
         for field, name in RESOLUTION_READS.items()})
 
 

@@ -36,9 +36,14 @@ KIND = "exits_and_schedule"
 def _codes(column: pd.Series) -> tuple[np.ndarray, pd.Index]:
     """A text column as integer codes and the values they stand for (a categorical's own)."""
     if isinstance(column.dtype, pd.CategoricalDtype):
-        return column.cat.codes.to_numpy().astype("int64"), column.cat.categories
+        return column.cat.codes.to_numpy(), column.cat.categories
     codes, values = pd.factorize(column)
-    return codes.astype("int64"), pd.Index(values)
+    return codes, pd.Index(values)
+
+
+def _pairs(left: np.ndarray, right: np.ndarray, right_count: int) -> np.ndarray:
+    """Two code columns as one 64-bit key (``left * right_count + right``)."""
+    return left.astype("int64") * max(right_count, 1) + right
 
 
 class ExitUse:
@@ -48,9 +53,9 @@ class ExitUse:
     def __init__(self, usage_ips: pd.DataFrame, operations: pd.DataFrame) -> None:
         self.ip, self.ips = _codes(usage_ips["source_ip"])
         self.account, self.accounts = _codes(usage_ips["account_id"])
-        self.requests = usage_ips["requests"].to_numpy().astype("float64")
+        self.requests = usage_ips["requests"].to_numpy()
         operation, self.anchors = pd.factorize(operations["anchor"])
-        of_account = np.full(len(self.accounts), -1, dtype="int64")
+        of_account = np.full(len(self.accounts), -1, dtype="int32")
         where = self.accounts.get_indexer(operations["account_id"])
         of_account[where[where >= 0]] = operation[where >= 0]
         self.operation = of_account[self.account]
@@ -62,7 +67,7 @@ def held_exits(use: ExitUse, min_members: int) -> pd.DataFrame:
     account and address)."""
     users = np.bincount(use.ip, minlength=len(use.ips))
     placed = use.operation >= 0
-    pairs, members = np.unique(use.ip[placed] * len(use.anchors) + use.operation[placed],
+    pairs, members = np.unique(_pairs(use.ip[placed], use.operation[placed], len(use.anchors)),
                                return_counts=True)
     ip, operation = np.divmod(pairs, max(len(use.anchors), 1))
     keep = (members * 2 > users[ip]) & (members >= min_members)
@@ -74,14 +79,14 @@ def held_exits(use: ExitUse, min_members: int) -> pd.DataFrame:
 def exit_shares(use: ExitUse, held: pd.DataFrame) -> pd.DataFrame:
     """For each account outside the operations that sent requests through an operation's held
     exits: account_id, anchor, exits (how many), exit_share (of all its requests)."""
-    holder = np.full(len(use.ips), -1, dtype="int64")
+    holder = np.full(len(use.ips), -1, dtype="int32")
     holder[use.ips.get_indexer(held["source_ip"])] = use.anchors.get_indexer(held["anchor"])
     outside = use.operation < 0
-    through = outside & (holder[use.ip] >= 0)
+    through = np.flatnonzero(outside & (holder[use.ip] >= 0))
     totals = np.bincount(use.account[outside], weights=use.requests[outside],
                          minlength=len(use.accounts))
-    pairs, position = np.unique(use.account[through] * len(use.anchors)
-                                + holder[use.ip[through]], return_inverse=True)
+    pairs, position = np.unique(_pairs(use.account[through], holder[use.ip[through]],
+                                       len(use.anchors)), return_inverse=True)
     account, operation = np.divmod(pairs, max(len(use.anchors), 1))
     requests = np.bincount(position, weights=use.requests[through], minlength=len(pairs))
     return pd.DataFrame({"account_id": use.accounts[account].astype(str),

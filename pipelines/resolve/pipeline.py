@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -73,7 +74,8 @@ class ResolutionInputs:
     usage_accounts: pd.DataFrame
     organisations: pd.DataFrame
     ownership: pd.DataFrame
-    usage_ips: pd.DataFrame  # account_id, source_ip (categories), requests
+    # account_id, source_ip (categories), requests: read by the one pass that uses them
+    usage_ips: Callable[[], pd.DataFrame]
 
 
 @dataclass
@@ -500,7 +502,7 @@ def resolve_campaigns(inputs: ResolutionInputs, shared: Shared, level: ClusterLe
     synchronised = attach_mod.attachment_links(large.assign(cluster_id=large["anchor"]),
                                                inputs.usage_buckets, weak, weights)
     # Accounts whose requests come through the operation's own exits, on its schedule.
-    through_exits = exit_schedule_links(inputs.usage_ips, inputs.usage_buckets, campaigns,
+    through_exits = exit_schedule_links(inputs.usage_ips(), inputs.usage_buckets, campaigns,
                                         len(inputs.accounts), weights.exits,
                                         weights.attach["min_cluster"])
     moved = [frame for frame in (synchronised, through_exits) if not frame.empty]
