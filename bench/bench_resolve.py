@@ -35,7 +35,7 @@ from pipelines.generate.presets import PRESETS
 from pipelines.generate.world import generate_world
 from pipelines.paths import PipelinePaths
 from pipelines.prepare import prepare_tables
-from pipelines.resolve import cluster, coactivity, fuzzy, pipeline, scoring
+from pipelines.resolve import attach, cluster, coactivity, fuzzy, pipeline, scoring
 from pipelines.resolve.assets import load_inputs
 from pipelines.resolve.judgements import AccountJudgements
 from pipelines.resolve.runs import run_bounds
@@ -44,6 +44,8 @@ from pipelines.tables import table_path
 
 # The last commit whose grouping built a networkx graph of every link (``--groups-baseline``).
 GROUPS_BASELINE = "7443f4a"
+# The last commit whose hot buckets were counted with pandas groupby-nunique on timestamps.
+HOT_BUCKETS_BASELINE = "e8e8699"
 
 # --- the previous implementations, kept only as this benchmark's baseline -------------------
 
@@ -104,6 +106,13 @@ def campaign_grouping(module: ModuleType, links: pd.DataFrame) -> pd.DataFrame:
                               weights.campaign_threshold, len(links) + 1, lambda _: False, rule)
 
 
+def same_hot_buckets(old: tuple, new: tuple) -> bool:
+    """The same hot buckets and densities; a campaign with none had NaN before, 0 now."""
+    (old_hot, old_density), (new_hot, new_density) = old, new
+    return (old_hot.reset_index(drop=True).equals(new_hot.reset_index(drop=True))
+            and old_density.fillna(0.0).sort_index().equals(new_density.sort_index()))
+
+
 def compare(name: str, before: Callable[[], object], after: Callable[[], object],
             same: Callable[[object, object], bool]) -> list[object]:
     started = time.perf_counter()
@@ -131,6 +140,8 @@ def helper_rows(inputs: pipeline.ResolutionInputs, resolution: pipeline.Resoluti
         columns=scoring.EVIDENCE_COLUMNS)
     evidence = evidence[evidence["a"] < evidence["b"]]
     min_buckets = DEFAULT_WEIGHTS.coactivity["min_buckets"]
+    operations = resolution.campaigns.assign(cluster_id=resolution.campaigns["anchor"])
+    min_cluster = DEFAULT_WEIGHTS.attach["min_cluster"]
     return [
         compare("billing profile key", lambda: before_profile_key(payments, columns),
                 lambda: text[0].str.cat(text[1:], sep="\x1f"),
@@ -145,6 +156,12 @@ def helper_rows(inputs: pipeline.ResolutionInputs, resolution: pipeline.Resoluti
                 lambda a, b: a.equals(b)),
         compare("scored links and their evidence JSON", lambda: before_score_links(evidence),
                 lambda: scoring.score_links(evidence), lambda a, b: a.equals(b)),
+        compare(f"hot buckets of the campaigns (attach.hot_buckets; before: "
+                f"{HOT_BUCKETS_BASELINE})",
+                lambda: module_at(HOT_BUCKETS_BASELINE, "pipelines/resolve/attach.py"
+                                  ).hot_buckets(operations, inputs.usage_buckets, min_cluster),
+                lambda: attach.hot_buckets(operations, inputs.usage_buckets, min_cluster),
+                same_hot_buckets),
         compare(f"campaign groups (form_groups; before: {groups_baseline})",
                 lambda: campaign_grouping(module_at(groups_baseline, "pipelines/resolve/"
                                                     "cluster.py"), resolution.campaign_links),
