@@ -15,12 +15,14 @@ import numpy as np
 import pandas as pd
 
 from pipelines.columns import among
-from pipelines.resolve.runs import label_codes
+from pipelines.resolve.runs import group_of_codes, label_codes, pair_keys
 from pipelines.resolve.scoring import typed_links
 from pipelines.resolve.weights import LinkWeights
 
 BUCKETS_PER_DAY = 144
 CANDIDATE_COLUMNS = ["account_id", "cluster_id", "inside", "share", "lift"]
+# What ``hot_buckets`` returns: (cluster_id, bucket) rows, and each cluster's hot density.
+Schedule = tuple[pd.DataFrame, pd.Series]
 
 
 def hot_buckets(clusters: pd.DataFrame, buckets: pd.DataFrame, min_cluster: int):
@@ -34,23 +36,20 @@ def hot_buckets(clusters: pd.DataFrame, buckets: pd.DataFrame, min_cluster: int)
     cluster_codes, cluster_ids, sizes, _ = label_codes(big["cluster_id"])
     member = among(buckets["account_id"], big["account_id"])
     codes, accounts = pd.factorize(buckets["account_id"][member])
-    cluster_of = np.full(len(accounts), -1, dtype="int64")
-    where = accounts.get_indexer(big["account_id"])
-    cluster_of[where[where >= 0]] = cluster_codes[where >= 0]
-    cluster = cluster_of[codes]
+    cluster = group_of_codes(accounts, big["account_id"], cluster_codes)[codes]
     active = cluster >= 0
     if not active.any():  # no cluster big enough, or none active: nothing is hot
         return (pd.DataFrame(columns=["cluster_id", "bucket"]),
                 pd.Series(dtype="float64", name="hot_density"))
     bucket, times = pd.factorize(buckets["bucket"].array[member][active], sort=True)
-    keys, members = np.unique(cluster[active] * len(times) + bucket, return_counts=True)
+    keys, members = np.unique(pair_keys(cluster[active], bucket, len(times)),
+                              return_counts=True)
     key_cluster, key_bucket = np.divmod(keys, len(times))
     need = np.maximum((0.05 * sizes).astype("int64"), 3)[key_cluster]
     hot = members >= need
-    day, _ = pd.factorize(pd.DatetimeIndex(pd.to_datetime(times, utc=True)).floor("D"))
-    days = len(np.unique(day)) if len(day) else 1
-    day_count = np.bincount(np.unique(key_cluster * days + day[key_bucket]) // days,
-                            minlength=len(cluster_ids))
+    day, days = pd.factorize(pd.DatetimeIndex(pd.to_datetime(times, utc=True)).floor("D"))
+    day_count = np.bincount(np.unique(pair_keys(key_cluster, day[key_bucket], len(days)))
+                            // len(days), minlength=len(cluster_ids))
     hot_count = np.bincount(key_cluster[hot], minlength=len(cluster_ids))
     seen = day_count > 0
     density = pd.Series(hot_count[seen] / (day_count[seen] * BUCKETS_PER_DAY),
@@ -60,9 +59,11 @@ def hot_buckets(clusters: pd.DataFrame, buckets: pd.DataFrame, min_cluster: int)
             density)
 
 
-def synchronised_candidates(clusters, buckets, weights: LinkWeights) -> pd.DataFrame:
-    """(account, cluster, share of the account's buckets that are hot) for loose accounts."""
-    hot, density = hot_buckets(clusters, buckets, weights.attach["min_cluster"])
+def synchronised_candidates(clusters, buckets, weights: LinkWeights,
+                            schedule: Schedule | None = None) -> pd.DataFrame:
+    """(account, cluster, share of the account's buckets that are hot) for loose accounts;
+    ``schedule``: the clusters' ``hot_buckets`` when the caller has them already."""
+    hot, density = schedule or hot_buckets(clusters, buckets, weights.attach["min_cluster"])
     if hot.empty:  # evenly spread traffic: no schedule to be synchronised with
         return pd.DataFrame(columns=CANDIDATE_COLUMNS)
     # Loose accounts and clusters as sorted codes (the order of a groupby on their ids): the
@@ -101,13 +102,14 @@ def _shared_with_cluster(candidates, clusters, attributes: pd.DataFrame) -> pd.S
 
 
 def attachment_links(clusters: pd.DataFrame, buckets: pd.DataFrame, weak: dict[str, tuple],
-                     weights: LinkWeights) -> pd.DataFrame:
+                     weights: LinkWeights, schedule: Schedule | None = None) -> pd.DataFrame:
     """Links (cluster anchor, loose account) for accounts synchronised with a cluster and sharing
-    at least one more weak trait with it. ``weak``: kind → (attribute table, weight)."""
+    at least one more weak trait with it. ``weak``: kind → (attribute table, weight);
+    ``schedule``: the clusters' ``hot_buckets`` when the caller has them already."""
     big_enough = clusters["size"].astype("int64") >= weights.attach["min_cluster"]
     if buckets.empty or not big_enough.any():
         return typed_links()
-    candidates = synchronised_candidates(clusters, buckets, weights)
+    candidates = synchronised_candidates(clusters, buckets, weights, schedule)
     if candidates.empty:
         return typed_links()
     low = weights.attach["min_share"]

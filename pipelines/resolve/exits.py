@@ -26,7 +26,8 @@ import pandas as pd
 from scipy.stats import binom
 
 from pipelines.columns import among
-from pipelines.resolve.attach import hot_buckets
+from pipelines.resolve.attach import Schedule, hot_buckets
+from pipelines.resolve.runs import group_of_codes, pair_keys
 from pipelines.resolve.scoring import typed_links
 from pipelines.resolve.weights import ExitRules
 
@@ -41,11 +42,6 @@ def _codes(column: pd.Series) -> tuple[np.ndarray, pd.Index]:
     return codes, pd.Index(values)
 
 
-def _pairs(left: np.ndarray, right: np.ndarray, right_count: int) -> np.ndarray:
-    """Two code columns as one 64-bit key (``left * right_count + right``)."""
-    return left.astype("int64") * max(right_count, 1) + right
-
-
 class ExitUse:
     """The usage exits as integer codes (tens of millions of rows at the seed preset: labelled,
     counted and summed as arrays, never as text), with each row's operation (-1 outside)."""
@@ -55,10 +51,8 @@ class ExitUse:
         self.account, self.accounts = _codes(usage_ips["account_id"])
         self.requests = usage_ips["requests"].to_numpy()
         operation, self.anchors = pd.factorize(operations["anchor"])
-        of_account = np.full(len(self.accounts), -1, dtype="int32")
-        where = self.accounts.get_indexer(operations["account_id"])
-        of_account[where[where >= 0]] = operation[where >= 0]
-        self.operation = of_account[self.account]
+        self.operation = group_of_codes(self.accounts, operations["account_id"],
+                                        operation)[self.account]
 
 
 def held_exits(use: ExitUse, min_members: int) -> pd.DataFrame:
@@ -67,9 +61,9 @@ def held_exits(use: ExitUse, min_members: int) -> pd.DataFrame:
     account and address)."""
     users = np.bincount(use.ip, minlength=len(use.ips))
     placed = use.operation >= 0
-    pairs, members = np.unique(_pairs(use.ip[placed], use.operation[placed], len(use.anchors)),
-                               return_counts=True)
-    ip, operation = np.divmod(pairs, max(len(use.anchors), 1))
+    pairs, members = np.unique(pair_keys(use.ip[placed], use.operation[placed],
+                                         len(use.anchors)), return_counts=True)
+    ip, operation = np.divmod(pairs, len(use.anchors))
     keep = (members * 2 > users[ip]) & (members >= min_members)
     return pd.DataFrame({"source_ip": use.ips[ip[keep]].astype(str),
                          "anchor": use.anchors[operation[keep]].astype(str),
@@ -85,9 +79,9 @@ def exit_shares(use: ExitUse, held: pd.DataFrame) -> pd.DataFrame:
     through = np.flatnonzero(outside & (holder[use.ip] >= 0))
     totals = np.bincount(use.account[outside], weights=use.requests[outside],
                          minlength=len(use.accounts))
-    pairs, position = np.unique(_pairs(use.account[through], holder[use.ip[through]],
-                                       len(use.anchors)), return_inverse=True)
-    account, operation = np.divmod(pairs, max(len(use.anchors), 1))
+    pairs, position = np.unique(pair_keys(use.account[through], holder[use.ip[through]],
+                                          len(use.anchors)), return_inverse=True)
+    account, operation = np.divmod(pairs, len(use.anchors))
     requests = np.bincount(position, weights=use.requests[through], minlength=len(pairs))
     return pd.DataFrame({"account_id": use.accounts[account].astype(str),
                          "anchor": use.anchors[operation].astype(str),
@@ -95,13 +89,13 @@ def exit_shares(use: ExitUse, held: pd.DataFrame) -> pd.DataFrame:
                          "exit_share": requests / np.maximum(totals[account], 1)})
 
 
-def schedule_fit(candidates: pd.DataFrame, buckets: pd.DataFrame, operations: pd.DataFrame,
-                 min_operation: int) -> pd.DataFrame:
+def schedule_fit(candidates: pd.DataFrame, buckets: pd.DataFrame, schedule: Schedule
+                 ) -> pd.DataFrame:
     """``candidates`` (account_id, anchor) with the account's active buckets (total), how many
-    fall in the operation's hot buckets (inside), the operation's hot density, and the
-    binomial tail of that many at that density (log10_p)."""
-    hot, density = hot_buckets(operations.assign(cluster_id=operations["anchor"]), buckets,
-                               min_operation)
+    fall in the operation's hot buckets (inside; ``schedule``: the operations' ``hot_buckets``
+    by anchor), the operation's hot density, and the binomial tail of that many at that
+    density (log10_p)."""
+    hot, density = schedule
     rows = buckets[among(buckets["account_id"], candidates["account_id"])][["account_id",
                                                                             "bucket"]]
     totals = rows.groupby("account_id", observed=True).size()
@@ -121,11 +115,12 @@ def schedule_fit(candidates: pd.DataFrame, buckets: pd.DataFrame, operations: pd
 
 def exit_schedule_links(usage_ips: pd.DataFrame, buckets: pd.DataFrame,
                         operations: pd.DataFrame, accounts: int, rules: ExitRules,
-                        min_operation: int) -> pd.DataFrame:
+                        min_operation: int, schedule: Schedule | None = None) -> pd.DataFrame:
     """Links (operation anchor, account) for accounts outside the operations of at least
     ``min_operation`` accounts (``operations``: account_id, anchor, size) that run through
     one's exits and keep its schedule (module docstring); ``accounts`` is the population the
-    chance is corrected for."""
+    chance is corrected for; ``schedule``: the operations' ``hot_buckets`` (by anchor) when the
+    caller has them already."""
     operations = operations[operations["size"].astype("int64") >= min_operation]
     if operations.empty or usage_ips.empty or buckets.empty:
         return typed_links()
@@ -134,7 +129,9 @@ def exit_schedule_links(usage_ips: pd.DataFrame, buckets: pd.DataFrame,
     shares = shares[shares["exit_share"] >= rules.min_share]
     if shares.empty:
         return typed_links()
-    fit = schedule_fit(shares, buckets, operations, min_operation)
+    schedule = schedule or hot_buckets(operations.assign(cluster_id=operations["anchor"]),
+                                       buckets, min_operation)
+    fit = schedule_fit(shares, buckets, schedule)
     fit["lift"] = fit["inside"] / fit["total"].clip(lower=1) / fit["density"]
     max_log10_p = math.log10(rules.max_p / max(accounts, 1))
     fit = fit[(fit["lift"] >= rules.min_lift) & (fit["log10_p"] <= max_log10_p)]

@@ -498,13 +498,16 @@ def resolve_campaigns(inputs: ResolutionInputs, shared: Shared, level: ClusterLe
     # Second pass at campaign level: an operation kept in pieces of 2-3 has no cluster big
     # enough to show its schedule, but its campaign has; pieces and loose accounts that keep
     # that schedule and share a weak trait with it join it.
-    large = campaigns[campaigns["size"].astype("int64") >= weights.attach["min_cluster"]]
-    synchronised = attach_mod.attachment_links(large.assign(cluster_id=large["anchor"]),
-                                               inputs.usage_buckets, weak, weights)
+    min_cluster = weights.attach["min_cluster"]
+    large = campaigns[campaigns["size"].astype("int64") >= min_cluster]
+    large = large.assign(cluster_id=large["anchor"])
+    schedule = attach_mod.hot_buckets(large, inputs.usage_buckets, min_cluster)
+    synchronised = attach_mod.attachment_links(large, inputs.usage_buckets, weak, weights,
+                                               schedule)
     # Accounts whose requests come through the operation's own exits, on its schedule.
-    through_exits = exit_schedule_links(inputs.usage_ips(), inputs.usage_buckets, campaigns,
-                                        len(inputs.accounts), weights.exits,
-                                        weights.attach["min_cluster"])
+    through_exits = exit_schedule_links(inputs.usage_ips(), inputs.usage_buckets, large,
+                                        len(inputs.accounts), weights.exits, min_cluster,
+                                        schedule)
     moved = [frame for frame in (synchronised, through_exits) if not frame.empty]
     if moved:
         operator_links.extend(moved)

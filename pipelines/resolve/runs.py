@@ -23,3 +23,19 @@ def label_codes(labels: pd.Series, min_rows: int = 1
     counts = np.bincount(codes[codes >= 0], minlength=len(uniques))
     kept = (codes >= 0) & (counts[np.maximum(codes, 0)] >= min_rows)
     return codes, uniques, counts, kept
+
+
+def group_of_codes(labels: pd.Index, members: pd.Series, groups: np.ndarray) -> np.ndarray:
+    """For each of ``labels`` (the distinct values behind a column's codes), the group code of
+    the member it names (``members`` with their ``groups`` codes), -1 for one in no group: a
+    column of tens of millions of codes then takes its rows' groups as ``result[codes]``."""
+    group = np.full(len(labels), -1, dtype="int32")
+    where = labels.get_indexer(members)
+    group[where[where >= 0]] = groups[where >= 0]
+    return group
+
+
+def pair_keys(left: np.ndarray, right: np.ndarray, right_count: int) -> np.ndarray:
+    """Two code columns as one 64-bit key, ``left * right_count + right``: unique pairs and
+    their counts by ``np.unique``, split again by ``np.divmod(keys, right_count)``."""
+    return left.astype("int64") * right_count + right
