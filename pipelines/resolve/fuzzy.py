@@ -471,13 +471,14 @@ class IdentityRule:
         swapped digits —, numbers on the shorter side)."""
         shorter, longer = sorted((left, right), key=len)
         exact = shorter & longer
-        free = set(longer - exact)
+        free = sorted(longer - exact)  # in order, each twin taken out once it is matched
         typos = 0
         for x in sorted(shorter - exact):
-            twin = next((y for y in sorted(free) if OSA.distance(x, y) <= 1), None)
-            if twin is not None:
-                free.discard(twin)
-                typos += 1
+            for position, y in enumerate(free):
+                if OSA.distance(x, y, score_cutoff=1) <= 1:
+                    del free[position]
+                    typos += 1
+                    break
         return len(exact), typos, len(shorter)
 
     @classmethod
@@ -488,6 +489,11 @@ class IdentityRule:
         alike). No such numbers on one side: nothing to disagree on."""
         if not left or not right or left == right:
             return True
+        # What the exact twins alone settle, before any edit distance: too few twins even if
+        # every allowed typo were found.
+        size, exact = min(len(left), len(right)), len(left & right)
+        if exact + min(typos_allowed, size - exact) < (share * size if exact else size):
+            return False
         exact, typos, size = cls._number_typos(left, right)
         if typos > typos_allowed:
             return False
@@ -502,14 +508,19 @@ class IdentityRule:
         """Which of the rule's cases makes two profiles one identity (None: none does)."""
         a, b = self.records[left], self.records[right]
         name = fuzz.token_set_ratio(a["name"], b["name"]) / 100
-        if self._initials_disagree(a["name_tokens"], b["name_tokens"]):
+        # (Below NAME_ALIKE no case reads the name's score: the initials are not asked.)
+        if name >= NAME_ALIKE and self._initials_disagree(a["name_tokens"], b["name_tokens"]):
             name = 0.0  # "F. Fremont" and "Jerome Fremont": two people of one family name
-        uncommon = self._shares_uncommon_word(a["name_tokens"], b["name_tokens"])
+        busy = bool({a["address_words"], b["address_words"]} & self.busy_streets)
+        # Whether the names share an uncommon word matters on a busy street and to the cases
+        # of a rare name (names at least RARE_NAME_ALIKE alike); elsewhere it is not asked.
+        uncommon = (busy or name >= RARE_NAME_ALIKE) and self._shares_uncommon_word(
+            a["name_tokens"], b["name_tokens"])
         # A number on each side that the other lacks (room 2904 and room 2916 of one tower) is
         # another place when a common name bills on a busy street: a business district holds
         # many Zhang Weis. Otherwise half the numbers suffice (an export that garbled the
         # house number or the postcode).
-        strict = bool({a["address_words"], b["address_words"]} & self.busy_streets) and not uncommon
+        strict = busy and not uncommon
         # There every number tells places apart, a one-digit house number too; elsewhere one
         # digit (a flat, a floor) is too easily garbled or dropped to count.
         numbers = "every_number" if strict else "numbers"
@@ -518,14 +529,15 @@ class IdentityRule:
         if not self._numbers_agree(a[numbers], b[numbers], 1.0 if strict else 0.5, typos):
             # Other house numbers on one street: two places, unless an uncommon name is
             # the same on both (then the numbers carry typos).
+            if name < RARE_NAME_ALIKE or not uncommon:
+                return None  # nearly every pair the model scores ends here: nothing more to ask
             words = fuzz.token_set_ratio(a["address_words"], b["address_words"])
             # Garbled, not replaced: when both sides give several numbers, one of them
             # survives (house, unit and postcode all other is another place, even under one
             # uncommon name).
             exact, typos, size = self._number_typos(a[numbers], b[numbers])
             return "rare name, numbers garbled" if (
-                name >= RARE_NAME_ALIKE and words / 100 >= ADDRESS_ALIKE and uncommon
-                and (size < 2 or exact + typos)) else None
+                words / 100 >= ADDRESS_ALIKE and (size < 2 or exact + typos)) else None
         # token_sort, not token_set: a word on one side only (another street) counts against.
         address = fuzz.token_sort_ratio(a["address"], b["address"]) / 100
         if name >= NAME_ALIKE and address >= ADDRESS_NEAR:
