@@ -28,6 +28,7 @@ OPTIONS: dict[str, list[list[str]] | str] = {
     "bench_seed.py": [SMALLEST],
     "bench_resolve.py": [SMALLEST],
     "bench_billing_increment.py": [SMALLEST],
+    "bench_billing_prediction.py": [SMALLEST],
     "bench_reference_increment.py": [SMALLEST],
     "bench_graph_difference.py": [SMALLEST],
     "quality_zoo.py": [["--size", "tiny", "--seeds", "11"]],

@@ -641,22 +641,64 @@ def _splink_scores(data: pd.DataFrame, model: dict | None, lookups: dict[str, pd
             except Exception as exc:
                 logging.getLogger(__name__).warning(f"billing model kept its priors: {exc}")
             model = trainer.misc.save_model_to_json(out_path=None)
-        bound = weight_bound_filter(Linker(table, model, log_level=logging.ERROR)._settings_obj,
-                                    min_probability)
+        trained = Linker(table, model, log_level=logging.ERROR)._settings_obj
+        bound = weight_bound_filter(trained, min_probability)
         rules = with_weight_bound(changed_only(model) if narrowed else model, bound)
+        levels = levels_by_weight(trained)
+        if levels is not None:
+            rules = {**rules, "retain_matching_columns": False}
         linker = Linker(table, rules, log_level=logging.ERROR)
         for column, lookup in lookups.items():
             linker.table_management.register_term_frequency_lookup(
                 db_api.register(lookup), column)
         scored = linker.inference.predict(threshold_match_probability=min_probability)
         relation = scored.as_duckdbpyrelation()
-        # Only the ids, the probability and the levels: the compared columns of both sides
-        # (lists of words and blocking keys) would multiply the frame's size many times.
-        frame = relation.project(", ".join(
-            ["unique_id_l", "unique_id_r", "match_probability", "match_weight",
-             *[f"CAST({c} AS TINYINT) AS {c}" for c in relation.columns
-               if c.startswith("gamma_")]])).df()
+        ids = ["unique_id_l", "unique_id_r", "match_probability", "match_weight"]
+        if levels is None:
+            # Only the ids, the probability and the levels: the compared columns of both
+            # sides (lists of words and blocking keys) would multiply the frame's size.
+            return relation.project(", ".join(
+                [*ids, *[f"CAST({c} AS TINYINT) AS {c}" for c in relation.columns
+                         if c.startswith("gamma_")]])).df(), model
+        frame = relation.project(", ".join([*ids, *level_columns(levels)])).df()
+    unknown = [c for c in frame if c.startswith("gamma_") and (frame[c] == NO_LEVEL).any()]
+    if unknown:
+        raise ValueError(f"a scored pair's weight for {unknown} is none of its levels' weights")
     return frame, model
+
+
+def levels_by_weight(settings) -> dict[str, dict[float, int]] | None:
+    """Per comparison, each level's match weight and its level (``gamma``), where the trained
+    weights tell every level apart; None where two levels of one comparison weigh the same.
+    Splink writes a pair's levels only beside both sides' compared columns (lists of words
+    and numbers), and at a million accounts writing those for twenty million scored pairs
+    took a third of the prediction; the weight it writes for each comparison names the
+    level as well. A level without a trained weight never reaches a scored pair: its weight
+    is null, and so is the pair's sum."""
+    levels: dict[str, dict[float, int]] = {}
+    for comparison in settings.comparisons:
+        weights = {level._match_weight: level.comparison_vector_value
+                   for level in comparison.comparison_levels if level._match_weight is not None}
+        trained = sum(level._match_weight is not None for level in comparison.comparison_levels)
+        if len(weights) < trained:
+            return None
+        levels[comparison.output_column_name] = weights
+    return levels
+
+
+NO_LEVEL = -128  # the level of a weight no level of its comparison has (never, or an error)
+
+
+def level_columns(levels: dict[str, dict[float, int]]) -> list[str]:
+    """SQL reading each comparison's weight column (``mw_…``) back as its level
+    (``gamma_…``, a small integer). Each weight is written as Splink writes it into its own
+    SQL (``cast(<weight> as float8)``), so the two floats are the same to the last bit."""
+    columns = []
+    for name, weights in levels.items():
+        cases = " ".join(f"WHEN mw_{name} = cast({weight} as float8) THEN {level}"
+                         for weight, level in weights.items())
+        columns.append(f"CAST(CASE {cases} ELSE {NO_LEVEL} END AS TINYINT) AS gamma_{name}")
+    return columns
 
 
 def _stable(model: object) -> object:
