@@ -22,8 +22,7 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import measured, print_table
-from pipelines.generate.presets import PRESETS
+from bench.common import measured, print_table, world_parser
 from pipelines.paths import PipelinePaths
 from pipelines.resolve.fuzzy import billing_matches
 from pipelines.resolve.weights import DEFAULT_WEIGHTS
@@ -52,14 +51,16 @@ def split_at_last_day(payments: pd.DataFrame) -> tuple[pd.DataFrame, str]:
     return payments[~(day >= last)], last
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--preset", default="demo", choices=sorted(PRESETS))
-    parser.add_argument("--seed", type=int, default=7)
+def payments_parser(description: str) -> argparse.ArgumentParser:
+    """The world a billing benchmark runs on: generated (preset, seed, folder) or ``--work``."""
+    parser = world_parser(description, folder="folder for the generated world")
     parser.add_argument("--work", default=None,
                         help="a work folder whose normalised payments to use (no generation)")
-    parser.add_argument("--dir", default=None, help="folder for the generated world")
-    args = parser.parse_args()
+    return parser
+
+
+def main() -> None:
+    args = payments_parser(__doc__.splitlines()[0]).parse_args()
     rule = DEFAULT_WEIGHTS.billing_fuzzy
     with tempfile.TemporaryDirectory(prefix="bench-billing-", dir=args.dir) as folder:
         payments = normalised_payments(args, Path(folder))

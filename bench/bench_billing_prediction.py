@@ -1,5 +1,7 @@
-"""The billing model's prediction and identity rule against their previous versions, on the
-same profiles, the same trained model and the same scored pairs.
+"""The billing model's prediction and identity rule against their previous versions.
+
+Both versions of each run on the same profiles, the same trained model and the same scored
+pairs.
 
 Two changes are measured, each beside its baseline in one run: the pairs' levels read back from
 the weights Splink writes per comparison (``fuzzy.levels_by_weight``) instead of written beside
@@ -13,7 +15,6 @@ one is not.
 
 from __future__ import annotations
 
-import argparse
 import sys
 import tempfile
 from pathlib import Path
@@ -22,9 +23,8 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.bench_billing_increment import normalised_payments
+from bench.bench_billing_increment import normalised_payments, payments_parser
 from bench.common import measured, module_at, print_table, progress
-from pipelines.generate.presets import PRESETS
 from pipelines.resolve import fuzzy
 from pipelines.resolve.billing_increment import tf_lookup, tf_totals
 from pipelines.resolve.weights import DEFAULT_WEIGHTS
@@ -47,12 +47,7 @@ def predict(data: pd.DataFrame, model: dict | None, lookups: dict, threshold: fl
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--preset", default="demo", choices=sorted(PRESETS))
-    parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--work", default=None,
-                        help="a work folder whose normalised payments to use (no generation)")
-    parser.add_argument("--dir", default=None, help="folder for the generated world")
+    parser = payments_parser(__doc__.splitlines()[0])
     parser.add_argument("--baseline", default=RULE_BASELINE, metavar="GIT_REF",
                         help="the revision whose identity rule is the baseline")
     args = parser.parse_args()
