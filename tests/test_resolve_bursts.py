@@ -182,3 +182,40 @@ def test_a_piece_signed_up_from_the_operations_block_with_its_profile_joins_it()
     # the reseller's other customers and the office (a block no operation holds) stay
     assert not {a for a in joined if a.startswith(("staff", "bg"))}
     assert set(links["a"]) == {"op0000"} and (links["kinds"] == "network").all()
+
+
+def test_a_neighbouring_tenant_of_the_operations_hosting_block_does_not_join_it() -> None:
+    """The operation's 40 accounts sign up from its own /28 at a hosting provider; a piece of
+    two with an operation's profile too rents the next /28 of the same /24. The /24 is the
+    operation's block (it holds nearly all of it), but IP intelligence allocates each tenant
+    its own /28: the piece signed up from none of the operation's addresses and stays apart.
+    Without the allocations (or where they are wider than the /24) the /24 alone decides."""
+    print(f"seed {SEED}")
+    rng = np.random.default_rng(SEED)
+    profiles, units = _world(rng)
+    profiles = profiles.assign(created_at=DAY0 + rng.uniform(0, 300, len(profiles)))  # no burst
+    neighbours = ["bg0010", "bg0011"]
+    profiles.loc[neighbours, ["tier", "usage_mix", "schedule"]] = ["scale", "reasoning", "h03"]
+    accounts = _sign_up_blocks(profiles, rng)
+    operation = accounts["account_id"].str.startswith("op")
+    accounts.loc[operation | accounts["account_id"].isin(neighbours),
+                 "signup_prefix"] = "192.0.2.0/24"
+    accounts["signup_ip"] = None
+    accounts.loc[operation, "signup_ip"] = [f"192.0.2.{33 + i % 14}" for i in range(40)]
+    accounts.loc[accounts["account_id"].isin(neighbours), "signup_ip"] = [
+        "192.0.2.20", "192.0.2.21"]
+    tenants = pd.DataFrame({"ip": accounts["signup_ip"].dropna().unique()})
+    tenants["cidr"] = np.where(tenants["ip"].str.split(".").str[3].astype(int) >= 32,
+                               "192.0.2.32/28", "192.0.2.16/28")
+    units = pd.concat([units, pd.DataFrame({"account_id": neighbours, "anchor": "bg0010",
+                                            "size": 2})], ignore_index=True)
+
+    def joined(allocations: pd.DataFrame | None) -> set[str]:
+        networks = operator_networks(accounts, profiles, DEFAULT_WEIGHTS.coherence, allocations)
+        links = network_links(networks, units, profiles, RULES, THRESHOLD)
+        return set(links["a"]) | set(links["b"])
+
+    pieces = {f"op{i:04d}" for i in range(25, 40)}
+    assert set(neighbours) | pieces <= joined(None)  # the /24 alone takes the neighbour in
+    assert pieces <= joined(tenants) and not set(neighbours) & joined(tenants)
+    assert set(neighbours) <= joined(tenants.assign(cidr="192.0.0.0/20"))

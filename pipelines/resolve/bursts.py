@@ -199,19 +199,39 @@ def operator_agents(identifiers: pd.DataFrame, groups: pd.DataFrame,
                                groups[groups["kind"] == "user_agent"], rules)
 
 
+def allocations_within(accounts: pd.DataFrame, allocations: pd.DataFrame | None) -> pd.Series:
+    """Per account, the block IP intelligence allocates its sign-up address (``allocations``:
+    ip, cidr) where that is narrower than its /24 (/48), else the /24: a hosting provider's
+    tenants share a /24, each renting its own few addresses of it."""
+    prefix = accounts["signup_prefix"]
+    if allocations is None or allocations.empty or "signup_ip" not in accounts:
+        return prefix
+    cidr = accounts["signup_ip"].map(allocations.set_index("ip")["cidr"])
+    length = pd.to_numeric(cidr.str.rpartition("/")[2], errors="coerce")
+    group = pd.to_numeric(prefix.str.rpartition("/")[2], errors="coerce")
+    return cidr.where(length > group, prefix)
+
+
 def operator_networks(accounts: pd.DataFrame, profiles: pd.DataFrame,
-                      rules: CoherenceRules) -> pd.DataFrame:
+                      rules: CoherenceRules, allocations: pd.DataFrame | None = None
+                      ) -> pd.DataFrame:
     """The accounts of each sign-up network (the /24 or /48 of the sign-up address) that is no
-    crowd (``_coherent_occasions``). An operator's proxy exits come in blocks; a campus or a
-    carrier's block is a crowd."""
-    blocks = accounts.loc[accounts["signup_prefix"].notna(), ["account_id", "signup_prefix"]]
-    blocks = blocks.rename(columns={"signup_prefix": "value"})
+    crowd (``_coherent_occasions``), with the allocation within it each signed up from
+    (``allocations_within``). An operator's proxy exits come in blocks; a campus or a carrier's
+    block is a crowd."""
+    blocks = pd.DataFrame({"account_id": accounts["account_id"].to_numpy(),
+                           "value": accounts["signup_prefix"].to_numpy(),
+                           "allocation": allocations_within(accounts, allocations).to_numpy()})
+    blocks = blocks[blocks["value"].notna()]
     sizes = blocks.groupby("value").size()
     judged = blocks[blocks["value"].map(sizes) >= rules.min_group]
-    scores = group_coherence(judged.rename(columns={"value": "group"}), profiles, rules)
+    scores = group_coherence(judged[["account_id", "value"]].rename(columns={"value": "group"}),
+                             profiles, rules)
     groups = pd.DataFrame({"value": sizes.index, "accounts": sizes.to_numpy(),
                            "coherence": sizes.index.map(scores).fillna(0.0)})
-    return _coherent_occasions(blocks, groups, rules)
+    networks = _coherent_occasions(blocks, groups, rules)
+    return networks.assign(allocation=networks["account_id"].map(
+        blocks.set_index("account_id")["allocation"]).to_numpy())
 
 
 def _occasion_links(occasions: pd.DataFrame, units: pd.DataFrame, profiles: pd.DataFrame,
@@ -221,6 +241,8 @@ def _occasion_links(occasions: pd.DataFrame, units: pd.DataFrame, profiles: pd.D
     account in an occasion an operation holds, whose profile (``leave_out`` left out) is that
     operation's, to the operation's anchor."""
     frame = _profile_matches(occasions, units, profiles, rules.min_likelihood_ratio, leave_out)
+    if "allocation" in frame:
+        frame = _in_own_allocation(frame, occasions, units)
     rows = []
     for row in frame.itertuples():
         evidence = json.dumps([{"kind": kind, "value": row.operation, kind: row.occasion,
@@ -230,6 +252,18 @@ def _occasion_links(occasions: pd.DataFrame, units: pd.DataFrame, profiles: pd.D
         a, b = sorted((row.account_id, row.operation))
         rows.append((a, b, threshold, kind, evidence))
     return typed_links(pd.DataFrame(rows, columns=LINK_COLUMNS))
+
+
+def _in_own_allocation(frame: pd.DataFrame, occasions: pd.DataFrame, units: pd.DataFrame
+                       ) -> pd.DataFrame:
+    """The candidates of ``frame`` that signed up from an allocation (``allocation``) some of
+    their operation's own accounts in the block signed up from too: the operation's neighbour
+    at a hosting provider, in the next tenant's addresses of one /24, is not the operation."""
+    placed = occasions[["account_id", "allocation"]].join(
+        units.set_index("account_id")["anchor"], on="account_id", how="inner")
+    own = pd.MultiIndex.from_frame(placed[["anchor", "allocation"]].dropna())
+    keys = pd.MultiIndex.from_frame(frame[["operation", "allocation"]])
+    return frame[keys.isin(own)]
 
 
 def agent_links(agents: pd.DataFrame, units: pd.DataFrame, profiles: pd.DataFrame,

@@ -102,3 +102,24 @@ def piece_links(identifiers: pd.DataFrame, units: pd.DataFrame, operator: pd.Dat
     links = score_links(_exclusive(evidence, identifiers, units))
     links = links[links["score"].astype("float64") >= threshold]
     return _best_partner(links, units) if len(links) else typed_links(links)
+
+
+def one_operation_each(links: pd.DataFrame, units: pd.DataFrame) -> pd.DataFrame:
+    """``links`` (of every kind one growth round found) without those of each small piece that
+    reaches two formed operations: by whichever route, a piece is placed in one operation, never
+    a bridge between two (as ``_best_partner`` rules within one route). Two operations tied only
+    through a piece that shares common names with one and a sign-up block with the other are
+    two operations. The piece stays where it is (a later round, the campaigns grown, may find
+    it reaching one operation only)."""
+    if links.empty:
+        return links
+    ends = [piece_of(links[side].astype(object), units) for side in ("a", "b")]
+    sizes = [_sizes(units, end) for end in ends]
+    a_small = (sizes[0] <= MAX_PIECE) & (sizes[1] > MAX_PIECE)
+    b_small = (sizes[1] <= MAX_PIECE) & (sizes[0] > MAX_PIECE)
+    reach = pd.DataFrame({"piece": pd.concat([ends[0][a_small], ends[1][b_small]]),
+                          "operation": pd.concat([ends[1][a_small], ends[0][b_small]])})
+    operations = reach.groupby("piece")["operation"].nunique()
+    ambiguous = reach.index[reach["piece"].isin(operations[operations > 1].index)]
+    return links.drop(index=ambiguous)
+

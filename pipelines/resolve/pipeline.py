@@ -55,7 +55,7 @@ from pipelines.resolve.nesting import (
     without_crowds,
 )
 from pipelines.resolve.orgs import OrganisationMatcher, apply_org_judgements, match_names
-from pipelines.resolve.pieces import piece_links
+from pipelines.resolve.pieces import one_operation_each, piece_links
 from pipelines.resolve.profiles import account_profiles
 from pipelines.resolve.scoring import score_links
 from pipelines.resolve.together import weak_carriers, weak_together_links
@@ -265,6 +265,7 @@ def grow_campaigns(shared: Shared, campaigns: pd.DataFrame, operator_links: list
             weak_together_links(carried, campaigns, weights.coherence.min_group,
                                 weights.campaign_threshold),
         ], ignore_index=True)
+        grown = one_operation_each(grown, campaigns)
         if grown.empty:
             break
         operator_links.append(grown)
@@ -455,7 +456,7 @@ def resolve(
         org_matches = resolve_organisations(inputs)
         add_parents(inputs, shared, org_matches, weights)
         operator_links, campaigns = resolve_campaigns(inputs, shared, level, judgements, weak,
-                                                      weights)
+                                                      weights, networks)
         links = pd.read_parquet(level.links_file)
     previous_campaigns = (previous_campaigns if previous_campaigns is not None
                           else pd.DataFrame(columns=["account_id", "cluster_id"]))
@@ -481,10 +482,10 @@ def add_parents(inputs: ResolutionInputs, shared: Shared, org_matches: pd.DataFr
 
 
 def resolve_campaigns(inputs: ResolutionInputs, shared: Shared, level: ClusterLevel,
-                      judgements: AccountJudgements, weak: WeakValues, weights: LinkWeights
-                      ) -> tuple[list[pd.DataFrame], pd.DataFrame]:
+                      judgements: AccountJudgements, weak: WeakValues, weights: LinkWeights,
+                      networks: pd.DataFrame) -> tuple[list[pd.DataFrame], pd.DataFrame]:
     """The campaign-level links (as parts) and the campaigns they form, grown by their
-    pieces and by the accounts that keep their schedule."""
+    pieces and by the accounts that keep their schedule (``networks``: ``ip_networks``)."""
     operator_links = [campaign_links(shared, level.hand_over_strong(), weights)]
     limit = giant_limit(len(inputs.accounts), weights.campaign_giant_share,
                         weights.giant_min_accounts)
@@ -494,7 +495,7 @@ def resolve_campaigns(inputs: ResolutionInputs, shared: Shared, level: ClusterLe
     # operation's, round after round: a piece placed makes its operation's footprint larger.
     campaigns = grow_campaigns(shared, campaigns, operator_links, judgements, weights, limit,
                                operator_networks(inputs.accounts, shared.profiles,
-                                                 weights.coherence))
+                                                 weights.coherence, networks))
     # Second pass at campaign level: an operation kept in pieces of 2-3 has no cluster big
     # enough to show its schedule, but its campaign has; pieces and loose accounts that keep
     # that schedule and share a weak trait with it join it.
