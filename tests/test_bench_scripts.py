@@ -31,6 +31,7 @@ OPTIONS: dict[str, list[list[str]] | str] = {
     "bench_billing_prediction.py": [SMALLEST],
     "bench_reference_increment.py": [SMALLEST],
     "bench_graph_difference.py": [SMALLEST],
+    "bench_import_files.py": [SMALLEST],
     "quality_zoo.py": [["--size", "tiny", "--seeds", "11"]],
     "febrl_linkage.py": [["--datasets", "febrl1", "--address", "fields"]],
     "calibration.py": [[*SMALLEST, "--seeds", "3"]],

@@ -76,3 +76,18 @@ def test_a_table_read_with_categories_over_many_row_groups_holds_the_same_values
     assert isinstance(read["account_id"].dtype, pd.CategoricalDtype)
     assert read.astype({"account_id": str, "source_ip": str}).equals(rows)
     assert read.equals(pd.read_parquet(path, read_dictionary=["account_id", "source_ip"]))
+
+
+def test_import_files_write_datetimes_as_utc_iso_text_to_the_microsecond():
+    """Neo4j's importer reads these as datetimes: a ``T`` between date and time, a ``Z`` for UTC,
+    the offset folded in, and an empty cell (not the text 'NaT') where the time is missing."""
+    stamps = pd.to_datetime(pd.Series(["2026-04-04T19:47:10+02:00", "1969-12-31T23:59:59.5Z",
+                                       None, "2026-01-01T00:00:00.000001Z"]),
+                            utc=True, format="ISO8601")
+    seen = relationship_element("USED_IP", USAGE.iloc[:4].assign(first_seen=stamps.array),
+                                "account_id", "source_ip", ["first_seen"], source="api_usage")
+    headers, table = import_table(seen, seen.frame, column_types(seen))
+    assert "first_seen:datetime" in headers
+    assert table[headers.index("first_seen:datetime")].to_pylist() == ["2026-04-04T17:47:10.000000Z",
+                                         "1969-12-31T23:59:59.500000Z", None,
+                                         "2026-01-01T00:00:00.000001Z"]

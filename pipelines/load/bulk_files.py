@@ -90,15 +90,23 @@ def _id_text(column: pd.Series) -> pa.Array:
 
 def _values(name: str, column: pd.Series, kind: str) -> pa.Array:
     if kind == "datetime":
-        utc = pa.Array.from_pandas(column.dt.tz_convert("UTC")).cast(
-            pa.timestamp("us", tz="UTC"))
-        return pc.strftime(utc, format="%Y-%m-%dT%H:%M:%SZ")
+        return _utc_text(column)
     if kind == "string[]":
         return pa.array([None if v is None or (isinstance(v, float) and math.isnan(v))
                          else _joined(name, v) for v in column], pa.string())
     target = {"string": pa.string(), "boolean": pa.bool_(), "long": pa.int64(),
               "double": pa.float64()}[kind]
     return pa.Array.from_pandas(column).cast(target)  # NaN and None become nulls
+
+
+def _utc_text(column: pd.Series) -> pa.Array:
+    """Datetimes as ISO 8601 text in UTC to the microsecond (``2026-04-04T19:47:10.898712Z``).
+    Arrow's cast to text writes the same digits as its ``strftime`` four times faster (a space
+    where ISO has a ``T``): at seed the usage relationships hold 59M of these."""
+    utc = pa.Array.from_pandas(column.dt.tz_convert("UTC")).cast(pa.timestamp("us", tz="UTC"))
+    text = pc.cast(utc.cast(pa.timestamp("us")), pa.string())
+    return pc.binary_join_element_wise(
+        pc.replace_substring(text, " ", "T", max_replacements=1), "Z", "")
 
 
 def _joined(name: str, values: object) -> str:
