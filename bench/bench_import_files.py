@@ -22,7 +22,8 @@ from pipelines.load import bulk_files as current_files
 from pipelines.load import identity_graph as current_graph
 from pipelines.paths import PipelinePaths
 
-# The last commit before datetimes were written by Arrow's cast instead of its strftime.
+# The last commit before datetimes were written by Arrow's cast instead of its strftime (fabc374)
+# and keys without a Python string per row (the commit after it).
 BASELINE = "8e2a99f"
 COLUMNS = ["version", "files", "rows", "seconds", "peak RSS MB", "same files"]
 

@@ -83,6 +83,14 @@ def _column_type(name: str, column: pd.Series) -> str:
 def _id_text(column: pd.Series) -> pa.Array:
     """Keys as text in their id space; integral floats (a key column that once held a null)
     written as the integers the transactional loader matches them as."""
+    if not column.hasnans:
+        # Without a Python string per row: the usage relationships' keys are categories (each
+        # category written once, then taken by code) and the other keys Arrow strings already.
+        if isinstance(column.dtype, pd.CategoricalDtype):
+            categories = _id_text(pd.Series(column.cat.categories))
+            return categories.take(pa.array(column.cat.codes.to_numpy()))
+        if isinstance(column.dtype, pd.StringDtype):
+            return pa.array(column.array).cast(pa.string())
     if pd.api.types.is_float_dtype(column) and np.all(np.mod(column.dropna(), 1) == 0):
         column = column.astype("Int64")
     return pa.array(column.astype(str).to_numpy(dtype=object), pa.string())
