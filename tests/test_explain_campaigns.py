@@ -121,3 +121,12 @@ def test_exits_and_schedule_say_how_much_of_each_the_account_shares() -> None:
     assert "acc_new sent 97% of its requests through 37 exit addresses" in line
     assert "operation of acc_op (412 accounts)" in line and "42% of its activity" in line
     assert "5.3x" in line and "1e-31" in line
+
+
+def test_one_schedule_says_how_closely_the_two_operations_keep_it() -> None:
+    line = describe_evidence({"kind": "schedule", "value": "acc_op", "operation": "acc_part",
+                              "accounts": 21, "common": 531, "share": 0.998, "lift": 2.9,
+                              "days": 13, "of_days": 14, "weight": 0.7}, "acc_0042")
+    assert "acc_0042 is in an operation of 21 accounts (of acc_part)" in line
+    assert "the operation of acc_op: 531 buckets, 100% of its own" in line
+    assert "2.9x" in line and "in step on 13 of the 14 days" in line

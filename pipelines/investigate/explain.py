@@ -147,7 +147,7 @@ def campaign_path(links: pd.DataFrame, start: str, goal: str) -> list[dict]:
 def describe_evidence(item: dict, joiner: str = "the account") -> str:
     """One piece of link evidence in words: what was shared, by how many, with what weight.
     The campaign-level kinds that are not a shared value (a burst, a client, a network block, a
-    nested piece, weak values held together, exits and schedule) link
+    nested piece, weak values held together, exits and schedule, one schedule) link
     ``joiner`` to the operation it joins, named by its anchor account, and say what they
     rest on."""
     kind, weight = item["kind"], float(item.get("weight", 0.0))
@@ -182,6 +182,13 @@ def describe_evidence(item: dict, joiner: str = "the account") -> str:
                 f"{item['schedule_share']:.0%} of its activity fell in that operation's busy "
                 f"buckets, {item['lift']:.1f}x their share of the day (chance 1e"
                 f"{item['log10_p']:.0f}) (weight {weight:.2f})")
+    if kind == "schedule":
+        return (f"one schedule: {joiner} is in an operation of {item['accounts']} accounts "
+                f"(of {item['operation']}) busy in the same ten-minute buckets as the operation "
+                f"of {item['value']}: {item['common']} buckets, {item['share']:.0%} of its own, "
+                f"{item['lift']:.1f}x what the two share a few days apart, in step on "
+                f"{item['days']} of the {item['of_days']} days both were busy "
+                f"(weight {weight:.2f})")
     if kind == "nested":
         return (f"nested: every operator-level value the piece of {joiner} carries is also "
                 f"carried by the operation of {item['value']} ({item['accounts']} accounts): "

@@ -58,6 +58,7 @@ from pipelines.resolve.orgs import OrganisationMatcher, apply_org_judgements, ma
 from pipelines.resolve.pieces import one_operation_each, piece_links
 from pipelines.resolve.profiles import account_profiles
 from pipelines.resolve.scoring import score_links
+from pipelines.resolve.synchrony import synchronised_operation_links
 from pipelines.resolve.together import weak_carriers, weak_together_links
 from pipelines.resolve.weights import DEFAULT_WEIGHTS, LinkWeights
 
@@ -485,7 +486,8 @@ def resolve_campaigns(inputs: ResolutionInputs, shared: Shared, level: ClusterLe
                       judgements: AccountJudgements, weak: WeakValues, weights: LinkWeights,
                       networks: pd.DataFrame) -> tuple[list[pd.DataFrame], pd.DataFrame]:
     """The campaign-level links (as parts) and the campaigns they form, grown by their
-    pieces and by the accounts that keep their schedule (``networks``: ``ip_networks``)."""
+    pieces, by the accounts that keep their schedule (``networks``: ``ip_networks``) and by the
+    operations that keep the same one (``synchrony``)."""
     operator_links = [campaign_links(shared, level.hand_over_strong(), weights)]
     limit = giant_limit(len(inputs.accounts), weights.campaign_giant_share,
                         weights.giant_min_accounts)
@@ -509,7 +511,9 @@ def resolve_campaigns(inputs: ResolutionInputs, shared: Shared, level: ClusterLe
     through_exits = exit_schedule_links(inputs.usage_ips(), inputs.usage_buckets, large,
                                         len(inputs.accounts), weights.exits, min_cluster,
                                         schedule)
-    moved = [frame for frame in (synchronised, through_exits) if not frame.empty]
+    # Operations driven by one scheduler: the parts of a fleet billed to different names.
+    one_scheduler = synchronised_operation_links(large, schedule[0], weights.synchrony)
+    moved = [frame for frame in (synchronised, through_exits, one_scheduler) if not frame.empty]
     if moved:
         operator_links.extend(moved)
         campaigns = form_campaigns(operator_links, judgements, shared, weights, limit)

@@ -81,6 +81,19 @@ class ExitRules:
 
 
 @dataclass(frozen=True)
+class SynchronyRules:
+    """Formed operations that keep one schedule (synchrony.py)."""
+
+    min_common: int  # busy buckets the two operations share
+    min_share: float  # of the smaller operation's busy buckets
+    min_lift: float  # against the most they share with one shifted by whole days
+    shift_days: int  # the shifts tried: 1 to this many days, either way
+    min_days: int  # days the two keep in step
+    min_day_share: float  # of the days both are busy
+    weight: float  # the link's score at campaign level
+
+
+@dataclass(frozen=True)
 class LinkWeights:
     """Every rule of resolution (the YAML file's content, typed)."""
 
@@ -100,6 +113,7 @@ class LinkWeights:
     campaign_giant_share: float
     bursts: BurstRules
     exits: ExitRules
+    synchrony: SynchronyRules
     coherence: CoherenceRules
     hub_usage_types: tuple[str, ...]
     digest: str
@@ -123,6 +137,7 @@ class LinkWeights:
             campaign_giant_share=float(campaign["giant_share"]),
             bursts=BurstRules(**campaign["bursts"]),
             exits=ExitRules(**campaign["exits"]),
+            synchrony=SynchronyRules(**campaign["synchrony"]),
             coherence=CoherenceRules(**coherence),
             hub_usage_types=tuple(data["hub_usage_types"]),
             digest=hashlib.sha256(text.encode()).hexdigest()[:16],
