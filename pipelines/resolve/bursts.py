@@ -206,10 +206,16 @@ def allocations_within(accounts: pd.DataFrame, allocations: pd.DataFrame | None)
     prefix = accounts["signup_prefix"]
     if allocations is None or allocations.empty or "signup_ip" not in accounts:
         return prefix
-    cidr = accounts["signup_ip"].map(allocations.set_index("ip")["cidr"])
-    length = pd.to_numeric(cidr.str.rpartition("/")[2], errors="coerce")
-    group = pd.to_numeric(prefix.str.rpartition("/")[2], errors="coerce")
+    cidr = accounts["signup_ip"].map(allocations.set_index("ip")["cidr"]).astype("str")
+    length = _prefix_length(cidr)
+    group = _prefix_length(prefix.astype("str"))
     return cidr.where(length > group, prefix)
+
+
+def _prefix_length(blocks: pd.Series) -> pd.Series:
+    """The length after the slash of each block (NaN where none: no address, or none known;
+    ``rpartition`` on a column with no text at all returns no third part)."""
+    return pd.to_numeric(blocks.str.extract(r"/(\d+)$", expand=False), errors="coerce")
 
 
 def operator_networks(accounts: pd.DataFrame, profiles: pd.DataFrame,
