@@ -48,16 +48,15 @@ def _bucket_numbers(buckets: pd.Series) -> np.ndarray:
     return stamps.astype("int64").to_numpy() // BUCKET_SECONDS
 
 
-def _schedule_matrix(hot: pd.DataFrame, margin: int) -> tuple[csr_array, pd.Index, np.ndarray]:
-    """Operations × buckets (1 where the operation is busy), the buckets numbered from
-    ``margin`` so that a shift of up to ``margin`` columns either way stays inside."""
-    rows, operations = pd.factorize(hot["cluster_id"], sort=True)
-    numbers = _bucket_numbers(hot["bucket"])
+def _schedule_matrix(rows: np.ndarray, numbers: np.ndarray, operations: int, margin: int
+                     ) -> csr_array:
+    """Operations × buckets (1 where the operation of ``rows`` is busy in the bucket of
+    ``numbers``), the buckets numbered from ``margin`` so that a shift of up to ``margin``
+    columns either way stays inside."""
     columns = numbers - numbers.min() + margin
     width = int(columns.max()) + margin + 1
-    matrix = csr_array((np.ones(len(rows), dtype=np.int32), (rows, columns)),
-                       shape=(len(operations), width))
-    return matrix, operations, numbers
+    return csr_array((np.ones(len(rows), dtype=np.int32), (rows, columns)),
+                     shape=(operations, width))
 
 
 def _shifted(matrix: csr_array, columns: int) -> csr_array:
@@ -65,10 +64,10 @@ def _shifted(matrix: csr_array, columns: int) -> csr_array:
     return csr_array((coo.data, (coo.row, coo.col + columns)), shape=matrix.shape)
 
 
-def _upper(matrix) -> np.ndarray:
+def _upper(product: csr_array) -> np.ndarray:
     """The pairs (i < j) of a square product as a dense array (operations are few: those with
     a schedule of their own, ``attach.min_cluster`` members or more)."""
-    return np.triu(matrix.toarray() if hasattr(matrix, "toarray") else matrix, k=1)
+    return np.triu(product.toarray(), k=1)
 
 
 def _days_in_step(own: np.ndarray, other: np.ndarray, shift_days: int) -> tuple[int, int]:
@@ -98,7 +97,9 @@ def synchronised_pairs(hot: pd.DataFrame, rules: SynchronyRules) -> pd.DataFrame
     if hot.empty or hot["cluster_id"].nunique() < 2:
         return pd.DataFrame(columns=columns)
     margin = rules.shift_days * BUCKETS_PER_DAY
-    matrix, operations, numbers = _schedule_matrix(hot, margin)
+    codes, operations = pd.factorize(hot["cluster_id"], sort=True)
+    numbers = _bucket_numbers(hot["bucket"])
+    matrix = _schedule_matrix(codes, numbers, len(operations), margin)
     common = _upper(matrix @ matrix.T)
     shifted = np.zeros_like(common)
     for days in range(1, rules.shift_days + 1):
@@ -112,7 +113,6 @@ def synchronised_pairs(hot: pd.DataFrame, rules: SynchronyRules) -> pd.DataFrame
                       & (common >= rules.min_lift * np.maximum(shifted, 1)))
     if len(i) == 0:
         return pd.DataFrame(columns=columns)
-    codes = pd.factorize(hot["cluster_id"], sort=True)[0]
     own = {code: np.unique(values) for code, values in pd.Series(numbers).groupby(codes)}
     steps = np.array([_days_in_step(own[x], own[y], rules.shift_days)
                       for x, y in zip(i, j, strict=True)]).reshape(-1, 2)
