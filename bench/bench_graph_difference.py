@@ -148,12 +148,27 @@ def in_own_process(version: str, work: Path, manifest: Path, scratch: Path
     return rows, digest
 
 
-def main() -> None:
-    parser = world_parser(__doc__.splitlines()[0], "world folder (default: a temporary one)")
+def work_parser(description: str, baseline: str) -> argparse.ArgumentParser:
+    """A world parser that also takes an existing work folder and a baseline revision."""
+    parser = world_parser(description, "world folder (default: a temporary one)")
     parser.add_argument("--work", default=None,
                         help="an existing work folder with normalised and resolved tables "
                              "(e.g. bench_seed's); nothing in it is changed")
-    parser.add_argument("--baseline", default=BASELINE, metavar="GIT_REF")
+    parser.add_argument("--baseline", default=baseline, metavar="GIT_REF")
+    return parser
+
+
+def work_folder(args: argparse.Namespace, scratch: Path) -> Path:
+    """``--work`` as given, else a world generated, normalised and resolved (in ``--dir`` or
+    under ``scratch``)."""
+    if args.work:
+        return Path(args.work)
+    return prepared_work(args.preset, args.seed,
+                         Path(args.dir) if args.dir else scratch / "world")
+
+
+def main() -> None:
+    parser = work_parser(__doc__.splitlines()[0], BASELINE)
     for inner in ("--run-version", "--manifest", "--result"):  # inside the child process
         parser.add_argument(inner, default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -162,8 +177,7 @@ def main() -> None:
         Path(args.result).write_text(json.dumps(result))
         return
     with tempfile.TemporaryDirectory(prefix="attrib-bench-graph-") as scratch:
-        work = Path(args.work) if args.work else prepared_work(
-            args.preset, args.seed, Path(args.dir) if args.dir else Path(scratch) / "world")
+        work = work_folder(args, Path(scratch))
         manifest = Path(scratch) / "yesterday"
         progress(f"manifest of yesterday's graph from {work}")
         yesterday(work, manifest)

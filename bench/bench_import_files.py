@@ -16,8 +16,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.bench_graph_difference import _elements, prepared_work
-from bench.common import measured, module_at, print_table, progress, world_parser
+from bench.bench_graph_difference import _elements, work_folder, work_parser
+from bench.common import measured, module_at, print_table, progress
 from pipelines.load import bulk_files as current_files
 from pipelines.load import identity_graph as current_graph
 from pipelines.paths import PipelinePaths
@@ -34,17 +34,11 @@ def file_digests(folder: Path) -> dict[str, str]:
 
 
 def main() -> None:
-    parser = world_parser(__doc__.splitlines()[0], "world folder (default: a temporary one)")
-    parser.add_argument("--work", default=None,
-                        help="an existing work folder with normalised and resolved tables "
-                             "(e.g. bench_seed's); nothing in it is changed")
-    parser.add_argument("--baseline", default=BASELINE, metavar="GIT_REF")
-    args = parser.parse_args()
+    args = work_parser(__doc__.splitlines()[0], BASELINE).parse_args()
     modules = {args.baseline: module_at(args.baseline, "pipelines/load/bulk_files.py"),
                "current": current_files}
     with tempfile.TemporaryDirectory(prefix="attrib-bench-import-") as scratch:
-        work = Path(args.work) if args.work else prepared_work(
-            args.preset, args.seed, Path(args.dir) if args.dir else Path(scratch) / "world")
+        work = work_folder(args, Path(scratch))
         progress(f"building the graph's elements from {work}")
         elements = _elements(current_graph, PipelinePaths(landing_dir=str(work),
                                                           work_dir=str(work)))
