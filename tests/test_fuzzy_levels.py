@@ -52,3 +52,31 @@ def test_a_weight_no_level_has_is_an_error() -> None:
     frame = duckdb.sql("SELECT * FROM (VALUES (5.5), (1.0)) AS t(mw_name)")
     levels = frame.project(", ".join(fuzzy.level_columns({"name": {5.5: 2, 0.0: -1}}))).df()
     assert levels["gamma_name"].tolist() == [2, fuzzy.NO_LEVEL]
+
+
+def test_a_level_training_never_saw_weighs_nothing_instead_of_dropping_the_pair() -> None:
+    def scores(profiles: pd.DataFrame, model: dict | None) -> tuple[pd.DataFrame, dict]:
+        data = fuzzy.comparison_frame(profiles)
+        lookups = {c: tf_lookup(data, c, total) for c, total in tf_totals(data).items()}
+        return fuzzy._splink_scores(data, model, lookups, 0.5, narrowed=False)
+
+    # Trained where no two profiles' towns are a typo apart: the near-town level is unseen.
+    _, model = scores(_profiles(), None)
+    city = next(c for c in model["comparisons"] if c["output_column_name"] == "city")
+    near = next(level for level in city["comparison_levels"]
+                if "jaro" in level["sql_condition"])
+    assert near["m_probability"] == near["u_probability"]
+
+    # Scored with that model, one person written twice with the town misspelt is still a pair.
+    again = pd.DataFrame({"account_id": ["z1", "z2"], "billing_name": "zed quill",
+                          "billing_address": ["7 elm road, riverton, 4001",
+                                              "7 elm road, rivertonn, 4001"],
+                          "billing_country": "NZ"})
+    profiles = fuzzy.billing_profiles(again)
+    both = pd.concat([_profiles().drop(columns="unique_id"), profiles.drop(columns="unique_id")],
+                     ignore_index=True).rename_axis("unique_id").reset_index()
+    assert set(profiles["city"]) == {"riverton", "rivertonn"}
+    frame, _ = scores(both, model)
+    twins = both.index[both["name"].isin(profiles["name"])].tolist()
+    assert len(twins) == 2
+    assert ((frame["unique_id_l"] == twins[0]) & (frame["unique_id_r"] == twins[1])).any()

@@ -305,6 +305,23 @@ def _floor_u(linker) -> None:
                 level.u_probability = max(level.u_probability, floor)
 
 
+def _neutral_unseen_m(linker) -> None:
+    """A level no training pass saw (a city written with a typo where every trained block
+    agreed on the city) keeps Splink's "not observed" for its m, which the saved model leaves
+    out; scored with that model, a pair reaching the level gets no weight at all (Splink's sum
+    is null) and is never scored, however alike the rest. Training could not say
+    how often matches reach it, so it is made neutral (m = u, weight 0). A comparison none of
+    whose levels were trained (a column every profile leaves empty) is left alone: only its
+    null level is ever reached."""
+    for comparison in linker._settings_obj.comparisons:
+        levels = [level for level in comparison.comparison_levels if not level.is_null_level]
+        if not any(level._m_is_trained for level in levels):
+            continue
+        for level in levels:
+            if not level._m_is_trained and level._u_is_trained:
+                level.m_probability = level.u_probability
+
+
 def _train(linker) -> None:
     from splink import block_on
 
@@ -315,9 +332,15 @@ def _train(linker) -> None:
         [block_on("name_block"), block_on("address_block")], recall=0.8)
     linker.training.estimate_u_using_random_sampling(max_pairs=U_PAIRS, seed=SEED, num_chunks=1)
     _floor_u(linker)
-    for rule in (block_on("name_em_block"), block_on("address_em_block")):
-        linker.training.estimate_parameters_using_expectation_maximisation(
-            rule, estimate_without_term_frequencies=True)
+    # Each pass on its own: profiles that never repeat a name still teach from their shared
+    # addresses (a failed pass used to leave the other untried and the model at its priors).
+    for block in ("name_em_block", "address_em_block"):
+        try:
+            linker.training.estimate_parameters_using_expectation_maximisation(
+                block_on(block), estimate_without_term_frequencies=True)
+        except Exception as exc:  # Splink raises plain exceptions for a pass with no pairs
+            logging.getLogger(__name__).warning(f"billing model: no {block} pass: {exc}")
+    _neutral_unseen_m(linker)
 
 
 # The comparison whose edit distances between every number of both sides cost most of the
