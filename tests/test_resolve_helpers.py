@@ -156,6 +156,23 @@ def test_registry_names_match_through_a_typo_in_a_one_word_name() -> None:
                      org_name_key("Tarvenco Systems"): "ORG-2"}
 
 
+
+def test_a_typo_as_close_to_two_companies_names_neither() -> None:
+    from pipelines.normalise.names import org_name_key
+    from pipelines.resolve.orgs import OrganisationMatcher, match_names
+
+    # "Ningjing" typed "Ninging" is one letter from a holding company of another group too.
+    registry = pd.DataFrame({"org_id": ["ORG-1", "ORG-1", "ORG-2"],
+                             "name": ["Ningjing Analytics Ltd", "NINGJING",
+                                      "Ningding Holdings Limited"]})
+    registry["name_key"] = registry["name"].map(org_name_key)
+    typo = org_name_key("NINGING")
+    assert OrganisationMatcher(registry).candidates(typo)[0] == ["ORG-1", "ORG-2"]
+    assert match_names(pd.Series([typo]), registry).empty
+    # One letter further from the other name: the nearer company is named.
+    found = match_names(pd.Series([org_name_key("NINGJNG")]), registry)
+    assert found["org_id"].tolist() == ["ORG-1"]
+
 def test_links_keep_arrow_strings_whoever_made_them_even_when_empty() -> None:
     """Every maker of links returns the same column types, empty or not: a table of object
     columns (an empty one too) concatenated with the scored links turns each of their millions

@@ -62,11 +62,17 @@ class OrganisationMatcher:
         if not candidates:
             return None
         choices = [self.keys[p] for p in candidates]
-        best = process.extractOne(key, choices, scorer=fuzz.token_sort_ratio,
-                                  score_cutoff=FUZZY_CUTOFF)
-        if best is None:
+        scored = process.extract(key, choices, scorer=fuzz.token_sort_ratio,
+                                 score_cutoff=FUZZY_CUTOFF, limit=None)
+        if not scored:
             return None
-        return self.exact[best[0]], round(float(best[1]), 1), "fuzzy_token_sort"
+        # Every registry name as close as the closest: "ninging" is one letter from
+        # "ningjing" and from "ningding", and naming the first in the registry's order would
+        # attribute the account to whichever company happens to sort first.
+        best = scored[0][1]
+        tied = sorted({org for name, score, _ in scored if score == best
+                       for org in self.exact[name]})
+        return tied, round(float(best), 1), "fuzzy_token_sort"
 
 
 def match_names(keys: pd.Series, names: pd.DataFrame) -> pd.DataFrame:
