@@ -309,10 +309,10 @@ def _neutral_unseen_m(linker) -> None:
     """A level no training pass saw (a city written with a typo where every trained block
     agreed on the city) keeps Splink's "not observed" for its m, which the saved model leaves
     out; scored with that model, a pair reaching the level gets no weight at all (Splink's sum
-    is null) and is never scored, however alike the rest. Training could not say
-    how often matches reach it, so it is made neutral (m = u, weight 0). A comparison none of
-    whose levels were trained (a column every profile leaves empty) is left alone: only its
-    null level is ever reached."""
+    is null) and is never scored, however alike the rest. Training could not say how often
+    matches reach it, so it is made neutral (m = u, weight 0). A comparison none of whose
+    levels were trained (a column every profile leaves empty) is left alone: only its null
+    level is ever reached."""
     for comparison in linker._settings_obj.comparisons:
         levels = [level for level in comparison.comparison_levels if not level.is_null_level]
         if not any(level._m_is_trained for level in levels):

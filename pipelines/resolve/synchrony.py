@@ -70,6 +70,12 @@ def _upper(product: csr_array) -> np.ndarray:
     return np.triu(product.toarray(), k=1)
 
 
+def _day_shifts(shift_days: int) -> list[int]:
+    """The alignments the same-day overlap is measured against: 1 to ``shift_days`` days
+    either way (the lift and the days in step must try the same ones)."""
+    return [days for days in range(-shift_days, shift_days + 1) if days]
+
+
 def _days_in_step(own: np.ndarray, other: np.ndarray, shift_days: int) -> tuple[int, int]:
     """Of the days both operations are busy, how many they share more buckets on than ``own``
     shares with ``other``'s schedule of any day 1 to ``shift_days`` days away: days in step,
@@ -82,7 +88,7 @@ def _days_in_step(own: np.ndarray, other: np.ndarray, shift_days: int) -> tuple[
 
     common = per_day(np.intersect1d(own, other, assume_unique=True))
     shifted = np.zeros(width, dtype=np.int64)
-    for days in (*range(-shift_days, 0), *range(1, shift_days + 1)):
+    for days in _day_shifts(shift_days):
         moved = other + days * BUCKETS_PER_DAY
         shifted = np.maximum(shifted, per_day(np.intersect1d(own, moved, assume_unique=True)))
     both = (per_day(own) > 0) & (per_day(other) > 0)
@@ -102,10 +108,9 @@ def synchronised_pairs(hot: pd.DataFrame, rules: SynchronyRules) -> pd.DataFrame
     matrix = _schedule_matrix(codes, numbers, len(operations), margin)
     common = _upper(matrix @ matrix.T)
     shifted = np.zeros_like(common)
-    for days in range(1, rules.shift_days + 1):
-        for sign in (-1, 1):
-            moved = _shifted(matrix, sign * days * BUCKETS_PER_DAY)
-            shifted = np.maximum(shifted, _upper(matrix @ moved.T))
+    for days in _day_shifts(rules.shift_days):
+        moved = _shifted(matrix, days * BUCKETS_PER_DAY)
+        shifted = np.maximum(shifted, _upper(matrix @ moved.T))
     busy = np.asarray(matrix.sum(axis=1)).ravel()
     smaller = np.minimum.outer(busy, busy)
     i, j = np.nonzero((common >= rules.min_common)
