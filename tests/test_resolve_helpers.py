@@ -156,7 +156,6 @@ def test_registry_names_match_through_a_typo_in_a_one_word_name() -> None:
                      org_name_key("Tarvenco Systems"): "ORG-2"}
 
 
-
 def test_a_typo_as_close_to_two_companies_names_neither() -> None:
     from pipelines.normalise.names import org_name_key
     from pipelines.resolve.orgs import OrganisationMatcher, match_names
@@ -172,6 +171,28 @@ def test_a_typo_as_close_to_two_companies_names_neither() -> None:
     # One letter further from the other name: the nearer company is named.
     found = match_names(pd.Series([org_name_key("NINGJNG")]), registry)
     assert found["org_id"].tolist() == ["ORG-1"]
+
+
+def test_a_parent_few_of_a_cluster_reach_ties_it_to_no_one() -> None:
+    from pipelines.resolve.pipeline import without_stray_parents
+
+    # C1: 40 accounts; 38 reach P-A, 2 (a typo the matcher took for another company) P-B.
+    # C2: 40 accounts split 20/20 between two parents: no leading parent, both kept.
+    # A3 is in no cluster: its parent stays.
+    c1 = [f"C1-{i:02d}" for i in range(40)]
+    c2 = [f"C2-{i:02d}" for i in range(40)]
+    clusters = pd.DataFrame({"account_id": c1 + c2, "anchor": [c1[0]] * 40 + [c2[0]] * 40,
+                             "size": 40})
+    parents = pd.DataFrame({"account_id": [*c1, *c2, "A3"],
+                            "value": ["P-A"] * 38 + ["P-B"] * 2 + ["P-C"] * 20 + ["P-D"] * 20
+                            + ["P-B"]}).assign(kind="parent")
+    kept = without_stray_parents(parents, clusters)
+    assert not ((kept["account_id"].isin(c1[38:])) & (kept["value"] == "P-B")).any()
+    assert kept.groupby("value").size().to_dict() == {"P-A": 38, "P-B": 1, "P-C": 20,
+                                                      "P-D": 20}
+    # Were the clusters of 100 accounts (most reaching no parent), no parent would lead.
+    assert len(without_stray_parents(parents, clusters.assign(size=100))) == len(parents)
+
 
 def test_links_keep_arrow_strings_whoever_made_them_even_when_empty() -> None:
     """Every maker of links returns the same column types, empty or not: a table of object

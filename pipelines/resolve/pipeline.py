@@ -455,7 +455,7 @@ def resolve(
         level = resolve_clusters(inputs, shared, judgements, weak, previous, run_id,
                                  weights, Path(spill), previous_billing)
         org_matches = resolve_organisations(inputs)
-        add_parents(inputs, shared, org_matches, weights)
+        add_parents(inputs, shared, org_matches, weights, level.clusters)
         operator_links, campaigns = resolve_campaigns(inputs, shared, level, judgements, weak,
                                                       weights, networks)
         links = pd.read_parquet(level.links_file)
@@ -470,12 +470,36 @@ def resolve(
                       level.billing)
 
 
+# One operation answers to one parent. Where most of a cluster's accounts reach one parent, a
+# parent that only a few of them reach came through a slip (a typo of the front's name that
+# the registry matcher took for another company's name) and ties the cluster to no one: two
+# accounts of 144 were enough to make two campaigns one.
+PARENT_LEAD_SHARE = 0.5  # the share of a cluster's accounts that must reach its leading parent
+PARENT_STRAY_SHARE = 0.05  # a parent this share of the cluster reaches or fewer is a slip
+
+
+def without_stray_parents(parents: pd.DataFrame, clusters: pd.DataFrame) -> pd.DataFrame:
+    """``parents`` (account_id, kind, value) without the parents that only a few accounts of a
+    cluster reach while most of its accounts reach another (``PARENT_LEAD_SHARE``,
+    ``PARENT_STRAY_SHARE``)."""
+    carried = parents.reset_index(drop=True).merge(
+        clusters[["account_id", "anchor", "size"]], on="account_id", how="left")
+    carriers = carried.groupby(["anchor", "value"])["account_id"].transform("nunique")
+    lead = carriers.groupby(carried["anchor"]).transform("max")
+    size = carried["size"].astype("float64")
+    stray = ((lead >= PARENT_LEAD_SHARE * size) & (carriers < lead)
+             & (carriers <= PARENT_STRAY_SHARE * size))
+    return parents.reset_index(drop=True)[~stray.to_numpy()].reset_index(drop=True)
+
+
 def add_parents(inputs: ResolutionInputs, shared: Shared, org_matches: pd.DataFrame,
-                weights: LinkWeights) -> None:
+                weights: LinkWeights, clusters: pd.DataFrame) -> None:
     """The parent each account's organisations lead to, as one more shared value (operator
-    level), and the registry's names that different owners' companies share."""
+    level), but for a cluster's stray parents (``without_stray_parents``), and the registry's
+    names that different owners' companies share."""
     registry = name_owners(inputs)
-    parents = parent_identifiers(inputs, org_matches, shared.groups, weights, registry)
+    parents = without_stray_parents(
+        parent_identifiers(inputs, org_matches, shared.groups, weights, registry), clusters)
     shared.identifiers = pd.concat([shared.identifiers, parents], ignore_index=True)
     shared.groups = pd.concat([shared.groups, value_groups(parents, shared.profiles, weights)],
                               ignore_index=True)
