@@ -12,7 +12,12 @@ import pandas as pd
 import pytest
 
 from pipelines.resolve import billing_increment as increment
-from pipelines.resolve.fuzzy import MAX_BLOCK, billing_matches, billing_profiles, windowed_keys
+from pipelines.resolve.fuzzy import (
+    PREDICTION_WINDOW,
+    billing_matches,
+    billing_profiles,
+    windowed_keys,
+)
 
 FIRST = ("ann", "bob", "cy", "dee", "eve", "fay", "gus", "hal", "ivy", "jo", "kai", "lea")
 LAST = ("smith", "tane", "moana", "ruru", "kahu", "weka", "toroa", "kea")
@@ -139,8 +144,8 @@ def test_content_windows_move_little_when_a_block_grows() -> None:
     assert before.map(len).eq(2).all()
     first, second = before.str[0], before.str[1]
     assert ((first == first.shift()) | (second == second.shift()))[1:].all()
-    assert max(first.value_counts().max(), second.value_counts().max()) <= 2 * MAX_BLOCK
-    assert 0.3 * MAX_BLOCK < first.value_counts().mean() < 0.7 * MAX_BLOCK
+    assert max(first.value_counts().max(), second.value_counts().max()) <= 2 * PREDICTION_WINDOW
+    assert 0.3 * PREDICTION_WINDOW < first.value_counts().mean() < 0.7 * PREDICTION_WINDOW
     grown = names + [f"name {n:08d}" for n in rng.integers(0, 10**8, 30)]
     after = _block(grown)[: len(names)]
     moved = int((after.map(tuple) != before.map(tuple)).sum())

@@ -57,7 +57,12 @@ MIN_PROFILES = 50  # fewer distinct profiles than this: too few pairs to learn f
 MAX_ACCOUNTS_PER_SIDE = 60  # a profile shared by more accounts links through its first one
 SEED = 17
 U_PAIRS = 2e5  # random pairs sampled for the u probabilities
-MAX_BLOCK = 100  # profiles sharing a blocking key past which they are compared in windows
+MAX_BLOCK = 100  # profiles sharing a training key past which they are trained on in windows
+# Profiles sharing a prediction key past which they are compared in windows (each row meets
+# about this many neighbours). On a quarter of the seed preset's billing profiles, 50 instead of
+# 100 made Splink's prediction 1.6-2.2x faster and the identity rule accepted 0-0.3 % fewer
+# pairs (bench/bench_billing_windows.py): a campaign's variants sort next to each other.
+PREDICTION_WINDOW = 50
 EM_PAIRS = 4e6  # pairs one training pass compares at most: past it, a fixed share of its blocks
 COMPARED = ("name", "address_words", "address_numbers", "country")
 
@@ -181,8 +186,9 @@ def _rare(lists: pd.Series, share: float = 0.002, floor: int = 20) -> pd.Series:
     return lists.map(lambda ws: [w for w in ws if w in rare] or None if ws is not None else None)
 
 
-def comparison_frame(profiles: pd.DataFrame) -> pd.DataFrame:
-    """The columns the model compares and blocks on, one row per profile."""
+def comparison_frame(profiles: pd.DataFrame, window: int = PREDICTION_WINDOW) -> pd.DataFrame:
+    """The columns the model compares and blocks on, one row per profile; prediction keys
+    shared by more than ``window`` profiles are cut into windows."""
     data = profiles[["unique_id", "name", "name_tokens", "address_words", "address_list",
                      "address_numbers", "city", "postcode", "region", "country"]].copy()
     data["name_tokens"] = data["name_tokens"].map(lambda t: list(t) or None)
@@ -195,16 +201,17 @@ def comparison_frame(profiles: pd.DataFrame) -> pd.DataFrame:
     order = data["name_compact"].fillna("") + " " + data["address_compact"].fillna("")
     names = data["name"].map(lambda v: [v] if isinstance(v, str) else None)
     places = data["address_words"].map(lambda v: [v] if isinstance(v, str) else None)
-    data["name_keys"] = windowed_keys(names, order)
-    data["address_keys"] = windowed_keys(places, order)
-    data["name_block"] = windowed_keys(names, order, overlap=False).str[0]
-    data["address_block"] = windowed_keys(places, order, overlap=False).str[0]
+    data["name_keys"] = windowed_keys(names, order, window)
+    data["address_keys"] = windowed_keys(places, order, window)
+    data["name_block"] = windowed_keys(names, order, MAX_BLOCK, overlap=False).str[0]
+    data["address_block"] = windowed_keys(places, order, MAX_BLOCK, overlap=False).str[0]
     data["name_em_block"] = sampled_blocks(data["name_block"])
     data["address_em_block"] = sampled_blocks(data["address_block"])
     data["word_number_keys"] = windowed_keys(_crossed(data["name_tokens"],
-                                                      data["address_numbers"]), order)
-    data["long_number_keys"] = windowed_keys(data["long_numbers"], order)
-    data["rare_word_keys"] = windowed_keys(_crossed(rare_words, data["address_numbers"]), order)
+                                                      data["address_numbers"]), order, window)
+    data["long_number_keys"] = windowed_keys(data["long_numbers"], order, window)
+    data["rare_word_keys"] = windowed_keys(_crossed(rare_words, data["address_numbers"]), order,
+                                           window)
     return data
 
 
@@ -230,7 +237,7 @@ def _crossed(left: pd.Series, right: pd.Series) -> pd.Series:
                      index=left.index, dtype=object)
 
 
-def windowed_keys(keys: pd.Series, order: pd.Series, window: int = MAX_BLOCK,
+def windowed_keys(keys: pd.Series, order: pd.Series, window: int = PREDICTION_WINDOW,
                   overlap: bool = True) -> pd.Series:
     """Blocking keys per row, with every key more than ``window`` rows share cut into windows
     of its rows sorted by ``order`` (name, then address): a campaign's office or billing
