@@ -29,6 +29,7 @@ OPTIONS: dict[str, list[list[str]] | str] = {
     "bench_resolve.py": [SMALLEST],
     "bench_billing_increment.py": [SMALLEST],
     "bench_billing_prediction.py": [SMALLEST],
+    "bench_billing_windows.py": [SMALLEST],
     "bench_reference_increment.py": [SMALLEST],
     "bench_graph_difference.py": [SMALLEST],
     "bench_import_files.py": [SMALLEST],
