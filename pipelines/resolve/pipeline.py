@@ -482,14 +482,15 @@ def without_stray_parents(parents: pd.DataFrame, clusters: pd.DataFrame) -> pd.D
     """``parents`` (account_id, kind, value) without the parents that only a few accounts of a
     cluster reach while most of its accounts reach another (``PARENT_LEAD_SHARE``,
     ``PARENT_STRAY_SHARE``)."""
-    carried = parents.reset_index(drop=True).merge(
-        clusters[["account_id", "anchor", "size"]], on="account_id", how="left")
+    parents = parents.reset_index(drop=True)
+    carried = parents.merge(clusters[["account_id", "anchor", "size"]], on="account_id",
+                            how="left")
     carriers = carried.groupby(["anchor", "value"])["account_id"].transform("nunique")
     lead = carriers.groupby(carried["anchor"]).transform("max")
     size = carried["size"].astype("float64")
-    stray = ((lead >= PARENT_LEAD_SHARE * size) & (carriers < lead)
-             & (carriers <= PARENT_STRAY_SHARE * size))
-    return parents.reset_index(drop=True)[~stray.to_numpy()].reset_index(drop=True)
+    # A stray share under the lead share makes the stray parent another than the leading one.
+    stray = (lead >= PARENT_LEAD_SHARE * size) & (carriers <= PARENT_STRAY_SHARE * size)
+    return parents[~stray.to_numpy()].reset_index(drop=True)
 
 
 def add_parents(inputs: ResolutionInputs, shared: Shared, org_matches: pd.DataFrame,
