@@ -220,12 +220,17 @@ class OperationRule:
     min_accounts: int
     identity_kinds: frozenset[str]
     ambiguous: frozenset[str] = frozenset()
+    conflict: ParentConflict | None = None
 
     def passes(self) -> list[OperationRule]:
         """Identifiers and ambiguous names are judged apart: an operation's own pieces, tied
         to it through its recycled numbers, still count as part of it when a name is."""
         names = OperationRule(self.min_accounts, frozenset(), self.ambiguous)
         return [OperationRule(self.min_accounts, self.identity_kinds), names]
+
+    @property
+    def soft_kinds(self) -> list[str]:
+        return sorted(self.conflict.soft_kinds) if self.conflict is not None else []
 
     def counts(self, kinds: pd.Series, values: pd.Series) -> pd.Series:
         """Per evidence item (its kind and value), whether it is the rule's."""
@@ -235,11 +240,26 @@ class OperationRule:
         return counted
 
 
+@dataclass(frozen=True)
+class ParentConflict:
+    """Campaign level: one operation answers to one parent. Two parts of at least
+    ``OperationRule.min_accounts`` accounts that answer to different parents (of the part's
+    accounts that reach a parent in ``parents``, account_id and value, more than ``lead_share``
+    reach one) are not made one by links that rest on ``soft_kinds`` (names and weak traits,
+    which unrelated operators share by chance: a common cardholder name, a company name two
+    owners' fronts carry): their other items, alone, stay under the threshold."""
+    parents: pd.DataFrame
+    soft_kinds: frozenset[str]
+    lead_share: float
+
+
 # Per link (``row``), the first evidence item whose removal leaves the others (noisy-OR,
 # multiplied in the order scoring multiplies them) under the threshold: the one value the link
 # rests on; and whether the link is a star of a group (``via``) of three accounts or more
-# whose own weight reaches the threshold. List lambdas keep it one pass per link (a join of
-# items to items took 4x longer); only the answers are kept, not the parsed items.
+# whose own weight reaches the threshold; and whether it is soft (its items not of the ``soft``
+# kinds stay under the threshold together: ``ParentConflict``). List lambdas keep it one pass
+# per link (a join of items to items took 4x longer); only the answers are kept, not the parsed
+# items.
 _JUDGED = """
 CREATE TEMP TABLE judged AS
 WITH parsed AS (
@@ -255,11 +275,14 @@ WITH parsed AS (
             'product'), 1.0) < $threshold), true) AS pos,
     coalesce(list_aggregate(list_transform(items, lambda item:
         coalesce(item.via = 'group' AND item.weight >= $threshold
-                 AND item.accounts >= $clique, false)), 'bool_or'), false) AS grouped
+                 AND item.accounts >= $clique, false)), 'bool_or'), false) AS grouped,
+    1.0 - coalesce(list_aggregate(list_transform(
+        list_filter(items, lambda item: NOT list_contains($soft, item.kind)),
+        lambda item: 1.0 - coalesce(item.weight, 0.0)), 'product'), 1.0) < $threshold AS soft
     FROM parsed
 )
 SELECT row, pos IS NOT NULL AS rests, list_extract(items, pos).kind AS kind,
-       list_extract(items, pos).value AS value, grouped
+       list_extract(items, pos).value AS value, grouped, soft
 FROM positioned
 """
 _RESTING_VALUES = """
@@ -271,6 +294,7 @@ _RESTING_ROWS = """
 SELECT row, item FROM judged JOIN resting_values USING (kind, value) WHERE rests
 """
 _GROUP_STAR_ROWS = "SELECT row FROM judged WHERE grouped"
+_SOFT_ROWS = "SELECT row FROM judged WHERE soft"
 # A value shared by this many accounts ties each of them to at least two others.
 CLIQUE_ACCOUNTS = 3
 
@@ -280,10 +304,12 @@ class RestingItems:
     """The one evidence item each link rests on (``resting_items``): per link row, the number
     of its item (-1: it rests on no one item), and the distinct items (kind, value); and per
     link row whether it is a group's star (``grouped``: a strong value of three accounts or
-    more, linked member to first member instead of pair by pair)."""
+    more, linked member to first member instead of pair by pair), and whether it is soft (it
+    rests on the ``soft`` kinds of ``resting_items``)."""
     item: np.ndarray
     values: pd.DataFrame
     grouped: np.ndarray
+    soft: np.ndarray
 
     def counted(self, rule: OperationRule) -> np.ndarray:
         """Per link row, its item's number when the item is the rule's, else -1."""
@@ -292,25 +318,33 @@ class RestingItems:
         return np.where(counted, self.item, -1)
 
 
-def resting_items(evidence: list[pd.Series], threshold: float) -> RestingItems:
+def resting_items(evidence: list[pd.Series], threshold: float,
+                  soft: list[str] | None = None) -> RestingItems:
     """Per link's evidence JSON (in parts, taken in order), the one item it rests on: the
-    first whose removal leaves the other items under ``threshold``. Parsed in DuckDB, and kept
-    as numbers per link (the values once each): at a million accounts, millions of links."""
+    first whose removal leaves the other items under ``threshold``, and whether the link rests
+    on the ``soft`` kinds. Parsed in DuckDB, and kept as numbers per link (the values once
+    each): at a million accounts, millions of links."""
     texts = pa.chunked_array([pa.Array.from_pandas(part, type=pa.large_string())
                               for part in evidence], type=pa.large_string())
     links = pa.table({"row": np.arange(len(texts)), "evidence": texts})
     with tempfile.TemporaryDirectory(prefix="resting-") as spill, connect(Path(spill)) as db:
         db.register("links", links)
-        db.execute(_JUDGED, {"threshold": threshold, "clique": CLIQUE_ACCOUNTS})
+        db.execute(_JUDGED, {"threshold": threshold, "clique": CLIQUE_ACCOUNTS,
+                             "soft": soft or []})
         db.execute(_RESTING_VALUES)
         values = db.sql("SELECT kind, value FROM resting_values ORDER BY item").df()
         found = db.sql(_RESTING_ROWS).fetchnumpy()
         stars = db.sql(_GROUP_STAR_ROWS).fetchnumpy()["row"]
+        softly = db.sql(_SOFT_ROWS).fetchnumpy()["row"] if soft else []
     item = np.full(len(texts), -1, dtype="int64")
     item[found["row"]] = found["item"]
-    grouped = np.zeros(len(texts), dtype=bool)
-    grouped[stars] = True
-    return RestingItems(item, values, grouped)
+    return RestingItems(item, values, _marked(len(texts), stars), _marked(len(texts), softly))
+
+
+def _marked(n: int, rows: np.ndarray) -> np.ndarray:
+    marked = np.zeros(n, dtype=bool)
+    marked[rows] = True
+    return marked
 
 
 def _lone_rows(graph: LinkGraph, keys: np.ndarray, resting: RestingItems, rule: OperationRule,
@@ -349,6 +383,45 @@ def _cut_lone_identity_ties(graph: LinkGraph, keys: np.ndarray, resting: Resting
     graph.keep(~graph.links_among(cut))
 
 
+def _leading_parents(part: np.ndarray, graph: LinkGraph, min_accounts: int,
+                     conflict: ParentConflict) -> pd.Series:
+    """Per part (its number) of at least ``min_accounts`` accounts, the parent it answers to:
+    the one that more than ``conflict.lead_share`` of its accounts reaching a parent reach."""
+    codes = graph.codes(conflict.parents["account_id"])
+    known = codes >= 0
+    reach = pd.DataFrame({"account": codes[known], "part": part[codes[known]],
+                          "value": conflict.parents["value"].to_numpy()[known]}
+                         ).drop_duplicates(["account", "value"])
+    reach = reach[np.bincount(part)[reach["part"]] >= min_accounts]
+    reaching = reach.groupby("part")["account"].nunique()
+    counts = reach.groupby(["part", "value"]).size().reset_index(name="accounts")
+    lead = counts.sort_values(["part", "accounts", "value"], ascending=[True, False, True]
+                              ).drop_duplicates("part").set_index("part")
+    leads = lead["accounts"] > conflict.lead_share * reaching.reindex(lead.index)
+    return lead.loc[leads, "value"]
+
+
+def _cut_parent_conflicts(graph: LinkGraph, keys: np.ndarray, resting: RestingItems,
+                          rule: OperationRule, judged_same: list[tuple[str, str]]) -> None:
+    """Remove the soft links (``ParentConflict``) between two parts of at least
+    ``rule.min_accounts`` accounts that answer to different parents. The parts are what the
+    graph holds without its soft links: an operation's accounts are tied to one another, and
+    to its parent, by more than names."""
+    if rule.conflict is None or rule.conflict.parents.empty:
+        return
+    kept = graph.has(keys) & ~np.isin(keys, graph.keys_of(judged_same))
+    rows = pd.Series(resting.soft[kept], index=keys[kept])
+    soft_pairs = rows.groupby(level=0).all()  # a pair is soft when every link of it is
+    soft_keys = soft_pairs.index[soft_pairs.to_numpy()].to_numpy("int64")
+    if not len(soft_keys):
+        return
+    part = graph.components(~graph.links_among(soft_keys))
+    lead = _leading_parents(part, graph, rule.min_accounts, rule.conflict)
+    ends_u, ends_v = (pd.Series(part[end]).map(lead).to_numpy() for end in graph.ends(soft_keys))
+    conflicting = pd.notna(ends_u) & pd.notna(ends_v) & (ends_u != ends_v)
+    graph.keep(~graph.links_among(soft_keys[conflicting]))
+
+
 def _strong(links: pd.DataFrame, threshold: float, columns: list[str]) -> pd.DataFrame:
     """The ``columns`` of the links at or above ``threshold``: only what grouping reads is
     copied (the frame itself when all are strong: no copy of millions of evidence texts)."""
@@ -363,7 +436,8 @@ def form_groups(links: pd.DataFrame | list[pd.DataFrame], judgements: AccountJud
     """account_id → anchor (smallest member id) and size, for every group of ≥ 2 accounts.
     ``links`` may come in parts, read in order as one table (a level that adds links round
     after round need not copy them all each round). With ``operations`` (campaign level), two
-    large parts tied through one identifier alone stay apart."""
+    large parts tied through one identifier alone stay apart, and so do two that answer to
+    different parents and are tied through names and weak traits alone."""
     # The evidence is read only to judge operations (campaign level).
     columns = ["a", "b", "score", *(["evidence"] if operations is not None else [])]
     strong = [_strong(part, threshold, columns) for part in
@@ -372,9 +446,11 @@ def form_groups(links: pd.DataFrame | list[pd.DataFrame], judgements: AccountJud
     _split_judged_apart(graph, judgements.different)
     cliques = None
     if operations is not None:
-        resting = resting_items([part["evidence"] for part in strong], threshold)
+        resting = resting_items([part["evidence"] for part in strong], threshold,
+                                operations.soft_kinds)
         for rule in operations.passes():
             _cut_lone_identity_ties(graph, keys, resting, rule, judgements.same)
+        _cut_parent_conflicts(graph, keys, resting, operations, judgements.same)
         cliques = graph.links_among(keys[resting.grouped])
     _cut_weak_bridges(graph, BRIDGE_STRONG, BRIDGE_MIN_SIDE, cliques)
     groups = _split_crowds(graph, max_size, is_crowd)

@@ -35,7 +35,7 @@ from pipelines.resolve.bursts import (
     operator_agents,
     operator_networks,
 )
-from pipelines.resolve.cluster import OperationRule, form_groups, giant_limit
+from pipelines.resolve.cluster import OperationRule, ParentConflict, form_groups, giant_limit
 from pipelines.resolve.coherence import group_coherence
 from pipelines.resolve.evidence import shared_evidence, weak_groups
 from pipelines.resolve.exits import exit_schedule_links
@@ -230,6 +230,7 @@ def campaign_links(shared: Shared, cluster_level: pd.DataFrame, weights: LinkWei
     return scored.loc[chosen.drop_duplicates(["a", "b"]).index]
 
 
+PARENT_KIND = "parent"  # the ultimate parent an account's organisations lead to
 GROWTH_ROUNDS = 5  # each round places pieces the previous one made reachable; few are left
 
 
@@ -280,10 +281,15 @@ def grow_campaigns(shared: Shared, campaigns: pd.DataFrame, operator_links: list
 def form_campaigns(operator_links: list[pd.DataFrame], judgements: AccountJudgements,
                    shared: Shared, weights: LinkWeights, limit: int) -> pd.DataFrame:
     """Campaigns from the links at campaign level: two operations tied through one identity
-    value alone stay two (``cluster.OperationRule``)."""
+    value alone stay two (``cluster.OperationRule``), and so do two that answer to different
+    parents tied through names and weak traits alone (``cluster.ParentConflict``)."""
+    identifiers = shared.identifiers
+    parents = identifiers.loc[identifiers["kind"] == PARENT_KIND, ["account_id", "value"]]
+    conflict = ParentConflict(parents, frozenset(weights.parent_conflict.soft_kinds),
+                              weights.parent_conflict.lead_share)
     operations = OperationRule(weights.operation_min_accounts,
                                frozenset(weights.identity) | {FUZZY_BILLING_KIND},
-                               shared.ambiguous)
+                               shared.ambiguous, conflict)
     return form_groups(operator_links, judgements, weights.campaign_threshold, limit,
                        _crowd_test(shared.profiles, weights), operations)
 
@@ -335,7 +341,7 @@ def parent_identifiers(inputs: ResolutionInputs, org_matches: pd.DataFrame,
     evidence = evidence[~evidence["org_id"].isin(excluded)]
     top = {org: ownership_chain(org, registry.parents)[-1]
            for org in evidence["org_id"].unique()}
-    frame = pd.DataFrame({"account_id": evidence["account_id"], "kind": "parent",
+    frame = pd.DataFrame({"account_id": evidence["account_id"], "kind": PARENT_KIND,
                           "value": evidence["org_id"].map(top)})
     siblings = shared_name_parents(registry, excluded)
     return pd.concat([frame, siblings]).drop_duplicates().reset_index(drop=True)
@@ -375,7 +381,7 @@ def shared_name_parents(registry: NameOwners, excluded: set) -> pd.DataFrame:
     common = {key: next(iter(tops)) for key, (orgs, tops) in registry.owners.items()
               if len(tops) == 1 and not set(orgs) & excluded}
     names = registry.names[registry.names["key"].isin(common)]
-    return pd.DataFrame({"account_id": names["account_id"], "kind": "parent",
+    return pd.DataFrame({"account_id": names["account_id"], "kind": PARENT_KIND,
                          "value": names["key"].map(common)})
 
 

@@ -94,6 +94,14 @@ class SynchronyRules:
 
 
 @dataclass(frozen=True)
+class ParentConflictRules:
+    """Parts answering to different parents, tied through soft kinds alone (cluster.py)."""
+
+    lead_share: float  # of a part's accounts reaching a parent, those reaching its lead one
+    soft_kinds: tuple[str, ...]  # names and weak traits unrelated operators share by chance
+
+
+@dataclass(frozen=True)
 class LinkWeights:
     """Every rule of resolution (the YAML file's content, typed)."""
 
@@ -111,6 +119,7 @@ class LinkWeights:
     operation_min_accounts: int
     campaign_pair_limit: int
     campaign_giant_share: float
+    parent_conflict: ParentConflictRules
     bursts: BurstRules
     exits: ExitRules
     synchrony: SynchronyRules
@@ -135,6 +144,9 @@ class LinkWeights:
             operation_min_accounts=int(campaign["operation_min_accounts"]),
             campaign_pair_limit=int(campaign["pair_limit"]),
             campaign_giant_share=float(campaign["giant_share"]),
+            parent_conflict=ParentConflictRules(
+                float(campaign["parent_conflict"]["lead_share"]),
+                tuple(campaign["parent_conflict"]["soft_kinds"])),
             bursts=BurstRules(**campaign["bursts"]),
             exits=ExitRules(**campaign["exits"]),
             synchrony=SynchronyRules(**campaign["synchrony"]),
