@@ -22,6 +22,9 @@ SIGNATURE_SIZE = 64
 BANDS = 16  # 16 bands of 4 rows: pairs with Jaccard >= ~0.5 are found with high probability
 
 
+COACTIVITY_KIND = "coactivity"  # identifiers: one band of an account's activity signature
+
+
 def _salts(seed: int) -> np.ndarray:
     return np.random.default_rng(seed).integers(0, 2**63, SIGNATURE_SIZE, dtype=np.uint64)
 
@@ -69,7 +72,7 @@ def band_memberships(signature: pd.DataFrame) -> pd.DataFrame:
         found.append(frame[frame.groupby("value")["account_id"].transform("size") >= 2])
     if not found:
         return pd.DataFrame(columns=["account_id", "kind", "value"])
-    return pd.concat(found, ignore_index=True).assign(kind="coactivity")[
+    return pd.concat(found, ignore_index=True).assign(kind=COACTIVITY_KIND)[
         ["account_id", "kind", "value"]]
 
 

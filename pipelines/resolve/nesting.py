@@ -21,6 +21,7 @@ accounts sharing it look like one operator on every other trait.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 
 import pandas as pd
 
@@ -116,10 +117,12 @@ def _names_a_part(footprint: frozenset[tuple[str, str]], two_sources: bool,
 
 def host_of(piece: str, footprint: frozenset[tuple[str, str]],
             holders: dict[tuple[str, str], set[str]], sizes: dict[str, int],
-            sole: bool = False) -> str | None:
+            sole: bool = False, company: frozenset[str] = frozenset()) -> str | None:
     """The largest group (larger than ``piece``) carrying every value of ``footprint``; with
     ``sole``, none when another formed operation carries any of the values (two operations
-    drawing common names from one culture share some, and names alone cannot choose)."""
+    drawing common names from one culture share some, and names alone cannot choose), or when
+    the piece's activity keeps ``company`` (``ActivityCompany.keeps``) and the host is not of
+    it: its accounts run as others do, and a pool of common names cannot outweigh that."""
     hosts = set.intersection(*(holders[value] for value in footprint)) - {piece}
     own = sizes.get(piece, 1)
     hosts = [h for h in hosts if sizes.get(h, 1) > own]
@@ -130,13 +133,39 @@ def host_of(piece: str, footprint: frozenset[tuple[str, str]],
         others = set().union(*(holders[value] for value in footprint)) - {piece, host}
         if any(sizes.get(other, 1) > MAX_PIECE for other in others):
             return None
+        if company and host not in company:
+            return None
     return host
 
 
+@dataclass(frozen=True)
+class ActivityCompany:
+    """Which pieces share an activity band (near-identical activity: ``bands``, account_id and
+    value, crowds left out) with which: per piece its bands, per band its pieces."""
+    bands_of: dict[str, frozenset[str]]
+    pieces_of: dict[str, frozenset[str]]
+
+    @classmethod
+    def of(cls, bands: pd.DataFrame, units: pd.DataFrame) -> ActivityCompany:
+        placed = pd.DataFrame({"piece": piece_of(bands["account_id"], units),
+                               "value": bands["value"]}).drop_duplicates()
+        return cls({p: frozenset(v) for p, v in placed.groupby("piece")["value"]},
+                   {v: frozenset(p) for v, p in placed.groupby("value")["piece"]})
+
+    def keeps(self, piece: str) -> frozenset[str]:
+        """The other pieces one of whose accounts shares a band with one of ``piece``'s."""
+        values = self.bands_of.get(piece, frozenset())
+        return frozenset().union(*(self.pieces_of[v] for v in values)) - {piece}
+
+
 def nested_links(identifiers: pd.DataFrame, units: pd.DataFrame, operator: pd.DataFrame,
-                 threshold: float) -> pd.DataFrame:
-    """A link (at ``threshold``) from every account of a nested piece to its host's anchor."""
+                 threshold: float, bands: pd.DataFrame | None = None) -> pd.DataFrame:
+    """A link (at ``threshold``) from every account of a nested piece to its host's anchor;
+    with ``bands`` (``ActivityCompany``), never from a piece of one source's names to a host
+    none of whose accounts runs as the piece's do while others' do."""
     prints, several, own = footprints(identifiers, units, operator)
+    company = ActivityCompany.of(bands if bands is not None else
+                                 pd.DataFrame(columns=["account_id", "value"]), units)
     holders: dict[tuple[str, str], set[str]] = {}
     for piece, footprint in prints.items():
         for value in footprint:
@@ -148,7 +177,8 @@ def nested_links(identifiers: pd.DataFrame, units: pd.DataFrame, operator: pd.Da
         two_sources = _sources(footprint) >= MIN_SOURCES
         if piece in own or not _names_a_part(footprint, two_sources, piece in several):
             continue
-        host = host_of(piece, footprint, holders, sizes, sole=not two_sources)
+        host = host_of(piece, footprint, holders, sizes, sole=not two_sources,
+                       company=company.keeps(piece))
         if host is None:
             continue
         evidence = json.dumps([{"kind": "nested", "value": host, "accounts": sizes[host],

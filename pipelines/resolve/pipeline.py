@@ -36,6 +36,7 @@ from pipelines.resolve.bursts import (
     operator_networks,
 )
 from pipelines.resolve.cluster import OperationRule, ParentConflict, form_groups, giant_limit
+from pipelines.resolve.coactivity import COACTIVITY_KIND
 from pipelines.resolve.coherence import group_coherence
 from pipelines.resolve.evidence import shared_evidence, weak_groups
 from pipelines.resolve.exits import exit_schedule_links
@@ -143,7 +144,7 @@ def _crowd_test(profiles: pd.DataFrame, weights: LinkWeights):
 
 
 def _candidate_pairs(shared: Shared, weighted: pd.DataFrame, limit: int) -> pd.DataFrame:
-    bands = shared.groups[(shared.groups["kind"] == "coactivity")
+    bands = shared.groups[(shared.groups["kind"] == COACTIVITY_KIND)
                           & (shared.groups["accounts"] <= limit)]
     return pd.concat([pairs_within(shared.identifiers, weighted, limit),
                       pairs_within(shared.identifiers, bands, limit)]).drop_duplicates()
@@ -231,6 +232,16 @@ def campaign_links(shared: Shared, cluster_level: pd.DataFrame, weights: LinkWei
 
 
 PARENT_KIND = "parent"  # the ultimate parent an account's organisations lead to
+def activity_bands(shared: Shared, weights: LinkWeights) -> pd.DataFrame:
+    """(account_id, value) of the activity bands (``coactivity.band_memberships``) that are no
+    measured crowd (``nesting.without_crowds``: a schedule thousands keep is nobody's)."""
+    groups = shared.groups[shared.groups["kind"] == COACTIVITY_KIND]
+    kept = without_crowds(groups, weights.coherence)[["value"]].drop_duplicates()
+    identifiers = shared.identifiers
+    return identifiers.loc[identifiers["kind"] == COACTIVITY_KIND, ["account_id", "value"]
+                           ].merge(kept)
+
+
 GROWTH_ROUNDS = 5  # each round places pieces the previous one made reachable; few are left
 
 
@@ -253,11 +264,13 @@ def grow_campaigns(shared: Shared, campaigns: pd.DataFrame, operator_links: list
     bursts = creation_bursts(shared.profiles, weights.bursts)
     agents = operator_agents(shared.identifiers, shared.groups, weights.coherence)
     carried = weak_carriers(shared.identifiers, traits)
+    bands = activity_bands(shared, weights)
     for _ in range(GROWTH_ROUNDS):
         grown = pd.concat([
             piece_links(shared.identifiers, campaigns, operator, identity,
                         weights.campaign_pair_limit, weights.campaign_threshold),
-            nested_links(shared.identifiers, campaigns, nesting_values, weights.campaign_threshold),
+            nested_links(shared.identifiers, campaigns, nesting_values, weights.campaign_threshold,
+                         bands),
             burst_links(bursts, campaigns, shared.profiles, weights.bursts,
                         weights.campaign_threshold),
             agent_links(agents, campaigns, shared.profiles, weights.bursts,
