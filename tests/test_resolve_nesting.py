@@ -140,6 +140,29 @@ def test_names_alone_choose_no_host_when_another_operation_bears_one_of_them() -
     assert not set(links["b"]) & {"r1", "r2", "r3"}
 
 
+def _bands(rows: list[tuple[str, str]]) -> pd.DataFrame:
+    return pd.DataFrame(rows, columns=["account_id", "value"])
+
+
+def test_names_alone_choose_no_host_whose_activity_the_piece_does_not_keep() -> None:
+    """The piece of two of the operation's names runs as a loose account does (one activity
+    band), and as none of the host's accounts: a second operation of the same culture drawing
+    the same common names. With a band of the host's instead, it joins."""
+    identifiers, units = _with_piece(*_world(), [("r1", "billing_name", "vera lind"),
+                                                 ("r2", "billing_name", "otto brand"),
+                                                 ("r3", "phone", "+33600000001")])
+    operator = _operator(identifiers)
+    elsewhere = _bands([("r1", "b3:aa"), ("w9", "b3:aa")])
+    links = nested_links(identifiers, units, operator, THRESHOLD, elsewhere)
+    assert not set(links["b"]) & {"r1", "r2", "r3"}
+    assert "p1" in set(links["b"])  # a piece of two sources is not held back by it
+    with_host = pd.concat([elsewhere, _bands([("r2", "b7:cc"), ("h3", "b7:cc")])])
+    links = nested_links(identifiers, units, operator, THRESHOLD, with_host)
+    assert {"r1", "r2", "r3"} <= set(links["b"])
+    assert {"r1", "r2", "r3"} <= set(nested_links(identifiers, units, operator, THRESHOLD,
+                                                  _bands([("r1", "b3:aa")]))["b"])
+
+
 def test_one_name_on_two_accounts_or_two_names_on_one_are_a_namesake_still() -> None:
     for piece in ([("s1", "billing_name", "vera lind"), ("s2", "billing_name", "vera lind")],
                   [("t1", "billing_name", "vera lind"), ("t1", "billing_name", "otto brand"),
