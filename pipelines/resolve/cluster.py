@@ -347,12 +347,19 @@ def _marked(n: int, rows: np.ndarray) -> np.ndarray:
     return marked
 
 
+def _open_rows(graph: LinkGraph, keys: np.ndarray, judged_same: list[tuple[str, str]]
+               ) -> np.ndarray:
+    """Per link row (its pair key in ``keys``), whether a rule may still cut it: its pair is
+    in the graph and no analyst judged the pair the same."""
+    return graph.has(keys) & ~np.isin(keys, graph.keys_of(judged_same))
+
+
 def _lone_rows(graph: LinkGraph, keys: np.ndarray, resting: RestingItems, rule: OperationRule,
                judged_same: list[tuple[str, str]]) -> pd.DataFrame:
     """(key, value) for the links (their pair ``keys``) still in the graph whose pair rests on
     one value of the rule's alone (``resting``; the value as its item number): every link row
     of the pair is lone, and no analyst judged the pair the same."""
-    kept = graph.has(keys) & ~np.isin(keys, graph.keys_of(judged_same))
+    kept = _open_rows(graph, keys, judged_same)
     rows = pd.DataFrame({"key": keys[kept], "value": resting.counted(rule)[kept]})
     other = (rows["value"] < 0).groupby(rows["key"]).transform("any")
     return rows[~other.astype(bool)]
@@ -409,7 +416,7 @@ def _cut_parent_conflicts(graph: LinkGraph, keys: np.ndarray, resting: RestingIt
     to its parent, by more than names."""
     if rule.conflict is None or rule.conflict.parents.empty:
         return
-    kept = graph.has(keys) & ~np.isin(keys, graph.keys_of(judged_same))
+    kept = _open_rows(graph, keys, judged_same)
     rows = pd.Series(resting.soft[kept], index=keys[kept])
     soft_pairs = rows.groupby(level=0).all()  # a pair is soft when every link of it is
     soft_keys = soft_pairs.index[soft_pairs.to_numpy()].to_numpy("int64")

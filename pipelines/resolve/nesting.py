@@ -21,7 +21,6 @@ accounts sharing it look like one operator on every other trait.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 
 import pandas as pd
 
@@ -121,7 +120,7 @@ def host_of(piece: str, footprint: frozenset[tuple[str, str]],
     """The largest group (larger than ``piece``) carrying every value of ``footprint``; with
     ``sole``, none when another formed operation carries any of the values (two operations
     drawing common names from one culture share some, and names alone cannot choose), or when
-    the piece's activity keeps ``company`` (``ActivityCompany.keeps``) and the host is not of
+    the piece's activity keeps ``company`` (``activity_company``) and the host is not of
     it: its accounts run as others do, and a pool of common names cannot outweigh that."""
     hosts = set.intersection(*(holders[value] for value in footprint)) - {piece}
     own = sizes.get(piece, 1)
@@ -138,47 +137,44 @@ def host_of(piece: str, footprint: frozenset[tuple[str, str]],
     return host
 
 
-@dataclass(frozen=True)
-class ActivityCompany:
-    """Which pieces share an activity band (near-identical activity: ``bands``, account_id and
-    value, crowds left out) with which: per piece its bands, per band its pieces."""
-    bands_of: dict[str, frozenset[str]]
-    pieces_of: dict[str, frozenset[str]]
-
-    @classmethod
-    def of(cls, bands: pd.DataFrame, units: pd.DataFrame) -> ActivityCompany:
-        placed = pd.DataFrame({"piece": piece_of(bands["account_id"], units),
-                               "value": bands["value"]}).drop_duplicates()
-        return cls({p: frozenset(v) for p, v in placed.groupby("piece")["value"]},
-                   {v: frozenset(p) for v, p in placed.groupby("value")["piece"]})
-
-    def keeps(self, piece: str) -> frozenset[str]:
-        """The other pieces one of whose accounts shares a band with one of ``piece``'s."""
-        values = self.bands_of.get(piece, frozenset())
-        return frozenset().union(*(self.pieces_of[v] for v in values)) - {piece}
+def activity_company(bands: pd.DataFrame, units: pd.DataFrame, pieces: set[str]
+                     ) -> dict[str, frozenset[str]]:
+    """Per piece of ``pieces``, the other pieces (``units``' anchors, or loose accounts) one of
+    whose accounts shares an activity band (``bands``: account_id, value, crowds left out:
+    near-identical activity) with one of its accounts. Only the pieces asked about are joined
+    to their bands' other carriers: most pieces never need it."""
+    placed = pd.DataFrame({"piece": piece_of(bands["account_id"], units),
+                           "value": bands["value"]}).drop_duplicates()
+    asked = placed[placed["piece"].isin(pieces)]
+    met = asked.merge(placed, on="value", suffixes=("", "_other"))
+    met = met[met["piece"] != met["piece_other"]]
+    return {piece: frozenset(others) for piece, others in met.groupby("piece")["piece_other"]}
 
 
 def nested_links(identifiers: pd.DataFrame, units: pd.DataFrame, operator: pd.DataFrame,
                  threshold: float, bands: pd.DataFrame | None = None) -> pd.DataFrame:
     """A link (at ``threshold``) from every account of a nested piece to its host's anchor;
-    with ``bands`` (``ActivityCompany``), never from a piece of one source's names to a host
+    with ``bands`` (``activity_company``), never from a piece of one source's names to a host
     none of whose accounts runs as the piece's do while others' do."""
     prints, several, own = footprints(identifiers, units, operator)
-    company = ActivityCompany.of(bands if bands is not None else
-                                 pd.DataFrame(columns=["account_id", "value"]), units)
     holders: dict[tuple[str, str], set[str]] = {}
     for piece, footprint in prints.items():
         for value in footprint:
             holders.setdefault(value, set()).add(piece)
+    candidates: dict[str, bool] = {}  # piece → whether two sources name it
+    for piece, footprint in prints.items():
+        two_sources = _sources(footprint) >= MIN_SOURCES
+        if piece not in own and _names_a_part(footprint, two_sources, piece in several):
+            candidates[piece] = two_sources
+    company = ({} if bands is None else activity_company(
+        bands, units, {piece for piece, two_sources in candidates.items() if not two_sources}))
     sizes = units.groupby("anchor").size().to_dict()
     members = units.groupby("anchor")["account_id"].agg(list).to_dict()
     rows = []
-    for piece, footprint in prints.items():
-        two_sources = _sources(footprint) >= MIN_SOURCES
-        if piece in own or not _names_a_part(footprint, two_sources, piece in several):
-            continue
+    for piece, two_sources in candidates.items():
+        footprint = prints[piece]
         host = host_of(piece, footprint, holders, sizes, sole=not two_sources,
-                       company=company.keeps(piece))
+                       company=company.get(piece, frozenset()))
         if host is None:
             continue
         evidence = json.dumps([{"kind": "nested", "value": host, "accounts": sizes[host],

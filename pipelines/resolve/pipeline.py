@@ -231,7 +231,6 @@ def campaign_links(shared: Shared, cluster_level: pd.DataFrame, weights: LinkWei
     return scored.loc[chosen.drop_duplicates(["a", "b"]).index]
 
 
-PARENT_KIND = "parent"  # the ultimate parent an account's organisations lead to
 def activity_bands(shared: Shared, weights: LinkWeights) -> pd.DataFrame:
     """(account_id, value) of the activity bands (``coactivity.band_memberships``) that are no
     measured crowd (``nesting.without_crowds``: a schedule thousands keep is nobody's)."""
@@ -243,6 +242,7 @@ def activity_bands(shared: Shared, weights: LinkWeights) -> pd.DataFrame:
 
 
 GROWTH_ROUNDS = 5  # each round places pieces the previous one made reachable; few are left
+PARENT_KIND = "parent"  # the ultimate parent an account's organisations lead to
 
 
 def grow_campaigns(shared: Shared, campaigns: pd.DataFrame, operator_links: list[pd.DataFrame],
